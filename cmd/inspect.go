@@ -1,0 +1,221 @@
+package cmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dockling/dockling/internal/iostreams"
+	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/store"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/spf13/cobra"
+)
+
+// InspectOptions are `docker inspect`'s flags.
+type InspectOptions struct {
+	IO      *iostreams.IOStreams
+	Sandbox func() (*sandbox.Sandbox, error)
+
+	Names  []string
+	Format string
+	Type   string // "", "image" or "container"
+}
+
+// NewInspectCmd is `docker inspect`.
+func NewInspectCmd(f *Factory, runF func(*InspectOptions) error) *cobra.Command {
+	opts := &InspectOptions{IO: f.IOStreams, Sandbox: f.Sandbox}
+	c := &cobra.Command{
+		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
+		Short: "Return low-level information on Docker objects",
+		Long: `Print what dockling knows about containers or images as a JSON array, or
+through a Go template given with --format.`,
+		Example: `  docker inspect ubuntu
+  docker inspect --format '{{.Config.Cmd}}' ubuntu
+  docker inspect -f '{{json .RootFS.Layers}}' hello-world`,
+		Args: minArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Names = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return inspectRun(opts)
+		},
+	}
+	c.Flags().StringVarP(&opts.Format, "format", "f", "", "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template")
+	c.Flags().StringVar(&opts.Type, "type", "", "Only inspect objects of the given type (container, image)")
+	return c
+}
+
+// NewImageInspectCmd is `docker image inspect`.
+func NewImageInspectCmd(f *Factory) *cobra.Command {
+	c := NewInspectCmd(f, nil)
+	c.Use = "inspect [OPTIONS] IMAGE [IMAGE...]"
+	c.Short = "Display detailed information on one or more images"
+	c.Example = `  docker image inspect ubuntu
+  docker image inspect -f '{{.Config.Cmd}}' ubuntu`
+	c.Flags().Lookup("type").Value.Set("image")
+	c.Flags().MarkHidden("type")
+	return c
+}
+
+// inspectors find an object by name; each returns store.ErrNoSuchImage-like
+// errors when it does not know the name, so the next one can try.
+var inspectors = map[string]func(sb *sandbox.Sandbox, name string) (any, error){
+	"image": inspectImage,
+}
+
+// inspectOrder is the order `docker inspect` tries object kinds.
+var inspectOrder = []string{"container", "image"}
+
+func inspectRun(opts *InspectOptions) error {
+	sb, err := opts.Sandbox()
+	if err != nil {
+		return err
+	}
+	var values []any
+	var missing []string
+	for _, name := range opts.Names {
+		v, err := inspectOne(sb, opts.Type, name)
+		if err != nil {
+			if errors.Is(err, errNoSuchObject) {
+				missing = append(missing, name)
+				continue
+			}
+			return err
+		}
+		values = append(values, v)
+	}
+	if opts.Format != "" {
+		if err := renderEach(opts.IO.Out, opts.Format, values); err != nil {
+			return err
+		}
+	} else if err := writeJSONArray(opts.IO.Out, values); err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		what := "object"
+		if opts.Type != "" {
+			what = opts.Type
+		}
+		for _, m := range missing {
+			fmt.Fprintf(opts.IO.ErrOut, "Error: No such %s: %s\n", what, m)
+		}
+		return &ExitError{Code: exitError}
+	}
+	return nil
+}
+
+var errNoSuchObject = errors.New("no such object")
+
+func inspectOne(sb *sandbox.Sandbox, kind, name string) (any, error) {
+	kinds := inspectOrder
+	if kind != "" {
+		if _, ok := inspectors[kind]; !ok {
+			return nil, &FlagError{Err: fmt.Errorf("%q is not a valid value for --type", kind)}
+		}
+		kinds = []string{kind}
+	}
+	for _, k := range kinds {
+		fn, ok := inspectors[k]
+		if !ok {
+			continue
+		}
+		v, err := fn(sb, name)
+		if err == nil {
+			return v, nil
+		}
+		if !errors.Is(err, store.ErrNoSuchImage) && !errors.Is(err, sandbox.ErrNoSuchContainer) {
+			return nil, err
+		}
+	}
+	return nil, errNoSuchObject
+}
+
+// imageInspect is Docker's image inspect document.
+type imageInspect struct {
+	ID            string `json:"Id"`
+	RepoTags      []string
+	RepoDigests   []string
+	Parent        string
+	Comment       string
+	Created       string
+	DockerVersion string
+	Author        string
+	Config        v1.Config
+	Architecture  string
+	Os            string
+	Size          int64
+	GraphDriver   struct {
+		Data map[string]string
+		Name string
+	}
+	RootFS struct {
+		Type   string
+		Layers []string
+	}
+	Metadata struct{ LastTagTime string }
+}
+
+func inspectImage(sb *sandbox.Sandbox, name string) (any, error) {
+	img, err := sb.Image(name)
+	if err != nil {
+		return nil, err
+	}
+	out := imageInspect{
+		ID:            img.ID,
+		Parent:        img.Parent,
+		Created:       img.Config.Created.Time.UTC().Format(time.RFC3339Nano),
+		DockerVersion: img.Config.DockerVersion,
+		Author:        img.Config.Author,
+		Config:        img.Config.Config,
+		Architecture:  img.Config.Architecture,
+		Os:            img.Config.OS,
+		Size:          sb.Store.Size(img),
+	}
+	out.RepoTags, out.RepoDigests = sb.RepoTags(img.ID)
+	if out.RepoTags == nil {
+		out.RepoTags = []string{}
+	}
+	if out.RepoDigests == nil {
+		out.RepoDigests = []string{}
+	}
+	var extra struct {
+		Comment string `json:"comment"`
+	}
+	_ = json.Unmarshal(img.Raw, &extra)
+	out.Comment = extra.Comment
+	out.RootFS.Type = "layers"
+	for _, d := range img.Config.RootFS.DiffIDs {
+		out.RootFS.Layers = append(out.RootFS.Layers, d.String())
+	}
+	out.GraphDriver.Name = "overlay2"
+	out.GraphDriver.Data = map[string]string{}
+	if top := img.TopLayer(); top != "" {
+		if dirs, err := sb.Store.LayerDirs(top); err == nil && len(dirs) > 0 {
+			out.GraphDriver.Data["UpperDir"] = dirs[0]
+			out.GraphDriver.Data["MergedDir"] = filepath.Join(filepath.Dir(dirs[0]), "merged")
+			out.GraphDriver.Data["WorkDir"] = filepath.Join(filepath.Dir(dirs[0]), "work")
+			if len(dirs) > 1 {
+				out.GraphDriver.Data["LowerDir"] = strings.Join(dirs[1:], ":")
+			}
+		}
+	}
+	if !img.LastUpdated.IsZero() {
+		out.Metadata.LastTagTime = img.LastUpdated.Format(time.RFC3339Nano)
+	}
+	// Round-trip through JSON so templates see Docker's field names and maps
+	// (e.g. {{.Config.Labels}}) exactly as `docker inspect` prints them.
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	var generic map[string]any
+	if err := json.Unmarshal(b, &generic); err != nil {
+		return nil, err
+	}
+	return generic, nil
+}

@@ -1,0 +1,149 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/dockling/dockling/internal/iostreams"
+	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/store"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes. Docker's CLI uses 125 when the docker command itself fails (bad flags,
+// bad input); dockling's own commands use 2 for bad input.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitBadInput = 2
+	exitDocker   = 125
+)
+
+// ExitError ends the program with Code after printing nothing more (the command
+// already said what it had to).
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// FlagError is a usage mistake: unknown flag, wrong number of arguments.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// Main runs the command line and returns the process exit code.
+func Main() int {
+	ios := iostreams.System()
+	f := NewFactory(ios)
+	var root *cobra.Command
+	if strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") == "docker" {
+		// Installed as "docker": the docker verbs are the whole program.
+		root = NewDockerCmd(f)
+		addGlobalFlags(root, f)
+	} else {
+		root = NewRootCmd(f)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Execute(ctx, root, ios)
+}
+
+// Execute runs root with os.Args and maps the error to an exit code.
+func Execute(ctx context.Context, root *cobra.Command, ios *iostreams.IOStreams) int {
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	root.SilenceErrors = true
+	root.SilenceUsage = true
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
+	c, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	return printError(ios, c, err)
+}
+
+func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {
+	var exitErr *ExitError
+	if errors.As(err, &exitErr) {
+		return exitErr.Code
+	}
+	docker := isDockerVerb(c)
+	var flagErr *FlagError
+	if errors.As(err, &flagErr) {
+		fmt.Fprintf(ios.ErrOut, "%s\nSee '%s --help'.\n", err, c.CommandPath())
+		if docker {
+			return exitDocker
+		}
+		return exitBadInput
+	}
+	fmt.Fprintf(ios.ErrOut, "Error: %s\n", err)
+	switch {
+	case errors.Is(err, store.ErrBadRef), errors.Is(err, sandbox.ErrBadChange), errors.Is(err, sandbox.ErrBadSandboxName):
+		if docker {
+			return exitDocker
+		}
+		return exitBadInput
+	}
+	return exitError
+}
+
+// isDockerVerb reports whether c is one of the docker-compatible commands.
+func isDockerVerb(c *cobra.Command) bool {
+	for ; c != nil; c = c.Parent() {
+		if c.Annotations["docker"] == "true" {
+			return true
+		}
+	}
+	return false
+}
+
+// exactArgs and friends turn cobra's argument errors into FlagErrors with Docker's wording.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			word := "arguments"
+			if n == 1 {
+				word = "argument"
+			}
+			return &FlagError{Err: fmt.Errorf("%q requires exactly %d %s.\nUsage:  %s", c.CommandPath(), n, word, c.UseLine())}
+		}
+		return nil
+	}
+}
+
+// noSubcommand rejects arguments to a command group, naming the unknown command.
+func noSubcommand(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &FlagError{Err: fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())}
+	}
+	return nil
+}
+
+func minArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < n {
+			word := "arguments"
+			if n == 1 {
+				word = "argument"
+			}
+			return &FlagError{Err: fmt.Errorf("%q requires at least %d %s.\nUsage:  %s", c.CommandPath(), n, word, c.UseLine())}
+		}
+		return nil
+	}
+}
+
+func rangeArgs(lo, hi int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return &FlagError{Err: fmt.Errorf("%q requires at least %d and at most %d arguments.\nUsage:  %s", c.CommandPath(), lo, hi, c.UseLine())}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,89 @@
+package cmd
+
+import (
+	"os"
+
+	"github.com/dockling/dockling/sandbox"
+	"github.com/spf13/cobra"
+)
+
+// NewRootCmd is `dockling`.
+func NewRootCmd(f *Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "dockling",
+		Short: "Learn containers by doing: guided Docker lessons on a built-in runtime",
+		Long: `dockling teaches containers by doing. You type real docker commands; a built-in,
+daemonless container runtime carries them out; dockling checks what happened.
+
+The docker commands work as "dockling <verb>", as "dockling docker <verb>", and as
+"docker <verb>" when dockling is installed under the name docker.`,
+		Example: `  dockling images
+  dockling docker run -it ubuntu bash
+  eval "$(dockling env)"   # then use plain "docker" in this shell`,
+		Args:          noSubcommand,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			return c.Help()
+		},
+	}
+	addGlobalFlags(c, f)
+	addDockerVerbs(c, f)
+	c.AddCommand(NewDockerCmd(f))
+	c.AddCommand(NewEnvCmd(f, nil))
+	return c
+}
+
+// addGlobalFlags binds the flags every command shares to the factory.
+func addGlobalFlags(c *cobra.Command, f *Factory) {
+	c.PersistentFlags().StringVar(&f.DataRoot, "root", "", "data root (default $DOCKLING_ROOT, /var/lib/dockling as root, else ~/.local/share/dockling)")
+	def := os.Getenv("DOCKLING_SANDBOX")
+	if def == "" {
+		def = sandbox.DefaultSandbox
+	}
+	c.PersistentFlags().StringVar(&f.SandboxName, "sandbox", def, "sandbox to use (each lesson has its own; $DOCKLING_SANDBOX)")
+}
+
+// NewDockerCmd is the docker-compatible command set, as `dockling docker` or as the
+// whole program when invoked under the name docker.
+func NewDockerCmd(f *Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "docker",
+		Short: "Docker-compatible commands, carried out by dockling's built-in runtime",
+		Example: `  dockling docker images
+  dockling docker history ubuntu`,
+		Args:        noSubcommand,
+		Annotations: map[string]string{"docker": "true"},
+		RunE: func(c *cobra.Command, args []string) error {
+			return c.Help()
+		},
+	}
+	addDockerVerbs(c, f)
+	return c
+}
+
+// addDockerVerbs adds every docker verb to parent.
+func addDockerVerbs(parent *cobra.Command, f *Factory) {
+	verbs := []*cobra.Command{
+		NewImagesCmd(f, nil),
+		NewImageCmd(f),
+		NewInspectCmd(f, nil),
+		NewHistoryCmd(f, nil),
+		NewTagCmd(f, nil),
+		NewRmiCmd(f, nil),
+		NewPullCmd(f, nil),
+		NewLoadCmd(f, nil),
+		NewSaveCmd(f, nil),
+		NewImportCmd(f, nil),
+		NewSystemCmd(f),
+		NewInfoCmd(f, nil),
+		NewVersionCmd(f),
+	}
+	for _, v := range verbs {
+		if v.Annotations == nil {
+			v.Annotations = map[string]string{}
+		}
+		v.Annotations["docker"] = "true"
+		parent.AddCommand(v)
+	}
+}

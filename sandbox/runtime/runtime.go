@@ -1,0 +1,147 @@
+// Package runtime runs one container from a Spec: namespaces, overlay rootfs, pivot_root,
+// a shim per container that holds the pty or pipes, serves attach, writes the json log and
+// records the exit. The caller keeps its own records; runtime keeps only the files it owns
+// in Spec.Dir.
+//
+// Process model (like podman + conmon): Start re-executes the current binary as a shim in
+// its own session. The shim spawns the container init (the binary again, run from a sealed
+// memfd copy so the container can never write to the host binary) in new namespaces. Init
+// mounts the root file system, pivots into it, drops privileges and execs the command, which
+// stays pid 1 of its pid namespace. The shim pumps output to attachers and to the json log,
+// waits for the process and records the exit in Dir/state.json.
+//
+// Every binary that uses this package must call Init first thing in main (and in TestMain).
+package runtime
+
+import (
+	"errors"
+	"io"
+	"syscall"
+	"time"
+)
+
+// Spec describes one run of a container.
+type Spec struct {
+	ID  string // 64 hex digits
+	Dir string // the container's folder (must exist); runtime owns the files listed in the package doc
+	// Rootfs is the overlay stack; it is mounted only inside the container's mount namespace.
+	Rootfs  Rootfs
+	Process Process
+	// Hostname is the container's hostname (normally the short ID).
+	Hostname string
+	// NetworkNone gives the container a new network namespace with only lo up;
+	// otherwise it shares the host network (so apt-get works).
+	NetworkNone bool
+	// StopSignal is what Stop sends first; 0 means SIGTERM.
+	StopSignal syscall.Signal
+}
+
+// Rootfs is an overlay stack.
+type Rootfs struct {
+	Lower  []string // image layer diff dirs, topmost first (overlay lowerdir order)
+	Upper  string   // the container layer; persists across start/stop
+	Work   string   // overlay workdir, on the same file system as Upper
+	Merged string   // mount point
+}
+
+// Process is a command to run in a container.
+type Process struct {
+	Args []string
+	Env  []string // KEY=value; PATH, HOME, HOSTNAME and (with Tty) TERM get Docker's defaults when missing
+	Cwd  string   // created when missing, like Docker; "" means "/"
+	// User is "", "uid", "uid:gid", "name", "name:group", resolved against the
+	// container's /etc/passwd and /etc/group.
+	User      string
+	Tty       bool
+	OpenStdin bool
+}
+
+// State is what the runtime knows about a container's last start.
+type State struct {
+	Status     string // "created" (never started) | "running" | "exited"
+	Pid        int    // host pid of the container's pid 1 while running
+	ExitCode   int
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Error      string // why the start failed or why the shim vanished
+}
+
+// StartOptions tune Start.
+type StartOptions struct {
+	// HoldUntilAttach keeps the process from exec'ing until the first Attach connects,
+	// so `run -it` and foreground `run` lose no output.
+	HoldUntilAttach bool
+}
+
+// WinSize is a terminal size.
+type WinSize struct {
+	Rows, Cols uint16
+}
+
+// Streams connect a caller to a container's stdio.
+type Streams struct {
+	In       io.Reader // nil: attach output only
+	Out, Err io.Writer // nil: discard; with a tty everything goes to Out
+	// Resize delivers terminal size changes (send the first size at once).
+	Resize <-chan WinSize
+	// DetachKeys is the escape sequence read from In; nil means ctrl-p ctrl-q.
+	// An empty non-nil slice disables detaching.
+	DetachKeys []byte
+}
+
+// Proc is one process of a container (see Top).
+type Proc struct {
+	PID     int // host pid
+	NsPID   int // pid inside the container
+	PPID    int // host parent pid
+	UID     int // host uid
+	State   string
+	Started time.Time
+	CPU     time.Duration // user + system time so far
+	TTY     string
+	Cmd     string // command line, or [comm] when empty
+}
+
+// Support is what this kernel and machine allow (see Capabilities).
+type Support struct {
+	Root bool // running as uid 0
+	// UserNS: unprivileged user namespaces can be created; UserNSReason says why not.
+	UserNS       bool
+	UserNSReason string
+	// Overlay: overlayfs can be mounted (inside a user namespace when not root).
+	Overlay       bool
+	OverlayReason string
+	// NewUIDMap: newuidmap and newgidmap are installed and /etc/subuid and /etc/subgid
+	// grant the current user ranges, so a rootless container gets a full id range.
+	NewUIDMap bool
+	SubUID    []IDRange
+	SubGID    []IDRange
+}
+
+// IDRange is one /etc/subuid or /etc/subgid line for the current user.
+type IDRange struct {
+	Start, Count int
+}
+
+var (
+	// ErrNotRunning: the container has no live process to attach to, signal or exec in.
+	ErrNotRunning = errors.New("container is not running")
+	// ErrDetached: the caller typed the detach keys; the container goes on running.
+	ErrDetached = errors.New("read escape sequence")
+	// ErrExec: the command could not be executed (see ExecError).
+	ErrExec = errors.New("exec failed")
+	// ErrUnsupported: this platform cannot run containers.
+	ErrUnsupported = errors.New("containers need Linux")
+)
+
+// ExecError is a command that could not be executed, with Docker's exit code and message:
+// 127 for `exec: "foo": executable file not found in $PATH`, 126 for permission denied.
+type ExecError struct {
+	Code int
+	Msg  string
+}
+
+func (e *ExecError) Error() string { return e.Msg }
+
+// Unwrap lets errors.Is(err, ErrExec) match.
+func (e *ExecError) Unwrap() error { return ErrExec }
