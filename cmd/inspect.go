@@ -169,7 +169,6 @@ func inspectImage(sb *sandbox.Sandbox, name string) (any, error) {
 		ID:            img.ID,
 		Parent:        img.Parent,
 		Created:       img.Config.Created.Time.UTC().Format(time.RFC3339Nano),
-		DockerVersion: img.Config.DockerVersion,
 		Author:        img.Config.Author,
 		Config:        img.Config.Config,
 		Architecture:  img.Config.Architecture,
@@ -183,11 +182,13 @@ func inspectImage(sb *sandbox.Sandbox, name string) (any, error) {
 	if out.RepoDigests == nil {
 		out.RepoDigests = []string{}
 	}
+	// Fields go-containerregistry's config type does not carry.
 	var extra struct {
-		Comment string `json:"comment"`
+		Comment       string `json:"comment"`
+		DockerVersion string `json:"docker_version"`
 	}
 	_ = json.Unmarshal(img.Raw, &extra)
-	out.Comment = extra.Comment
+	out.Comment, out.DockerVersion = extra.Comment, extra.DockerVersion
 	out.RootFS.Type = "layers"
 	for _, d := range img.Config.RootFS.DiffIDs {
 		out.RootFS.Layers = append(out.RootFS.Layers, d.String())

@@ -201,10 +201,12 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 		r = gz
 	}
 	digest := sha256.New()
-	ts, err := asm.NewInputTarStream(io.TeeReader(r, digest), storage.NewJSONPacker(zw), nil)
+	ts, tsDone, err := asm.NewInputTarStreamWithDone(io.TeeReader(r, digest), storage.NewJSONPacker(zw), nil)
 	if err != nil {
 		return Layer{}, fmt.Errorf("adding layer: %w", err)
 	}
+	// Closing the stream on every path stops tar-split's goroutine.
+	defer ts.Close()
 	size, err := archive.Apply(diff, ts, archive.ApplyOptions{Rootless: s.rootless})
 	if err != nil {
 		return Layer{}, fmt.Errorf("extracting layer: %w", err)
@@ -212,6 +214,9 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 	// Drain the end-of-archive padding so the digest covers the whole stream.
 	if _, err := io.Copy(io.Discard, ts); err != nil {
 		return Layer{}, fmt.Errorf("extracting layer: %w", err)
+	}
+	if err := <-tsDone; err != nil {
+		return Layer{}, fmt.Errorf("recording layer headers: %w", err)
 	}
 	if err := zw.Close(); err != nil {
 		return Layer{}, fmt.Errorf("adding layer: %w", err)
