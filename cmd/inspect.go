@@ -166,14 +166,14 @@ func inspectImage(sb *sandbox.Sandbox, name string) (any, error) {
 		return nil, err
 	}
 	out := imageInspect{
-		ID:            img.ID,
-		Parent:        img.Parent,
-		Created:       img.Config.Created.Time.UTC().Format(time.RFC3339Nano),
-		Author:        img.Config.Author,
-		Config:        img.Config.Config,
-		Architecture:  img.Config.Architecture,
-		Os:            img.Config.OS,
-		Size:          sb.Store.Size(img),
+		ID:           img.ID,
+		Parent:       img.Parent,
+		Created:      img.Config.Created.Time.UTC().Format(time.RFC3339Nano),
+		Author:       img.Config.Author,
+		Config:       img.Config.Config,
+		Architecture: img.Config.Architecture,
+		Os:           img.Config.OS,
+		Size:         sb.Store.Size(img),
 	}
 	out.RepoTags, out.RepoDigests = sb.RepoTags(img.ID)
 	if out.RepoTags == nil {

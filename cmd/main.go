@@ -84,6 +84,10 @@ func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {
 		return exitBadInput
 	}
 	fmt.Fprintf(ios.ErrOut, "Error: %s\n", err)
+	var withCode *exitWithMessage
+	if errors.As(err, &withCode) {
+		return withCode.code
+	}
 	switch {
 	case errors.Is(err, store.ErrBadRef), errors.Is(err, sandbox.ErrBadChange), errors.Is(err, sandbox.ErrBadSandboxName):
 		if docker {

@@ -31,6 +31,7 @@ The docker commands work as "dockling <verb>", as "dockling docker <verb>", and 
 	addDockerVerbs(c, f)
 	c.AddCommand(NewDockerCmd(f))
 	c.AddCommand(NewEnvCmd(f, nil))
+	c.AddCommand(NewStandinCmd(f))
 	return c
 }
 
@@ -78,6 +79,20 @@ func addDockerVerbs(parent *cobra.Command, f *Factory) {
 		NewSystemCmd(f),
 		NewInfoCmd(f, nil),
 		NewVersionCmd(f),
+		NewContainerCmd(f),
+		NewRunCmd(f, nil),
+		NewCreateCmd(f, nil),
+		NewStartCmd(f, nil),
+		NewAttachCmd(f, nil),
+		NewStopCmd(f),
+		NewKillCmd(f),
+		NewRestartCmd(f),
+		NewRmCmd(f),
+		NewPsCmd(f, nil),
+		NewLogsCmd(f, nil),
+		NewExecCmd(f, nil),
+		NewWaitCmd(f),
+		NewTopCmd(f),
 	}
 	for _, v := range verbs {
 		if v.Annotations == nil {

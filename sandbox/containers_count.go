@@ -1,12 +1,16 @@
 package sandbox
 
-import "os"
-
 // Counts are the container totals `docker info` shows.
 type Counts struct{ Total, Running int }
 
 // ContainerCounts counts the sandbox's containers.
 func (sb *Sandbox) ContainerCounts() Counts {
-	entries, _ := os.ReadDir(sb.Store.ContainersDir())
-	return Counts{Total: len(entries)}
+	cs, _ := sb.Containers()
+	n := Counts{Total: len(cs)}
+	for _, c := range cs {
+		if c.State.Running {
+			n.Running++
+		}
+	}
+	return n
 }

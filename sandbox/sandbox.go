@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 
 	"github.com/dockling/dockling/sandbox/store"
 )
@@ -23,7 +24,8 @@ const DefaultSandbox = "default"
 // ErrBadSandboxName: a sandbox name would leave the data root.
 var ErrBadSandboxName = errors.New("invalid sandbox name")
 
-var sandboxNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,127}$`)
+// Compiled on first use, to keep start-up fast.
+var sandboxNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,127}$`) })
 
 // DataRoot is where dockling keeps its sandboxes: $DOCKLING_ROOT, else
 // /var/lib/dockling for root, else $XDG_DATA_HOME/dockling (~/.local/share/dockling).
@@ -46,7 +48,7 @@ func DataRoot() (string, error) {
 
 // Dir is the folder of a named sandbox below a data root.
 func Dir(dataRoot, name string) (string, error) {
-	if !sandboxNameRE.MatchString(name) {
+	if !sandboxNameRE().MatchString(name) {
 		return "", fmt.Errorf("%w %q: use lowercase letters, digits, '.', '_' and '-'", ErrBadSandboxName, name)
 	}
 	return filepath.Join(dataRoot, "sandboxes", name), nil

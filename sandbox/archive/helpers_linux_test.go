@@ -105,6 +105,17 @@ func newSandbox(t testing.TB, targets ...string) sandbox {
 	if err := os.WriteFile(filepath.Join(s.outside, canary), []byte(canary), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if !isRoot() {
+		// Extracted read-only directories would stop TempDir's cleanup; this runs first.
+		t.Cleanup(func() {
+			filepath.WalkDir(parent, func(p string, d os.DirEntry, err error) error {
+				if err == nil && d.IsDir() {
+					os.Chmod(p, 0o700)
+				}
+				return nil
+			})
+		})
+	}
 	return s
 }
 

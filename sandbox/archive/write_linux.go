@@ -226,10 +226,11 @@ func isOpaque(p string) bool {
 	return false
 }
 
-// skipXattr: overlay's own bookkeeping must not leak into layers, and an SELinux label
-// describes the host that built the tree, not the image.
+// skipXattr: overlay's own bookkeeping must not leak into layers, an SELinux label
+// describes the host that built the tree, not the image, and a name with "=" cannot be
+// written as a PAX record key.
 func skipXattr(name string) bool {
-	return isOverlayXattr(name) || name == "security.selinux"
+	return isOverlayXattr(name) || name == "security.selinux" || strings.Contains(name, "=")
 }
 
 func (a *tarWriter) addXattrs(hdr *tar.Header, p string) error {

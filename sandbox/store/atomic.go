@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic replaces name with data so that readers see the old or the new
+// WriteFileAtomic replaces name with data so that readers see the old or the new
 // content, never a mix, and a crash never leaves a truncated file.
-func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
+func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(name)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
 	if err != nil {

@@ -143,16 +143,16 @@ func (w *Writer) PutImage(raw []byte, parent string) (string, error) {
 		return "", fmt.Errorf("adding image: %w", err)
 	}
 	if parent != "" {
-		if err := writeFileAtomic(filepath.Join(meta, "parent"), []byte(parent), 0o644); err != nil {
+		if err := WriteFileAtomic(filepath.Join(meta, "parent"), []byte(parent), 0o644); err != nil {
 			return "", err
 		}
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
-	if err := writeFileAtomic(filepath.Join(meta, "lastUpdated"), []byte(now), 0o644); err != nil {
+	if err := WriteFileAtomic(filepath.Join(meta, "lastUpdated"), []byte(now), 0o644); err != nil {
 		return "", err
 	}
 	// The config goes last: an image is visible only once everything it needs is there.
-	if err := writeFileAtomic(filepath.Join(s.contentDir(), h), raw, 0o644); err != nil {
+	if err := WriteFileAtomic(filepath.Join(s.contentDir(), h), raw, 0o644); err != nil {
 		return "", err
 	}
 	return id, nil

@@ -235,7 +235,7 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 	if err := os.Symlink(filepath.Join("..", cacheID, "diff"), filepath.Join(s.overlayDir(), "l", link)); err != nil {
 		return Layer{}, fmt.Errorf("adding layer: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(layerDir, "link"), []byte(link), 0o644); err != nil {
+	if err := WriteFileAtomic(filepath.Join(layerDir, "link"), []byte(link), 0o644); err != nil {
 		os.Remove(filepath.Join(s.overlayDir(), "l", link))
 		return Layer{}, err
 	}
@@ -245,7 +245,7 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 			os.Remove(filepath.Join(s.overlayDir(), "l", link))
 			return Layer{}, err
 		}
-		if err := writeFileAtomic(filepath.Join(layerDir, "lower"), []byte(lower), 0o644); err != nil {
+		if err := WriteFileAtomic(filepath.Join(layerDir, "lower"), []byte(lower), 0o644); err != nil {
 			os.Remove(filepath.Join(s.overlayDir(), "l", link))
 			return Layer{}, err
 		}
@@ -264,7 +264,7 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 		files["parent"] = parent
 	}
 	for name, v := range files {
-		if err := writeFileAtomic(filepath.Join(tmp, name), []byte(v), 0o644); err != nil {
+		if err := WriteFileAtomic(filepath.Join(tmp, name), []byte(v), 0o644); err != nil {
 			os.RemoveAll(tmp)
 			os.Remove(filepath.Join(s.overlayDir(), "l", link))
 			return Layer{}, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Ref is an image reference in Docker's familiar form: "ubuntu:latest",
@@ -15,13 +16,16 @@ type Ref struct {
 	Digest string
 }
 
-// Docker's reference grammar (distribution/reference), restated.
-var (
-	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$`)
-	domainRE    = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$`)
-	tagRE       = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-)
+// Docker's reference grammar (distribution/reference), restated. Compiled on first
+// use: `docker images` must start fast and rarely needs them.
+var refRE = sync.OnceValue(func() struct{ component, domain, tag, digest *regexp.Regexp } {
+	return struct{ component, domain, tag, digest *regexp.Regexp }{
+		component: regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$`),
+		domain:    regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$`),
+		tag:       regexp.MustCompile(`^[\w][\w.-]{0,127}$`),
+		digest:    regexp.MustCompile(`^sha256:[a-f0-9]{64}$`),
+	}
+})
 
 // ParseRef parses and normalises a reference the way the docker CLI does.
 func ParseRef(s string) (Ref, error) {
@@ -34,12 +38,13 @@ func ParseRef(s string) (Ref, error) {
 	if s == "" || len(s) > 512 {
 		return bad("")
 	}
+	re := refRE()
 	var r Ref
 	name := s
 	if i := strings.Index(name, "@"); i >= 0 {
 		r.Digest = name[i+1:]
 		name = name[:i]
-		if !digestRE.MatchString(r.Digest) {
+		if !re.digest.MatchString(r.Digest) {
 			return bad("")
 		}
 	}
@@ -47,7 +52,7 @@ func ParseRef(s string) (Ref, error) {
 	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
 		r.Tag = name[i+1:]
 		name = name[:i]
-		if !tagRE.MatchString(r.Tag) {
+		if !re.tag.MatchString(r.Tag) {
 			return bad("")
 		}
 	}
@@ -58,13 +63,13 @@ func ParseRef(s string) (Ref, error) {
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:") || parts[0] == "localhost") {
 		r.Domain = parts[0]
 		parts = parts[1:]
-		if !domainRE.MatchString(r.Domain) {
+		if !re.domain.MatchString(r.Domain) {
 			return bad("")
 		}
 	}
 	for _, p := range parts {
-		if !componentRE.MatchString(p) {
-			if strings.ToLower(p) != p && componentRE.MatchString(strings.ToLower(p)) {
+		if !re.component.MatchString(p) {
+			if strings.ToLower(p) != p && re.component.MatchString(strings.ToLower(p)) {
 				return bad(fmt.Sprintf("repository name (%s) must be lowercase", name))
 			}
 			return bad("")

@@ -37,7 +37,7 @@ func (s *Store) writeRepos(r *repositories) error {
 	if err != nil {
 		return fmt.Errorf("writing repositories: %w", err)
 	}
-	return writeFileAtomic(s.reposFile(), b, 0o644)
+	return WriteFileAtomic(s.reposFile(), b, 0o644)
 }
 
 // Tags returns every "repo:tag" pointing at each image ID, sorted.
@@ -47,10 +47,10 @@ func (s *Store) Tags() (map[string][]Ref, error) {
 		return nil, err
 	}
 	out := map[string][]Ref{}
-	for _, refs := range r.Repositories {
+	for repo, refs := range r.Repositories {
 		for name, id := range refs {
-			ref, err := ParseRef(name)
-			if err != nil {
+			ref, ok := storedRef(repo, name)
+			if !ok {
 				continue
 			}
 			out[id] = append(out[id], ref)
@@ -124,4 +124,26 @@ func (w *Writer) Untag(ref Ref) (string, bool, error) {
 		delete(r.Repositories, ref.Repo())
 	}
 	return id, true, w.s.writeRepos(r)
+}
+
+// storedRef splits an entry of repositories.json, which was validated when written,
+// without the cost of the full grammar.
+func storedRef(repo, name string) (Ref, bool) {
+	if len(name) <= len(repo)+1 || name[:len(repo)] != repo {
+		return Ref{}, false
+	}
+	var r Ref
+	switch name[len(repo)] {
+	case ':':
+		r.Tag = name[len(repo)+1:]
+	case '@':
+		r.Digest = name[len(repo)+1:]
+	default:
+		return Ref{}, false
+	}
+	r.Path = repo
+	if first, rest, ok := strings.Cut(repo, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		r.Domain, r.Path = first, rest
+	}
+	return r, true
 }

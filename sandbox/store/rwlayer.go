@@ -44,7 +44,7 @@ func (w *Writer) CreateRWLayer(containerID, parent string) (RWLayer, error) {
 		os.RemoveAll(dir)
 		return RWLayer{}, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "link"), []byte(link), 0o644); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, "link"), []byte(link), 0o644); err != nil {
 		return fail(err)
 	}
 	if parent != "" {
@@ -56,7 +56,7 @@ func (w *Writer) CreateRWLayer(containerID, parent string) (RWLayer, error) {
 		if err != nil {
 			return fail(err)
 		}
-		if err := writeFileAtomic(filepath.Join(dir, "lower"), []byte(lower), 0o644); err != nil {
+		if err := WriteFileAtomic(filepath.Join(dir, "lower"), []byte(lower), 0o644); err != nil {
 			return fail(err)
 		}
 	}
@@ -65,13 +65,13 @@ func (w *Writer) CreateRWLayer(containerID, parent string) (RWLayer, error) {
 		return fail(fmt.Errorf("creating container layer: %w", err))
 	}
 	if parent != "" {
-		if err := writeFileAtomic(filepath.Join(m, "parent"), []byte(parent), 0o644); err != nil {
+		if err := WriteFileAtomic(filepath.Join(m, "parent"), []byte(parent), 0o644); err != nil {
 			os.RemoveAll(m)
 			return fail(err)
 		}
 	}
 	// mount-id last: it is what makes the layer exist.
-	if err := writeFileAtomic(filepath.Join(m, "mount-id"), []byte(mountID), 0o644); err != nil {
+	if err := WriteFileAtomic(filepath.Join(m, "mount-id"), []byte(mountID), 0o644); err != nil {
 		os.RemoveAll(m)
 		return fail(err)
 	}

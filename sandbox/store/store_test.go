@@ -311,7 +311,7 @@ func TestAtomicWriteLeavesNoTempOnSuccess(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f")
 	for _, v := range []string{"one", "two"} {
-		if err := writeFileAtomic(p, []byte(v), 0o644); err != nil {
+		if err := WriteFileAtomic(p, []byte(v), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,309 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dockling/dockling/sandbox/names"
+	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/store"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Container is a container's record, kept in containers/<id>/config.v2.json in the
+// shape Docker uses, with its live state filled in from the runtime when read.
+type Container struct {
+	ID         string
+	Created    time.Time
+	Path       string
+	Args       []string
+	Config     v1.Config // Config.Image is the name the user typed
+	Image      string    // image ID
+	Name       string    // "/name", as Docker stores it
+	Driver     string
+	LogPath    string
+	State      ContainerState
+	HostConfig HostConfig `json:"-"`
+}
+
+// ContainerState is Docker's State block.
+type ContainerState struct {
+	Status     string // created, running, exited
+	Running    bool
+	Paused     bool
+	Restarting bool
+	OOMKilled  bool
+	Dead       bool
+	Pid        int
+	ExitCode   int
+	Error      string
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// HostConfig is the part of hostconfig.json dockling uses.
+type HostConfig struct {
+	AutoRemove  bool
+	NetworkMode string
+}
+
+// NoSuchContainerError is Docker's "No such container: NAME".
+type NoSuchContainerError struct{ Name string }
+
+func (e *NoSuchContainerError) Error() string { return "No such container: " + e.Name }
+func (e *NoSuchContainerError) Unwrap() error { return ErrNoSuchContainer }
+
+// Errors of the container verbs, in Docker's words.
+var (
+	ErrNameInUse    = errors.New("name already in use")
+	ErrRunning      = errors.New("container is running")
+	ErrNotRunning   = errors.New("container is not running")
+	ErrNoCommand    = errors.New("no command specified")
+	ErrBadName      = errors.New("invalid container name")
+	containerNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
+)
+
+// CreateOptions are what `docker create` and `docker run` take.
+type CreateOptions struct {
+	Image       string
+	Name        string
+	Cmd         []string // replaces the image's CMD when set
+	Entrypoint  *string  // replaces the image's ENTRYPOINT when set ("" clears it)
+	Env         []string
+	WorkingDir  string
+	User        string
+	Hostname    string
+	Tty         bool
+	OpenStdin   bool
+	NetworkNone bool
+	AutoRemove  bool
+}
+
+// ShortName is the name without Docker's leading "/".
+func (c *Container) ShortName() string { return strings.TrimPrefix(c.Name, "/") }
+
+// Command is Path and Args as one line, the way `docker ps` shows it.
+func (c *Container) Command() string {
+	return strings.Join(append([]string{c.Path}, c.Args...), " ")
+}
+
+func (sb *Sandbox) containerDir(id string) string { return filepath.Join(sb.Store.ContainersDir(), id) }
+
+// Create makes a container from an image: its record and its writable layer.
+func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
+	if opts.Name != "" && !containerNameRE().MatchString(opts.Name) {
+		return nil, fmt.Errorf("%w: invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", ErrBadName, opts.Name)
+	}
+	img, err := sb.Image(opts.Image)
+	if err != nil {
+		return nil, err
+	}
+	cfg := img.Config.Config
+	cfg.Image = opts.Image
+	if opts.Entrypoint != nil {
+		cfg.Entrypoint = nil
+		if *opts.Entrypoint != "" {
+			cfg.Entrypoint = []string{*opts.Entrypoint}
+		}
+		cfg.Cmd = nil // a new entrypoint drops the image's CMD, as in Docker
+	}
+	if len(opts.Cmd) > 0 {
+		cfg.Cmd = opts.Cmd
+	}
+	for _, e := range opts.Env {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok {
+			// "-e NAME" takes the value from the caller's environment.
+			var present bool
+			if v, present = os.LookupEnv(k); !present {
+				continue
+			}
+		}
+		cfg.Env = setEnv(cfg.Env, k, v)
+	}
+	if opts.WorkingDir != "" {
+		cfg.WorkingDir = opts.WorkingDir
+	}
+	if opts.User != "" {
+		cfg.User = opts.User
+	}
+	cfg.Tty, cfg.OpenStdin = opts.Tty, opts.OpenStdin
+	cfg.AttachStdin, cfg.StdinOnce = opts.OpenStdin, opts.OpenStdin
+	cfg.AttachStdout, cfg.AttachStderr = true, true
+	argv := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
+	if len(argv) == 0 {
+		return nil, fmt.Errorf("%w: no command specified", ErrNoCommand)
+	}
+	id := store.NewID()
+	cfg.Hostname = opts.Hostname
+	if cfg.Hostname == "" {
+		cfg.Hostname = id[:12]
+	}
+	c := &Container{
+		ID: id, Created: time.Now().UTC(), Path: argv[0], Args: argv[1:], Config: cfg,
+		Image: img.ID, Driver: "overlay2",
+		LogPath:    filepath.Join(sb.containerDir(id), id+"-json.log"),
+		State:      ContainerState{Status: "created"},
+		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: "host"},
+	}
+	if opts.NetworkNone {
+		c.HostConfig.NetworkMode = "none"
+	}
+	err = sb.Store.Write(func(w *store.Writer) error {
+		// Names are checked and taken under the store lock, so parallel creates
+		// never get the same one.
+		taken := sb.takenNames()
+		if opts.Name != "" {
+			n := "/" + strings.TrimPrefix(opts.Name, "/")
+			if other, ok := taken[n]; ok {
+				return fmt.Errorf("%w: Conflict. The container name %q is already in use by container %q. You have to remove (or rename) that container to be able to reuse that name", ErrNameInUse, n, other)
+			}
+			c.Name = n
+		} else {
+			for retry := 0; ; retry++ {
+				n := "/" + names.Generate(retry)
+				if _, ok := taken[n]; !ok {
+					c.Name = n
+					break
+				}
+			}
+		}
+		if err := os.MkdirAll(sb.containerDir(id), 0o711); err != nil {
+			return fmt.Errorf("creating container: %w", err)
+		}
+		if _, err := w.CreateRWLayer(id, img.TopLayer()); err != nil {
+			os.RemoveAll(sb.containerDir(id))
+			return err
+		}
+		if err := sb.saveContainer(c); err != nil {
+			w.RemoveRWLayer(id)
+			os.RemoveAll(sb.containerDir(id))
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// saveContainer writes config.v2.json and hostconfig.json atomically; config.v2.json
+// goes last because it is what makes the container exist.
+func (sb *Sandbox) saveContainer(c *Container) error {
+	dir := sb.containerDir(c.ID)
+	hc, err := json.Marshal(c.HostConfig)
+	if err != nil {
+		return err
+	}
+	if err := store.WriteFileAtomic(filepath.Join(dir, "hostconfig.json"), hc, 0o644); err != nil {
+		return err
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return store.WriteFileAtomic(filepath.Join(dir, "config.v2.json"), b, 0o644)
+}
+
+func (sb *Sandbox) readContainer(id string) (*Container, error) {
+	dir := sb.containerDir(id)
+	b, err := os.ReadFile(filepath.Join(dir, "config.v2.json"))
+	if err != nil {
+		return nil, err
+	}
+	c := &Container{}
+	if err := json.Unmarshal(b, c); err != nil {
+		return nil, fmt.Errorf("reading container %s: %w", shortID(id), err)
+	}
+	if hc, err := os.ReadFile(filepath.Join(dir, "hostconfig.json")); err == nil {
+		_ = json.Unmarshal(hc, &c.HostConfig)
+	}
+	sb.fillState(c)
+	return c, nil
+}
+
+// fillState merges the runtime's view (running, exit code, times) into the record.
+func (sb *Sandbox) fillState(c *Container) {
+	st, err := runtime.Status(sb.containerDir(c.ID))
+	if err != nil || st.Status == "" || st.Status == "created" {
+		return
+	}
+	c.State.Status = st.Status
+	c.State.Running = st.Status == "running"
+	c.State.Pid = st.Pid
+	c.State.ExitCode = st.ExitCode
+	c.State.StartedAt = st.StartedAt
+	c.State.FinishedAt = st.FinishedAt
+	c.State.Error = st.Error
+	if !c.State.Running {
+		c.State.Pid = 0
+	}
+}
+
+func (sb *Sandbox) takenNames() map[string]string {
+	out := map[string]string{}
+	cs, _ := sb.Containers()
+	for _, c := range cs {
+		out[c.Name] = c.ID
+	}
+	return out
+}
+
+// Containers lists every container, newest first.
+func (sb *Sandbox) Containers() ([]*Container, error) {
+	entries, err := os.ReadDir(sb.Store.ContainersDir())
+	if err != nil {
+		return nil, fmt.Errorf("listing containers: %w", err)
+	}
+	var out []*Container
+	for _, e := range entries {
+		c, err := sb.readContainer(e.Name())
+		if err != nil {
+			continue // a half-created container: system check's business
+		}
+		out = append(out, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+// Container finds a container by full ID, name, or unique ID prefix.
+func (sb *Sandbox) Container(name string) (*Container, error) {
+	if name == "" {
+		return nil, &NoSuchContainerError{Name: name}
+	}
+	cs, err := sb.Containers()
+	if err != nil {
+		return nil, err
+	}
+	want := "/" + strings.TrimPrefix(name, "/")
+	for _, c := range cs {
+		if c.ID == name || c.Name == want {
+			return c, nil
+		}
+	}
+	var match *Container
+	for _, c := range cs {
+		if strings.HasPrefix(c.ID, name) {
+			if match != nil {
+				return nil, fmt.Errorf("multiple IDs found with provided prefix: %s", name)
+			}
+			match = c
+		}
+	}
+	if match == nil {
+		return nil, &NoSuchContainerError{Name: name}
+	}
+	return match, nil
+}
+
+func shortID(id string) string { return store.ShortID(id) }

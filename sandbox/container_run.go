@@ -1,0 +1,288 @@
+package sandbox
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/store"
+)
+
+// spec turns a container record into what the runtime runs.
+func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
+	rw, err := sb.Store.RWLayer(c.ID)
+	if err != nil {
+		return runtime.Spec{}, err
+	}
+	sig := syscall.Signal(0)
+	if c.Config.StopSignal != "" {
+		sig = parseSignal(c.Config.StopSignal)
+	}
+	return runtime.Spec{
+		ID:  c.ID,
+		Dir: sb.containerDir(c.ID),
+		Rootfs: runtime.Rootfs{
+			Lower: rw.Lower, Upper: rw.Upper, Work: rw.Work, Merged: rw.Merged,
+		},
+		Process: runtime.Process{
+			Args: append([]string{c.Path}, c.Args...), Env: c.Config.Env, Cwd: c.Config.WorkingDir,
+			User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
+		},
+		Hostname:    c.Config.Hostname,
+		NetworkNone: c.HostConfig.NetworkMode == "none",
+		StopSignal:  sig,
+	}, nil
+}
+
+// Start runs a created or stopped container's command again on the same writable
+// layer. hold keeps the process waiting for the first attach (run, start -a).
+func (sb *Sandbox) Start(name string, hold bool) (*Container, error) {
+	c, err := sb.Container(name)
+	if err != nil {
+		return nil, err
+	}
+	if c.State.Running {
+		return c, nil // Docker: starting a running container is not an error
+	}
+	spec, err := sb.spec(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := runtime.Start(spec, runtime.StartOptions{HoldUntilAttach: hold}); err != nil {
+		return nil, err
+	}
+	return sb.Container(c.ID)
+}
+
+// Attach connects streams to a running container; it returns the exit code when the
+// process ends, or runtime.ErrDetached.
+func (sb *Sandbox) Attach(name string, s runtime.Streams) (int, error) {
+	c, err := sb.Container(name)
+	if err != nil {
+		return 0, err
+	}
+	if !c.State.Running {
+		return 0, fmt.Errorf("%w: You cannot attach to a stopped container, start it first", ErrNotRunning)
+	}
+	return runtime.Attach(sb.containerDir(c.ID), s)
+}
+
+// AttachID is Attach for a container known by full ID (no lookup race with rm).
+func (sb *Sandbox) AttachID(id string, s runtime.Streams) (int, error) {
+	return runtime.Attach(sb.containerDir(id), s)
+}
+
+// Stop stops a running container: its stop signal, then SIGKILL after timeout.
+func (sb *Sandbox) Stop(name string, timeout time.Duration) (*Container, error) {
+	c, err := sb.Container(name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.State.Running {
+		return c, nil
+	}
+	if err := runtime.Stop(sb.containerDir(c.ID), timeout); err != nil {
+		return nil, fmt.Errorf("stopping %s: %w", c.ShortName(), err)
+	}
+	return c, nil
+}
+
+// Kill sends a signal to a running container.
+func (sb *Sandbox) Kill(name string, sig syscall.Signal) (*Container, error) {
+	c, err := sb.Container(name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.State.Running {
+		return nil, fmt.Errorf("%w: cannot kill container: %s: container %s is not running", ErrNotRunning, name, c.ID)
+	}
+	if err := runtime.Signal(sb.containerDir(c.ID), sig); err != nil {
+		return nil, fmt.Errorf("killing %s: %w", c.ShortName(), err)
+	}
+	return c, nil
+}
+
+// Wait blocks until the container stops and returns its exit code.
+func (sb *Sandbox) Wait(name string) (int, error) {
+	c, err := sb.Container(name)
+	if err != nil {
+		return 0, err
+	}
+	if !c.State.Running {
+		return c.State.ExitCode, nil
+	}
+	return runtime.Wait(sb.containerDir(c.ID))
+}
+
+// Remove deletes a container and its writable layer; a running one only with force.
+func (sb *Sandbox) Remove(name string, force bool) (*Container, error) {
+	c, err := sb.Container(name)
+	if err != nil {
+		return nil, err
+	}
+	if c.State.Running {
+		if !force {
+			return nil, fmt.Errorf("%w: cannot remove container %q: container is running: stop the container before removing or force remove", ErrRunning, c.Name)
+		}
+		dir := sb.containerDir(c.ID)
+		if err := runtime.Signal(dir, syscall.SIGKILL); err != nil {
+			return nil, fmt.Errorf("removing %s: %w", c.ShortName(), err)
+		}
+		if _, err := runtime.Wait(dir); err != nil {
+			return nil, fmt.Errorf("removing %s: %w", c.ShortName(), err)
+		}
+	}
+	err = sb.Store.Write(func(w *store.Writer) error {
+		// The record goes first: a crash after it leaves only a layer that
+		// `system check` removes, never a container without its files.
+		if err := os.Remove(filepath.Join(sb.containerDir(c.ID), "config.v2.json")); err != nil {
+			return fmt.Errorf("removing %s: %w", c.ShortName(), err)
+		}
+		if err := w.RemoveRWLayer(c.ID); err != nil {
+			return err
+		}
+		return os.RemoveAll(sb.containerDir(c.ID))
+	})
+	return c, err
+}
+
+// LogEntry is one line of a container's json log.
+type LogEntry struct {
+	Log    string    `json:"log"`
+	Stream string    `json:"stream"`
+	Time   time.Time `json:"time"`
+}
+
+// Logs calls fn for every entry of the container's log. With follow, it keeps
+// reading until the container stops.
+func (sb *Sandbox) Logs(name string, follow bool, fn func(LogEntry) error) error {
+	c, err := sb.Container(name)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(c.LogPath)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading logs: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			var e LogEntry
+			if json.Unmarshal(line, &e) == nil {
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("reading logs: %w", err)
+		}
+		if !follow {
+			return nil
+		}
+		st, _ := runtime.Status(sb.containerDir(c.ID))
+		if st.Status != "running" {
+			// One more pass catches what was written just before the exit.
+			follow = false
+		}
+		if len(line) > 0 {
+			// A partial line: put it back by seeking; simpler to wait for the rest.
+			f.Seek(-int64(len(line)), io.SeekCurrent)
+			r.Reset(f)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Top lists the container's processes.
+func (sb *Sandbox) Top(name string) ([]runtime.Proc, error) {
+	c, err := sb.Container(name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.State.Running {
+		return nil, fmt.Errorf("%w: container %s is not running", ErrNotRunning, c.ID)
+	}
+	return runtime.Top(sb.containerDir(c.ID))
+}
+
+// Exec runs another process in a running container.
+func (sb *Sandbox) Exec(name string, p runtime.Process, s runtime.Streams) (int, error) {
+	c, err := sb.Container(name)
+	if err != nil {
+		return 0, err
+	}
+	if !c.State.Running {
+		return 0, fmt.Errorf("%w: container %s is not running", ErrNotRunning, c.ID)
+	}
+	if p.Env == nil {
+		p.Env = c.Config.Env
+	}
+	return runtime.Exec(sb.containerDir(c.ID), p, s)
+}
+
+// parseSignal reads "SIGTERM", "TERM" or "15".
+func parseSignal(s string) syscall.Signal {
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && n > 0 {
+		return syscall.Signal(n)
+	}
+	if sig, ok := signalNames[trimSIG(s)]; ok {
+		return sig
+	}
+	return syscall.SIGTERM
+}
+
+// ParseSignal is parseSignal for the CLI (kill -s, --stop-signal).
+func ParseSignal(s string) (syscall.Signal, error) {
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && n > 0 && n < 65 {
+		return syscall.Signal(n), nil
+	}
+	if sig, ok := signalNames[trimSIG(s)]; ok {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("invalid signal: %s", s)
+}
+
+func trimSIG(s string) string {
+	if len(s) > 3 && (s[:3] == "SIG" || s[:3] == "sig") {
+		s = s[3:]
+	}
+	out := []byte(s)
+	for i, b := range out {
+		if b >= 'a' && b <= 'z' {
+			out[i] = b - 32
+		}
+	}
+	return string(out)
+}
+
+var signalNames = map[string]syscall.Signal{
+	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
+	"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "TERM": syscall.SIGTERM, "STOP": syscall.SIGSTOP,
+	"CONT": syscall.SIGCONT, "WINCH": syscall.SIGWINCH, "ALRM": syscall.SIGALRM,
+}
+
+// ReapAutoRemoved removes exited containers that were run with --rm but whose
+// client was not there to remove them (run -d --rm).
+func (sb *Sandbox) ReapAutoRemoved() {
+	cs, _ := sb.Containers()
+	for _, c := range cs {
+		if c.HostConfig.AutoRemove && c.State.Status == "exited" {
+			sb.Remove(c.ID, false)
+		}
+	}
+}

@@ -1,0 +1,120 @@
+package runtime
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func ttySpec(t *testing.T) *Spec {
+	spec := newSpec(t, "bash", "--norc", "--noprofile")
+	spec.Process.Tty = true
+	spec.Process.OpenStdin = true
+	return spec
+}
+
+func TestTtyShell(t *testing.T) {
+	requireRoot(t)
+	spec := ttySpec(t)
+	if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
+		t.Fatal(err)
+	}
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	var out syncBuffer
+	resize := make(chan WinSize, 1)
+	resize <- WinSize{Rows: 40, Cols: 100}
+	done := make(chan struct{})
+	var code int
+	var err error
+	go func() {
+		code, err = attachTimeout(t, spec.Dir, Streams{In: inR, Out: &out, Resize: resize})
+		close(done)
+	}()
+	_, _ = io.WriteString(inW, "echo $((6*7)); shopt -s checkwinsize; sleep 0; echo size=$LINES,$COLUMNS; readlink /proc/self/fd/0\n")
+	waitFor(t, "42 in the output", func() bool { return strings.Contains(out.String(), "\n42\r\n") })
+	waitFor(t, "the window size", func() bool { return strings.Contains(out.String(), "size=40,100") })
+	waitFor(t, "tty name", func() bool { return strings.Contains(out.String(), "/dev/pts/0") })
+	_, _ = io.WriteString(inW, "exit\n")
+	<-done
+	if err != nil || code != 0 {
+		t.Fatalf("Attach = %d, %v; output %q", code, err, out.String())
+	}
+}
+
+func TestDetachAndReattach(t *testing.T) {
+	requireRoot(t)
+	spec := ttySpec(t)
+	if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
+		t.Fatal(err)
+	}
+	inR, inW := io.Pipe()
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		_, err := attachTimeout(t, spec.Dir, Streams{In: inR, Out: &out})
+		done <- err
+	}()
+	_, _ = io.WriteString(inW, "echo first\n")
+	waitFor(t, "first", func() bool { return strings.Contains(out.String(), "first\r\n") })
+	_, _ = inW.Write([]byte{0x10, 0x11})
+	if err := <-done; !errors.Is(err, ErrDetached) || err.Error() != "read escape sequence" {
+		t.Fatalf("Attach after ctrl-p ctrl-q = %v, want ErrDetached", err)
+	}
+	inW.Close()
+	if st, err := Status(spec.Dir); err != nil || st.Status != "running" {
+		t.Fatalf("after detach Status = %+v, %v", st, err)
+	}
+	// Re-attach; a ctrl-p not followed by ctrl-q is passed through.
+	var out2 syncBuffer
+	code, err := attachTimeout(t, spec.Dir, Streams{In: strings.NewReader("echo again\nexit 5\n"), Out: &out2})
+	if err != nil || code != 5 {
+		t.Fatalf("re-attach = %d, %v; output %q", code, err, out2.String())
+	}
+	if !strings.Contains(out2.String(), "again") {
+		t.Fatalf("re-attach output %q", out2.String())
+	}
+	if st, _ := Status(spec.Dir); st.Status != "exited" || st.ExitCode != 5 {
+		t.Fatalf("Status = %+v", st)
+	}
+	if _, err := Attach(spec.Dir, Streams{}); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Attach to exited = %v, want ErrNotRunning", err)
+	}
+}
+
+func TestStdinPipe(t *testing.T) {
+	requireRoot(t)
+	spec := newSpec(t, "cat")
+	spec.Process.OpenStdin = true
+	if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	code, err := attachTimeout(t, spec.Dir, Streams{In: strings.NewReader("line one\nline two\n"), Out: &out})
+	if err != nil || code != 0 || out.String() != "line one\nline two\n" {
+		t.Fatalf("Attach = %d, %v, %q", code, err, out.String())
+	}
+}
+
+func TestCopyInputEscape(t *testing.T) {
+	keys := []byte{0x10, 0x11}
+	cases := []struct {
+		in, want string
+		detached bool
+	}{
+		{"abc", "abc", false},
+		{"a\x10b", "a\x10b", false},
+		{"a\x10\x10\x11zz", "a\x10", true},
+		{"ab\x10\x11c", "ab", true},
+		{"x\x10", "x\x10", false},
+	}
+	for _, c := range cases {
+		var got bytes.Buffer
+		err := copyInput(strings.NewReader(c.in), keys, func(p []byte) error { got.Write(p); return nil })
+		if (err != nil) != c.detached || got.String() != c.want {
+			t.Errorf("copyInput(%q) = %q, %v; want %q, detached %v", c.in, got.String(), err, c.want, c.detached)
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// execConfig is what Exec hands the exec helper on its sync socket.
+type execConfig struct {
+	Process  Process
+	Hostname string
+}
+
+// Exec runs p as a new process in the running container's namespaces and root, with the
+// container's default capabilities, and returns its exit code. The process gets a new
+// pty when p.Tty (s.Resize applies to it), else s.In (when p.OpenStdin), s.Out and s.Err.
+// A command that cannot be executed comes back as *ExecError.
+func Exec(dir string, p Process, s Streams) (int, error) {
+	if len(p.Args) == 0 {
+		return -1, fmt.Errorf("exec: no command given")
+	}
+	st, err := status(dir)
+	if err != nil {
+		return -1, err
+	}
+	if st.Status != "running" || !alive(st.Pid, st.InitStart) {
+		return -1, ErrNotRunning
+	}
+	self, err := sealedSelf()
+	if err != nil {
+		return -1, fmt.Errorf("exec: %w", err)
+	}
+	defer self.Close()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("exec: %w", err)
+	}
+	sock := fds[0]
+	defer unix.Close(sock)
+	childSock := os.NewFile(uintptr(fds[1]), "sync")
+	defer childSock.Close()
+
+	cmd := &exec.Cmd{
+		// From the sealed copy: the helper is visible inside the container before it execs.
+		Path: "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
+		Args: []string{"dockling-exec"},
+		Env: []string{roleEnv + "=" + roleExec,
+			"_DOCKLING_NSENTER_PID=" + strconv.Itoa(st.Pid)},
+		ExtraFiles:  []*os.File{childSock},
+		SysProcAttr: &syscall.SysProcAttr{},
+		// Wait must not hang on a caller's stdin that never ends.
+		WaitDelay: time.Second,
+	}
+	var master *os.File
+	if p.Tty {
+		m, slave, err := openPty()
+		if err != nil {
+			return -1, fmt.Errorf("exec: creating a pty: %w", err)
+		}
+		master = m
+		defer master.Close()
+		defer slave.Close()
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+		cmd.SysProcAttr.Setsid, cmd.SysProcAttr.Setctty = true, true
+	} else {
+		if p.OpenStdin {
+			cmd.Stdin = s.In
+		}
+		cmd.Stdout, cmd.Stderr = s.Out, s.Err
+	}
+	if err := cmd.Start(); err != nil {
+		return -1, fmt.Errorf("exec: starting helper: %w", err)
+	}
+	childSock.Close()
+	if tty, ok := cmd.Stdin.(*os.File); ok && master != nil {
+		tty.Close() // the child has its copy; ours would keep the pty open after it exits
+	}
+
+	b, _ := json.Marshal(execConfig{Process: p, Hostname: readHostname(dir)})
+	if err := unix.Sendmsg(sock, b, nil, nil, 0); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return -1, fmt.Errorf("exec: %w", err)
+	}
+	m, _, ok, err := recvMsg(sock)
+	if err != nil || (ok && m.Type == "error") {
+		_ = cmd.Wait()
+		if err != nil {
+			return -1, fmt.Errorf("exec: %w", err)
+		}
+		return -1, msgErr(m)
+	}
+
+	outDone := make(chan struct{})
+	if master != nil {
+		out := s.Out
+		if out == nil {
+			out = io.Discard
+		}
+		go func() { _, _ = io.Copy(out, master); close(outDone) }()
+		if s.In != nil && p.OpenStdin {
+			go func() { _, _ = io.Copy(master, s.In) }()
+		}
+		if s.Resize != nil {
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() {
+				for {
+					select {
+					case <-stop:
+						return
+					case ws, ok := <-s.Resize:
+						if !ok {
+							return
+						}
+						_ = setWinsize(master, ws)
+					}
+				}
+			}()
+		}
+	} else {
+		close(outDone)
+	}
+	_ = cmd.Wait()
+	select {
+	case <-outDone:
+	case <-time.After(2 * time.Second):
+	}
+	return exitCode(cmd.ProcessState), nil
+}
+
+func readHostname(dir string) string {
+	b, _ := os.ReadFile(filepath.Join(dir, "hostname"))
+	return strings.TrimSpace(string(b))
+}
+
+// execMain is the exec helper after nsenter's constructor put it in the container's
+// namespaces (mount namespace included, so "/" is the container's root).
+func execMain() {
+	const sock = 3
+	os.Unsetenv("_DOCKLING_NSENTER_PID")
+	fail := func(err error) {
+		code := 125
+		if ee, ok := err.(*ExecError); ok {
+			code = ee.Code
+		}
+		_ = sendMsg(sock, syncMsg{Type: "error", Msg: err.Error(), Code: code}, -1)
+		os.Exit(code)
+	}
+	m := make([]byte, 1<<20)
+	n, _, _, _, err := unix.Recvmsg(sock, m, nil, 0)
+	if err != nil || n == 0 {
+		os.Exit(125)
+	}
+	var cfg execConfig
+	if err := json.Unmarshal(m[:n], &cfg); err != nil {
+		fail(fmt.Errorf("exec: reading config: %w", err))
+	}
+	pp, err := prepareProcess(cfg.Process, cfg.Hostname)
+	if err != nil {
+		fail(err)
+	}
+	fail(pp.exec())
+}

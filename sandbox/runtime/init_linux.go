@@ -1,0 +1,317 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	goruntime "runtime"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	// Its cgo constructor joins a container's namespaces before the Go runtime starts
+	// threads (setns into mount and user namespaces needs a single-threaded process).
+	_ "github.com/dockling/dockling/sandbox/runtime/nsenter"
+)
+
+// roleEnv tells a re-executed binary which role to play.
+const roleEnv = "_DOCKLING_RUNTIME_ROLE"
+
+const (
+	roleShim  = "shim"
+	roleInit  = "init"
+	roleExec  = "exec"
+	roleProbe = "probe"
+)
+
+// Init runs the role of a re-executed runtime process (shim, container init, exec helper,
+// capability probe) and exits; in any other process it returns at once. Call it first
+// thing in main and in TestMain.
+func Init() {
+	role := os.Getenv(roleEnv)
+	if role == "" {
+		return
+	}
+	os.Unsetenv(roleEnv)
+	switch role {
+	case roleShim:
+		shimMain()
+	case roleInit:
+		goruntime.LockOSThread() // capabilities are per thread: set them on the thread that execs
+		initMain()
+	case roleExec:
+		goruntime.LockOSThread()
+		execMain()
+	case roleProbe:
+		probeMain()
+	}
+	fmt.Fprintf(os.Stderr, "dockling runtime: unknown role %q\n", role)
+	os.Exit(2)
+}
+
+// initConfig is what the shim sends the container init.
+type initConfig struct {
+	Spec     Spec
+	Rootless bool // in a user namespace: bind devices, no mknod, userxattr overlay
+}
+
+// syncMsg travels on the seqpacket socket between the shim and init.
+type syncMsg struct {
+	Type string `json:"type"` // "pty" (with the master fd), "ready", "go", "error"
+	Msg  string `json:"msg,omitempty"`
+	Code int    `json:"code,omitempty"` // 126/127 for exec errors
+}
+
+func sendMsg(fd int, m syncMsg, passFd int) error {
+	b, _ := json.Marshal(m)
+	var oob []byte
+	if passFd >= 0 {
+		oob = unix.UnixRights(passFd)
+	}
+	return unix.Sendmsg(fd, b, oob, nil, 0)
+}
+
+// recvMsg returns the next message; io.EOF-like end is reported as ok=false.
+func recvMsg(fd int) (m syncMsg, passed int, ok bool, err error) {
+	buf := make([]byte, 1<<20)
+	oob := make([]byte, unix.CmsgSpace(4))
+	passed = -1
+	for {
+		n, oobn, _, _, rerr := unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if rerr == unix.EINTR {
+			continue
+		}
+		if rerr != nil {
+			return m, -1, false, rerr
+		}
+		if n == 0 && oobn == 0 {
+			return m, -1, false, nil
+		}
+		if oobn > 0 {
+			if cms, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
+				for _, cm := range cms {
+					if fds, err := unix.ParseUnixRights(&cm); err == nil && len(fds) > 0 {
+						passed = fds[0]
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(buf[:n], &m); err != nil {
+			return m, passed, false, fmt.Errorf("bad sync message: %w", err)
+		}
+		return m, passed, true, nil
+	}
+}
+
+// initProc is the shim's handle on the container init.
+type initProc struct {
+	cmd                           *exec.Cmd
+	sock                          int // the shim's end of the sync socket
+	master                        *os.File
+	stdin, stdout, stderr         *os.File
+	childFiles                    []*os.File
+}
+
+func msgErr(m syncMsg) error {
+	if m.Code == 126 || m.Code == 127 {
+		return &ExecError{Code: m.Code, Msg: m.Msg}
+	}
+	return errors.New(m.Msg)
+}
+
+// spawnInit starts the container init in new namespaces and runs it up to "ready": the
+// root file system is set up and the command resolved, the exec waits for release.
+func spawnInit(spec *Spec) (*initProc, error) {
+	rootless := os.Geteuid() != 0
+	self, err := sealedSelf()
+	if err != nil {
+		return nil, fmt.Errorf("starting container: %w", err)
+	}
+	defer self.Close()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("starting container: %w", err)
+	}
+	ip := &initProc{sock: fds[0]}
+	childSock := os.NewFile(uintptr(fds[1]), "sync")
+	ip.childFiles = append(ip.childFiles, childSock)
+	cleanup := func() {
+		for _, f := range ip.childFiles {
+			f.Close()
+		}
+		ip.childFiles = nil
+	}
+	defer cleanup()
+
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		unix.Close(ip.sock)
+		return nil, fmt.Errorf("starting container: %w", err)
+	}
+	ip.childFiles = append(ip.childFiles, devnull)
+	stdio := [3]*os.File{devnull, devnull, devnull} // a tty replaces them inside init
+	if !spec.Process.Tty {
+		var pipes [3][2]*os.File
+		for i := range pipes {
+			if i == 0 && !spec.Process.OpenStdin {
+				continue
+			}
+			r, w, err := os.Pipe()
+			if err != nil {
+				unix.Close(ip.sock)
+				ip.closeAll()
+				return nil, fmt.Errorf("starting container: %w", err)
+			}
+			pipes[i] = [2]*os.File{r, w}
+		}
+		if spec.Process.OpenStdin {
+			stdio[0], ip.stdin = pipes[0][0], pipes[0][1]
+			ip.childFiles = append(ip.childFiles, pipes[0][0])
+		}
+		stdio[1], ip.stdout = pipes[1][1], pipes[1][0]
+		stdio[2], ip.stderr = pipes[2][1], pipes[2][0]
+		ip.childFiles = append(ip.childFiles, pipes[1][1], pipes[2][1])
+	}
+
+	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
+	if spec.NetworkNone {
+		flags |= unix.CLONE_NEWNET
+	}
+	attr := &syscall.SysProcAttr{
+		Cloneflags: flags,
+		Setsid:     true,
+		// The container dies with its shim rather than running unsupervised.
+		Pdeathsig: syscall.SIGKILL,
+	}
+	if rootless {
+		attr.Cloneflags |= unix.CLONE_NEWUSER
+		attr.UidMappings, attr.GidMappings = idMaps()
+		attr.GidMappingsEnableSetgroups = false
+	}
+	ip.cmd = &exec.Cmd{
+		// Run from the sealed copy: /proc/<init>/exe never leads to the host binary.
+		Path:        "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
+		Args:        []string{"dockling-init"},
+		Env:         []string{roleEnv + "=" + roleInit},
+		Stdin:       stdio[0],
+		Stdout:      stdio[1],
+		Stderr:      stdio[2],
+		ExtraFiles:  []*os.File{childSock},
+		SysProcAttr: attr,
+	}
+	if err := ip.cmd.Start(); err != nil {
+		unix.Close(ip.sock)
+		ip.closeAll()
+		return nil, fmt.Errorf("starting container init: %w%s", err, userNSHint(rootless, err))
+	}
+	cleanup()
+
+	b, _ := json.Marshal(initConfig{Spec: *spec, Rootless: rootless})
+	if err := unix.Sendmsg(ip.sock, b, nil, nil, 0); err != nil {
+		ip.kill()
+		return nil, fmt.Errorf("starting container: sending config to init: %w", err)
+	}
+	for {
+		m, fd, ok, err := recvMsg(ip.sock)
+		if fd >= 0 {
+			ip.master = os.NewFile(uintptr(fd), "pty-master")
+		}
+		switch {
+		case err != nil:
+			ip.kill()
+			return nil, fmt.Errorf("starting container: %w", err)
+		case !ok:
+			code := ip.wait()
+			return nil, fmt.Errorf("starting container: init exited with status %d before it was ready", code)
+		case m.Type == "error":
+			ip.wait()
+			return nil, msgErr(m)
+		case m.Type == "ready":
+			return ip, nil
+		}
+	}
+}
+
+// release lets the held process exec and reports whether the exec worked: the sync
+// socket closes on exec, or init reports the error.
+func (ip *initProc) release() error {
+	if err := sendMsg(ip.sock, syncMsg{Type: "go"}, -1); err != nil {
+		return fmt.Errorf("starting container: %w", err)
+	}
+	m, _, ok, err := recvMsg(ip.sock)
+	unix.Close(ip.sock)
+	ip.sock = -1
+	if err != nil {
+		return fmt.Errorf("starting container: %w", err)
+	}
+	if ok && m.Type == "error" {
+		return msgErr(m)
+	}
+	return nil
+}
+
+func (ip *initProc) closeAll() {
+	for _, f := range []*os.File{ip.master, ip.stdin, ip.stdout, ip.stderr} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// wait reaps init and returns its exit code.
+func (ip *initProc) wait() int {
+	_ = ip.cmd.Wait()
+	if ip.sock >= 0 {
+		unix.Close(ip.sock)
+		ip.sock = -1
+	}
+	return exitCode(ip.cmd.ProcessState)
+}
+
+func (ip *initProc) kill() {
+	_ = ip.cmd.Process.Kill()
+	ip.wait()
+	ip.closeAll()
+}
+
+// initMain is the container init: pid 1 of the new namespaces, fd 3 the sync socket.
+func initMain() {
+	const sock = 3
+	fail := func(err error) {
+		code := 1
+		var ee *ExecError
+		if errors.As(err, &ee) {
+			code = ee.Code
+		}
+		_ = sendMsg(sock, syncMsg{Type: "error", Msg: err.Error(), Code: code}, -1)
+		os.Exit(code)
+	}
+	m := make([]byte, 1<<20)
+	n, _, _, _, err := unix.Recvmsg(sock, m, nil, 0)
+	if err != nil || n == 0 {
+		os.Exit(1)
+	}
+	var cfg initConfig
+	if err := json.Unmarshal(m[:n], &cfg); err != nil {
+		fail(fmt.Errorf("container init: reading config: %w", err))
+	}
+	spec := &cfg.Spec
+	if err := setupRootfs(spec, cfg.Rootless, sock); err != nil {
+		fail(err)
+	}
+	pp, err := prepareProcess(spec.Process, spec.Hostname)
+	if err != nil {
+		fail(err)
+	}
+	if err := sendMsg(sock, syncMsg{Type: "ready"}, -1); err != nil {
+		os.Exit(1)
+	}
+	msg, _, ok, err := recvMsg(sock)
+	if err != nil || !ok || msg.Type != "go" {
+		os.Exit(1) // the shim is gone
+	}
+	fail(pp.exec())
+}

@@ -1,0 +1,82 @@
+//go:build linux && cgo
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// The sync socket of runtime.Exec: errors are reported there as the Go side does.
+#define SYNC_FD 3
+
+static void fail(const char *what, const char *ns, int err) {
+	char buf[512];
+	int n = snprintf(buf, sizeof buf,
+		"{\"type\":\"error\",\"msg\":\"%s the container's %s namespace: %s\"}", what, ns, strerror(err));
+	if (n > 0)
+		send(SYNC_FD, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1, 0);
+	_exit(125);
+}
+
+void dockling_nsenter(void) {
+	const char *s = getenv("_DOCKLING_NSENTER_PID");
+	if (s == NULL || *s == '\0')
+		return;
+	int pid = atoi(s);
+	if (pid <= 0)
+		fail("finding", "pid", EINVAL);
+	// user first: joining it grants the capabilities needed to join the others;
+	// mnt last: it changes the root under the /proc paths.
+	static const char *names[] = {"user", "ipc", "uts", "net", "pid", "mnt"};
+	enum { N = sizeof names / sizeof names[0] };
+	int fds[N];
+	for (int i = 0; i < N; i++) {
+		char path[64], self[64];
+		struct stat a, b;
+		snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, names[i]);
+		snprintf(self, sizeof self, "/proc/self/ns/%s", names[i]);
+		fds[i] = -1;
+		if (stat(path, &a) < 0)
+			fail("finding", names[i], errno);
+		if (stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			continue; // shared with us (e.g. the host network): nothing to join
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			fail("opening", names[i], errno);
+	}
+	for (int i = 0; i < N; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (setns(fds[i], 0) < 0)
+			fail("joining", names[i], errno);
+		close(fds[i]);
+	}
+	// Only children enter the joined pid namespace.
+	pid_t child = fork();
+	if (child < 0)
+		fail("forking into", "pid", errno);
+	if (child == 0)
+		return;
+	close(SYNC_FD);
+	int status;
+	for (;;) {
+		pid_t r = waitpid(child, &status, 0);
+		if (r == child)
+			break;
+		if (r < 0 && errno != EINTR)
+			_exit(125);
+	}
+	if (WIFEXITED(status))
+		_exit(WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		_exit(128 + WTERMSIG(status));
+	_exit(125);
+}

@@ -1,0 +1,115 @@
+package runtime
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+const rootlessUID = 65534
+
+// TestRootless runs TestRootlessChild as an unprivileged user: as root it re-runs a copy
+// of this test binary as uid/gid 65534.
+func TestRootless(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("already unprivileged: TestRootlessChild runs directly")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(testTmp, "rootless")
+	home, tmp := filepath.Join(base, "home"), filepath.Join(base, "tmp")
+	for _, d := range []string{base, home, tmp} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(d, rootlessUID, rootlessUID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(base, "runtime.test")
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(bin, "-test.run=^TestRootlessChild$", "-test.v", "-test.count=1")
+	cmd.Env = []string{"HOME=" + home, "TMPDIR=" + tmp, "PATH=" + os.Getenv("PATH"), "DOCKLING_ROOTLESS_CHILD=1"}
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Dir = home
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: rootlessUID, Gid: rootlessUID, Groups: []uint32{}}}
+	err = cmd.Run()
+	t.Logf("child test output:\n%s", out.String())
+	if m := regexp.MustCompile(`--- SKIP: TestRootlessChild.*\n\s+\S+: (.*)`).FindStringSubmatch(out.String()); m != nil {
+		t.Skipf("rootless: %s", m[1])
+	}
+	if err != nil || !strings.Contains(out.String(), "--- PASS: TestRootlessChild") {
+		t.Fatalf("rootless child failed: %v", err)
+	}
+}
+
+func TestRootlessChild(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("runs as an unprivileged user (TestRootless starts it)")
+	}
+	sup := Capabilities()
+	t.Logf("Capabilities: %+v", sup)
+	if !sup.UserNS {
+		t.Skipf("user namespaces are not allowed: %s", sup.UserNSReason)
+	}
+	if !sup.Overlay {
+		t.Skipf("overlay in a user namespace is refused: %s", sup.OverlayReason)
+	}
+	spec := newSpec(t, "sh", "-c", "echo hello; id -u; echo data > /created; grep CapBnd /proc/1/status; hostname; exit 3")
+	code, out, errOut := run(t, spec)
+	if code != 3 || out != "hello\n0\nCapBnd:\t00000000a80425fb\n"+spec.Hostname+"\n" {
+		t.Fatalf("rootless run: %d %q %q", code, out, errOut)
+	}
+	fi, err := os.Stat(filepath.Join(spec.Rootfs.Upper, "created"))
+	if err != nil || fi.Sys().(*syscall.Stat_t).Uid != uint32(os.Getuid()) {
+		t.Fatalf("file made by container root: %v, %v", fi, err)
+	}
+
+	// tty, exec and stop, rootless.
+	spec.Process = Process{Args: []string{"bash", "--norc"}, Tty: true, OpenStdin: true, Env: spec.Process.Env}
+	if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
+		t.Fatal(err)
+	}
+	inR, inW := io.Pipe()
+	var tout syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		_, err := attachTimeout(t, spec.Dir, Streams{In: inR, Out: &tout})
+		done <- err
+	}()
+	_, _ = io.WriteString(inW, "cat /created; echo $((6*7))\n")
+	waitFor(t, "42", func() bool { return strings.Contains(tout.String(), "\n42\r\n") })
+	_, _ = inW.Write([]byte{0x10, 0x11})
+	if err := <-done; !errors.Is(err, ErrDetached) {
+		t.Fatalf("detach: %v", err)
+	}
+	var eout syncBuffer
+	if code, err := Exec(spec.Dir, Process{Args: []string{"sh", "-c", "id -u; cat /created"}}, Streams{Out: &eout, Err: &eout}); err != nil || code != 0 || eout.String() != "0\ndata\n" {
+		t.Fatalf("rootless Exec = %d, %v, %q", code, err, eout.String())
+	}
+	if procs, err := Top(spec.Dir); err != nil || len(procs) != 1 || procs[0].NsPID != 1 {
+		t.Fatalf("rootless Top = %+v, %v", procs, err)
+	}
+	if err := Stop(spec.Dir, 0); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := Status(spec.Dir); st.Status != "exited" || st.ExitCode != 137 {
+		t.Fatalf("Status = %+v", st)
+	}
+}

@@ -1,0 +1,40 @@
+//go:build !linux
+
+package runtime
+
+import (
+	"syscall"
+	"time"
+)
+
+// Init does nothing off Linux.
+func Init() {}
+
+// Start fails: containers need Linux.
+func Start(Spec, StartOptions) error { return ErrUnsupported }
+
+// Attach fails: containers need Linux.
+func Attach(string, Streams) (int, error) { return -1, ErrUnsupported }
+
+// Status fails: containers need Linux.
+func Status(string) (State, error) { return State{}, ErrUnsupported }
+
+// Signal fails: containers need Linux.
+func Signal(string, syscall.Signal) error { return ErrUnsupported }
+
+// Stop fails: containers need Linux.
+func Stop(string, time.Duration) error { return ErrUnsupported }
+
+// Wait fails: containers need Linux.
+func Wait(string) (int, error) { return -1, ErrUnsupported }
+
+// Exec fails: containers need Linux.
+func Exec(string, Process, Streams) (int, error) { return -1, ErrUnsupported }
+
+// Top fails: containers need Linux.
+func Top(string) ([]Proc, error) { return nil, ErrUnsupported }
+
+// Capabilities reports nothing supported off Linux.
+func Capabilities() Support {
+	return Support{UserNSReason: ErrUnsupported.Error(), OverlayReason: ErrUnsupported.Error()}
+}

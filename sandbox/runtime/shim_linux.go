@@ -1,0 +1,314 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// shimConfig is what Start hands the shim on fd 3.
+type shimConfig struct {
+	Spec Spec
+	Hold bool
+}
+
+// shimReply is what the shim tells Start on fd 4 once the container runs (or failed).
+type shimReply struct {
+	Pid      int    `json:"pid,omitempty"`
+	Error    string `json:"error,omitempty"`
+	ExecCode int    `json:"execCode,omitempty"` // 126/127: Error is an ExecError message
+}
+
+var idRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func checkSpec(spec *Spec) error {
+	switch {
+	case !idRE.MatchString(spec.ID):
+		return fmt.Errorf("starting container: id %q is not 64 hex digits", spec.ID)
+	case len(spec.Process.Args) == 0:
+		return errors.New("starting container: no command given")
+	case len(spec.Rootfs.Lower) == 0 || spec.Rootfs.Upper == "" || spec.Rootfs.Work == "" || spec.Rootfs.Merged == "":
+		return errors.New("starting container: rootfs needs lower, upper, work and merged dirs")
+	}
+	for _, p := range append([]string{spec.Dir, spec.Rootfs.Upper, spec.Rootfs.Work, spec.Rootfs.Merged}, spec.Rootfs.Lower...) {
+		if !filepath.IsAbs(p) {
+			return fmt.Errorf("starting container: %q is not an absolute path", p)
+		}
+		if strings.ContainsAny(p, ",:") {
+			// overlay's option syntax has no escaping for these.
+			return fmt.Errorf("starting container: path %q contains ',' or ':', which overlay cannot take", p)
+		}
+	}
+	if fi, err := os.Stat(spec.Dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("starting container: container dir %s does not exist", spec.Dir)
+	}
+	return nil
+}
+
+// Start runs the container's process under a new shim and returns once the process has
+// exec'd, or is held waiting for the first Attach (opts.HoldUntilAttach). A command that
+// cannot be executed comes back as *ExecError.
+func Start(spec Spec, opts StartOptions) error {
+	if err := checkSpec(&spec); err != nil {
+		return err
+	}
+	st, err := status(spec.Dir)
+	if err != nil {
+		return err
+	}
+	if st.Status == "running" {
+		return errors.New("starting container: container is already running")
+	}
+	_ = os.Remove(filepath.Join(spec.Dir, sockFile))
+
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("starting container: %w", err)
+	}
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		cfgR.Close()
+		cfgW.Close()
+		return fmt.Errorf("starting container: %w", err)
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("starting container: %w", err)
+	}
+	defer devnull.Close()
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{"dockling-shim", spec.ID[:12]},
+		Env:        append(os.Environ(), roleEnv+"="+roleShim),
+		Stdin:      devnull,
+		Stdout:     devnull,
+		Stderr:     devnull,
+		ExtraFiles: []*os.File{cfgR, repW},
+		// Its own session: the shim outlives the CLI and gets no terminal signals.
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	if os.Getenv("DOCKLING_SHIM_DEBUG") != "" {
+		cmd.Stderr = os.Stderr
+	}
+	err = cmd.Start()
+	cfgR.Close()
+	repW.Close()
+	if err != nil {
+		cfgW.Close()
+		repR.Close()
+		return fmt.Errorf("starting container shim: %w", err)
+	}
+	// Reap the shim if it ends while we live; after we exit, init adopts it.
+	go func() { _ = cmd.Wait() }()
+
+	err = json.NewEncoder(cfgW).Encode(shimConfig{Spec: spec, Hold: opts.HoldUntilAttach})
+	cfgW.Close()
+	var rep shimReply
+	derr := json.NewDecoder(repR).Decode(&rep)
+	repR.Close()
+	if derr != nil {
+		if err == nil {
+			err = derr
+		}
+		return fmt.Errorf("starting container: the shim ended before reporting: %v", err)
+	}
+	if rep.ExecCode != 0 {
+		return &ExecError{Code: rep.ExecCode, Msg: rep.Error}
+	}
+	if rep.Error != "" {
+		return errors.New(rep.Error)
+	}
+	return nil
+}
+
+// shimMain is the shim role: fd 3 carries the config, fd 4 the reply to Start.
+func shimMain() {
+	reply := os.NewFile(4, "reply")
+	var cfg shimConfig
+	if err := json.NewDecoder(os.NewFile(3, "config")).Decode(&cfg); err != nil {
+		_ = json.NewEncoder(reply).Encode(shimReply{Error: "starting container shim: reading config: " + err.Error()})
+		os.Exit(1)
+	}
+	s := &shim{spec: cfg.Spec, hold: cfg.Hold, reply: reply}
+	os.Exit(s.run())
+}
+
+type shim struct {
+	spec  Spec
+	hold  bool
+	reply *os.File
+	state diskState
+	init  *initProc
+	hub   *hub
+}
+
+// fail records a start failure in state.json and reports it to Start.
+func (s *shim) fail(err error) int {
+	code := 125 // Docker's "the daemon could not run it"
+	var ee *ExecError
+	rep := shimReply{Error: err.Error()}
+	if errors.As(err, &ee) {
+		code = ee.Code
+		rep.ExecCode = ee.Code
+	}
+	now := time.Now().UTC()
+	s.state = diskState{Status: "exited", ExitCode: code, StartedAt: now, FinishedAt: now,
+		Error: err.Error(), Tty: s.spec.Process.Tty, StopSignal: int(s.spec.StopSignal)}
+	_ = writeState(s.spec.Dir, &s.state)
+	if s.reply != nil {
+		_ = json.NewEncoder(s.reply).Encode(rep)
+		s.reply.Close()
+	}
+	return 1
+}
+
+func (s *shim) run() int {
+	dir := s.spec.Dir
+	_ = os.WriteFile(filepath.Join(dir, shimPidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	if err := writeEtcFiles(&s.spec); err != nil {
+		return s.fail(err)
+	}
+	logf, err := os.OpenFile(filepath.Join(dir, s.spec.ID+"-json.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o640)
+	if err != nil {
+		return s.fail(fmt.Errorf("opening the container log: %w", err))
+	}
+	s.hub = newHub(s.spec.Process.Tty, &jsonLog{f: logf})
+
+	ip, err := spawnInit(&s.spec)
+	if err != nil {
+		return s.fail(err)
+	}
+	s.init = ip
+	if ip.master != nil {
+		s.hub.master = ip.master
+	}
+	if ip.stdin != nil {
+		s.hub.stdin = ip.stdin
+	}
+
+	shimStart, _ := procStart(os.Getpid())
+	initStart, _ := procStart(ip.cmd.Process.Pid)
+	s.state = diskState{Status: "running", Pid: ip.cmd.Process.Pid, StartedAt: time.Now().UTC(),
+		ShimPid: os.Getpid(), ShimStart: shimStart, InitStart: initStart,
+		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty}
+
+	ln, err := listen(dir)
+	if err != nil {
+		ip.kill()
+		return s.fail(err)
+	}
+	defer ln.Close()
+
+	if !s.hold {
+		if err := ip.release(); err != nil {
+			ip.kill()
+			ln.Close()
+			_ = os.Remove(filepath.Join(dir, sockFile))
+			return s.fail(err)
+		}
+	} else {
+		s.hub.onFirstAttach = func() {
+			if err := ip.release(); err != nil {
+				s.hub.execErr = err
+			}
+		}
+	}
+	if err := writeState(dir, &s.state); err != nil {
+		ip.kill()
+		return s.fail(err)
+	}
+	_ = json.NewEncoder(s.reply).Encode(shimReply{Pid: ip.cmd.Process.Pid})
+	s.reply.Close()
+	s.reply = nil
+
+	go s.hub.serve(ln)
+	s.hub.pump(ip)
+
+	code := ip.wait()
+	s.hub.drain()
+	s.state.Status = "exited"
+	s.state.ExitCode = code
+	s.state.FinishedAt = time.Now().UTC()
+	s.state.Pid = 0
+	if s.hub.execErr != nil {
+		s.state.Error = s.hub.execErr.Error()
+	}
+	_ = os.Remove(filepath.Join(dir, sockFile))
+	_ = writeState(dir, &s.state)
+	s.hub.finish(code)
+	return 0
+}
+
+// writeEtcFiles writes Dir/hostname, hosts and resolv.conf, which init binds over the
+// container's /etc files.
+func writeEtcFiles(spec *Spec) error {
+	host := spec.Hostname
+	if host == "" {
+		host = spec.ID[:12]
+	}
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
+		"127.0.1.1\t" + host + "\n"
+	resolv := "# no network: --network none\n"
+	if !spec.NetworkNone {
+		// Sharing the host network, the host's resolvers work as they are.
+		b, err := os.ReadFile("/etc/resolv.conf")
+		if err != nil {
+			b = []byte("nameserver 8.8.8.8\nnameserver 8.8.4.4\n")
+		}
+		resolv = string(b)
+	}
+	for name, data := range map[string]string{"hostname": host + "\n", "hosts": hosts, "resolv.conf": resolv} {
+		if err := writeFileAtomic(filepath.Join(spec.Dir, name), []byte(data), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exitCode turns a wait status into Docker's exit code (128+signal when killed).
+func exitCode(ps *os.ProcessState) int {
+	if ps == nil {
+		return -1
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ps.ExitCode()
+}
+
+// sealedSelf returns a memfd holding a copy of the running binary, sealed against writes,
+// so the container's pid 1 (before it execs) and exec'd helpers never expose the host
+// binary through /proc/<pid>/exe (CVE-2019-5736).
+func sealedSelf() (*os.File, error) {
+	src, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return nil, fmt.Errorf("opening own binary: %w", err)
+	}
+	defer src.Close()
+	fd, err := unix.MemfdCreate("dockling-init", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("creating memfd: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "memfd:dockling-init")
+	if _, err := io.Copy(f, src); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("copying own binary to memfd: %w", err)
+	}
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sealing memfd: %w", err)
+	}
+	return f, nil
+}

@@ -1,0 +1,223 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Files the runtime owns in Spec.Dir.
+const (
+	stateFile  = "state.json"
+	sockFile   = "attach.sock"
+	shimPidFile = "shim.pid"
+)
+
+// diskState is state.json: the public State plus what the runtime needs to find the shim.
+type diskState struct {
+	Status     string    `json:"status"`
+	Pid        int       `json:"pid,omitempty"`
+	ExitCode   int       `json:"exitCode"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	Error      string    `json:"error,omitempty"`
+	ShimPid    int       `json:"shimPid,omitempty"`
+	ShimStart  uint64    `json:"shimStart,omitempty"` // /proc/<pid>/stat starttime, guards against pid reuse
+	InitStart  uint64    `json:"initStart,omitempty"`
+	StopSignal int       `json:"stopSignal,omitempty"`
+	Tty        bool      `json:"tty,omitempty"`
+}
+
+func (d *diskState) public() State {
+	return State{Status: d.Status, Pid: d.Pid, ExitCode: d.ExitCode, StartedAt: d.StartedAt,
+		FinishedAt: d.FinishedAt, Error: d.Error}
+}
+
+func readState(dir string) (*diskState, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return &diskState{Status: "created"}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading container state: %w", err)
+	}
+	var st diskState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("reading container state %s: %w", filepath.Join(dir, stateFile), err)
+	}
+	return &st, nil
+}
+
+// writeState replaces state.json atomically: a reader sees the old or the new file, never half.
+func writeState(dir string, st *diskState) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encoding container state: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(dir, stateFile), b, 0o644)
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// procStart returns the start time (clock ticks since boot) of pid, and whether it is alive
+// (exists and is not a zombie).
+func procStart(pid int) (uint64, bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// comm may contain spaces and parens: fields start after the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return 0, false
+	}
+	start, _ := strconv.ParseUint(f[19], 10, 64)
+	return start, f[0] != "Z" && f[0] != "X"
+}
+
+func alive(pid int, start uint64) bool {
+	if pid <= 0 || unix.Kill(pid, 0) == unix.ESRCH {
+		return false
+	}
+	s, ok := procStart(pid)
+	return ok && (start == 0 || s == start)
+}
+
+// Status reports the container's state. A container whose shim died is reported exited
+// (exit code 137 when its process is gone too, -1 when it is not), with Error set; the
+// finding is saved so later calls agree.
+func Status(dir string) (State, error) {
+	st, err := status(dir)
+	if err != nil {
+		return State{}, err
+	}
+	return st.public(), nil
+}
+
+func status(dir string) (*diskState, error) {
+	st, err := readState(dir)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status != "running" || alive(st.ShimPid, st.ShimStart) {
+		return st, nil
+	}
+	// Re-read: the shim may have just written its final state and exited.
+	if st2, err := readState(dir); err == nil && st2.Status != "running" {
+		return st2, nil
+	}
+	st.Status = "exited"
+	st.FinishedAt = time.Now().UTC()
+	if alive(st.Pid, st.InitStart) {
+		// The init is killed with the shim (pdeathsig); it lingering means something odd.
+		st.ExitCode = -1
+		st.Error = "container shim died; the container process is still running"
+	} else {
+		st.ExitCode = 137
+		st.Error = "container shim died unexpectedly"
+	}
+	st.Pid = 0
+	_ = writeState(dir, st)
+	_ = os.Remove(filepath.Join(dir, sockFile))
+	return st, nil
+}
+
+// Signal sends sig to the container's pid 1.
+func Signal(dir string, sig syscall.Signal) error {
+	st, err := status(dir)
+	if err != nil {
+		return err
+	}
+	if st.Status != "running" || !alive(st.Pid, st.InitStart) {
+		return ErrNotRunning
+	}
+	if err := unix.Kill(st.Pid, sig); err != nil {
+		if err == unix.ESRCH {
+			return ErrNotRunning
+		}
+		return fmt.Errorf("sending %v to the container: %w", sig, err)
+	}
+	return nil
+}
+
+// Stop sends the stop signal (Spec.StopSignal, default SIGTERM), waits up to timeout for
+// the container to exit, then sends SIGKILL and waits for the exit.
+// Like Docker, a pid 1 without a handler for the signal ignores it (bash does).
+func Stop(dir string, timeout time.Duration) error {
+	st, err := status(dir)
+	if err != nil {
+		return err
+	}
+	if st.Status != "running" {
+		return nil
+	}
+	sig := syscall.Signal(st.StopSignal)
+	if sig == 0 {
+		sig = syscall.SIGTERM
+	}
+	if timeout > 0 {
+		if err := Signal(dir, sig); err != nil && !errors.Is(err, ErrNotRunning) {
+			return err
+		}
+		if _, err := wait(dir, timeout); err == nil {
+			return nil
+		} else if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+	}
+	if err := Signal(dir, syscall.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
+		return err
+	}
+	// SIGKILL cannot be ignored; the bound only guards against a wedged kernel or shim.
+	_, err = wait(dir, time.Minute)
+	if err != nil {
+		return fmt.Errorf("stopping container: %w", err)
+	}
+	return nil
+}
+
+// Wait blocks until the container exits and returns its exit code. For a container that
+// is not running it returns the last exit code at once.
+func Wait(dir string) (int, error) {
+	return wait(dir, 0)
+}

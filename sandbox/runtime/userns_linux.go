@@ -1,0 +1,186 @@
+package runtime
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// idMaps maps the current user and group to root in a new user namespace: a single id
+// each, which an unprivileged process may write itself (setgroups must then be denied).
+func idMaps() (uids, gids []syscall.SysProcIDMap) {
+	return []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
+		[]syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
+}
+
+// userNSReason explains why this kernel refuses unprivileged user namespaces, or "".
+func userNSReason() string {
+	readInt := func(p string) (int, bool) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return 0, false
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		return n, err == nil
+	}
+	if n, ok := readInt("/proc/sys/kernel/unprivileged_userns_clone"); ok && n == 0 {
+		return "kernel.unprivileged_userns_clone is 0; enable it with: sudo sysctl -w kernel.unprivileged_userns_clone=1"
+	}
+	if n, ok := readInt("/proc/sys/user/max_user_namespaces"); ok && n == 0 {
+		return "user.max_user_namespaces is 0; enable them with: sudo sysctl -w user.max_user_namespaces=15000"
+	}
+	if n, ok := readInt("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"); ok && n == 1 {
+		return "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1); " +
+			"allow them with: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or give dockling an AppArmor profile with the userns permission"
+	}
+	return ""
+}
+
+// userNSHint adds the likely cause to an error from creating the namespaces.
+func userNSHint(rootless bool, err error) string {
+	if !rootless || !(errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) || errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EINVAL)) {
+		return ""
+	}
+	if r := userNSReason(); r != "" {
+		return " (user namespaces are refused: " + r + ")"
+	}
+	return " (this kernel refuses to create a user namespace for an unprivileged user; run as root or enable unprivileged user namespaces)"
+}
+
+// Capabilities reports what this kernel and machine allow; it tries user namespaces and
+// overlay in a throw-away child rather than trusting settings alone.
+func Capabilities() Support {
+	s := Support{Root: os.Geteuid() == 0}
+	s.SubUID, s.SubGID = subIDs("/etc/subuid"), subIDs("/etc/subgid")
+	_, e1 := exec.LookPath("newuidmap")
+	_, e2 := exec.LookPath("newgidmap")
+	s.NewUIDMap = e1 == nil && e2 == nil && len(s.SubUID) > 0 && len(s.SubGID) > 0
+
+	s.UserNSReason = userNSReason()
+	if s.Root {
+		// Root needs no user namespace; say whether unprivileged users could have one.
+		s.UserNS = s.UserNSReason == ""
+	}
+	// The probe runs in a mount namespace, and a user namespace unless root: whether it
+	// starts answers the user namespace question, what it reports the overlay one.
+	err := probe(!s.Root)
+	var pe *probeError
+	switch {
+	case err == nil:
+		s.Overlay = true
+		s.UserNS = s.UserNS || !s.Root
+	case errors.As(err, &pe):
+		s.OverlayReason = pe.msg
+		s.UserNS = s.UserNS || !s.Root
+	case !s.Root:
+		if s.UserNSReason == "" {
+			s.UserNSReason = "creating a user namespace failed: " + err.Error()
+		}
+		s.OverlayReason = "needs a user namespace"
+	default:
+		s.OverlayReason = "probe failed: " + err.Error()
+	}
+	return s
+}
+
+type probeError struct{ msg string }
+
+func (e *probeError) Error() string { return e.msg }
+
+// probe runs the probe role in new namespaces; a *probeError means it ran and overlay failed.
+func probe(userns bool) error {
+	dir, err := os.MkdirTemp("", "dockling-probe-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	attr := &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS, Pdeathsig: syscall.SIGKILL}
+	if userns {
+		attr.Cloneflags |= unix.CLONE_NEWUSER
+		attr.UidMappings, attr.GidMappings = idMaps()
+	}
+	var out bytes.Buffer
+	cmd := &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        []string{"dockling-probe", dir},
+		Env:         []string{roleEnv + "=" + roleProbe},
+		Stdout:      &out,
+		SysProcAttr: attr,
+	}
+	if userns {
+		cmd.Args = append(cmd.Args, "userxattr")
+	}
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); ok && out.Len() > 0 {
+			return &probeError{msg: strings.TrimSpace(out.String())}
+		}
+		return err
+	}
+	return nil
+}
+
+// probeMain mounts a small overlay in args[1] and writes through it.
+func probeMain() {
+	dir := os.Args[1]
+	for _, d := range []string{"l", "u", "w", "m"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		fmt.Println("making / private:", err)
+		os.Exit(1)
+	}
+	opts := fmt.Sprintf("lowerdir=%s/l,upperdir=%s/u,workdir=%s/w", dir, dir, dir)
+	if len(os.Args) > 2 {
+		opts += ",userxattr"
+	}
+	if err := unix.Mount("overlay", filepath.Join(dir, "m"), "overlay", 0, opts); err != nil {
+		fmt.Printf("mounting overlay: %v\n", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "m", "probe"), []byte("ok"), 0o644); err != nil {
+		fmt.Printf("writing through overlay: %v\n", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// subIDs returns the current user's ranges in /etc/subuid or /etc/subgid.
+func subIDs(file string) []IDRange {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	uid := strconv.Itoa(os.Getuid())
+	name := ""
+	if u, err := user.LookupId(uid); err == nil {
+		name = u.Username
+	}
+	var out []IDRange
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		p := strings.Split(strings.TrimSpace(sc.Text()), ":")
+		if len(p) != 3 || (p[0] != uid && p[0] != name) {
+			continue
+		}
+		start, err1 := strconv.Atoi(p[1])
+		count, err2 := strconv.Atoi(p[2])
+		if err1 == nil && err2 == nil && count > 0 {
+			out = append(out, IDRange{Start: start, Count: count})
+		}
+	}
+	return out
+}
