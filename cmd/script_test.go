@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dockling/dockling/cmd"
+	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/runtime"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -38,6 +39,8 @@ func TestScripts(t *testing.T) {
 			// Every script gets its own data root, so scripts never see each other.
 			env.Setenv("DOCKLING_ROOT", filepath.Join(env.WorkDir, ".dockling"))
 			env.Setenv("NO_COLOR", "1")
+			// Whatever a script leaves running (also when it fails) is killed and removed.
+			env.Defer(func() { removeAllContainers(filepath.Join(env.WorkDir, ".dockling")) })
 			// A registry on loopback (go-containerregistry's in-memory one) with one
 			// small image, for pull.
 			srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
@@ -88,4 +91,19 @@ func writeEvilTar(path string) error {
 		}
 	}
 	return tw.Close()
+}
+
+// removeAllContainers force-removes every container of every sandbox under root.
+func removeAllContainers(root string) {
+	dirs, _ := filepath.Glob(filepath.Join(root, "sandboxes", "*"))
+	for _, d := range dirs {
+		sb, err := sandbox.Open(d)
+		if err != nil {
+			continue
+		}
+		cs, _ := sb.Containers()
+		for _, c := range cs {
+			sb.Remove(c.ID, true)
+		}
+	}
 }

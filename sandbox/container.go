@@ -90,9 +90,17 @@ type CreateOptions struct {
 // ShortName is the name without Docker's leading "/".
 func (c *Container) ShortName() string { return strings.TrimPrefix(c.Name, "/") }
 
-// Command is Path and Args as one line, the way `docker ps` shows it.
+// Command is Path and Args as one line, the way `docker ps` shows it: arguments
+// with a space in them are wrapped in single quotes, as Docker does.
 func (c *Container) Command() string {
-	return strings.Join(append([]string{c.Path}, c.Args...), " ")
+	parts := []string{c.Path}
+	for _, a := range c.Args {
+		if strings.Contains(a, " ") {
+			a = "'" + a + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
 }
 
 func (sb *Sandbox) containerDir(id string) string { return filepath.Join(sb.Store.ContainersDir(), id) }
@@ -100,7 +108,7 @@ func (sb *Sandbox) containerDir(id string) string { return filepath.Join(sb.Stor
 // Create makes a container from an image: its record and its writable layer.
 func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	if opts.Name != "" && !containerNameRE().MatchString(opts.Name) {
-		return nil, fmt.Errorf("%w: invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", ErrBadName, opts.Name)
+		return nil, fmt.Errorf("%w (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", ErrBadName, opts.Name)
 	}
 	img, err := sb.Image(opts.Image)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -138,7 +137,7 @@ func (x *extractor) entry(hdr *tar.Header, tr io.Reader) error {
 		// few hundred bytes could make us write terabytes of zeros. Layers never need it.
 		return unsafeEntry(hdr.Name, "sparse files are not supported")
 	}
-	if hdr.Uid < 0 || hdr.Gid < 0 || hdr.Uid >= math.MaxUint32 || hdr.Gid >= math.MaxUint32 {
+	if hdr.Uid < 0 || hdr.Gid < 0 || int64(hdr.Uid) >= math.MaxUint32 || int64(hdr.Gid) >= math.MaxUint32 {
 		return fmt.Errorf("extracting %q: owner %d:%d out of range", hdr.Name, hdr.Uid, hdr.Gid)
 	}
 	if rel == "." {
@@ -326,7 +325,12 @@ func (x *extractor) nodeMeta(hdr *tar.Header, dirfd int, base string, chmod bool
 		return fmt.Errorf("extracting %q: %w", hdr.Name, err)
 	}
 	if chmod {
-		if err := unix.Fchmodat(dirfd, base, modeOf(hdr), 0); err != nil {
+		err := unix.Fchmodat(dirfd, base, modeOf(hdr), unix.AT_SYMLINK_NOFOLLOW)
+		if errors.Is(err, unix.EOPNOTSUPP) {
+			// No fchmodat2 (Linux < 6.6); we created this node a moment ago.
+			err = unix.Fchmodat(dirfd, base, modeOf(hdr), 0)
+		}
+		if err != nil {
 			return fmt.Errorf("extracting %q: setting mode: %w", hdr.Name, err)
 		}
 	}
@@ -500,7 +504,11 @@ func (x *extractor) dirMetaFD(hdr *tar.Header, fd int) error {
 	}
 	// "." through the fd names the directory itself; done before chmod because looking
 	// it up needs search permission.
-	if err := unix.UtimesNanoAt(fd, ".", timesOf(hdr), 0); err != nil {
+	ts, err := timesOf(hdr)
+	if err == nil {
+		err = unix.UtimesNanoAt(fd, ".", ts, 0)
+	}
+	if err != nil {
 		return fmt.Errorf("setting times: %w", err)
 	}
 	if err := unix.Fchmod(fd, modeOf(hdr)); err != nil {
@@ -521,21 +529,28 @@ func modeOf(hdr *tar.Header) uint32 {
 	return uint32(hdr.Mode & 0o7777)
 }
 
-func timesOf(hdr *tar.Header) []unix.Timespec {
-	m := hdr.ModTime
+func timesOf(hdr *tar.Header) ([]unix.Timespec, error) {
 	a := hdr.AccessTime
 	if a.IsZero() {
-		a = m
+		a = hdr.ModTime
 	}
-	return []unix.Timespec{toTimespec(a), toTimespec(m)}
-}
-
-func toTimespec(t time.Time) unix.Timespec {
-	return unix.Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
+	ats, err := unix.TimeToTimespec(a)
+	if err != nil {
+		return nil, err
+	}
+	mts, err := unix.TimeToTimespec(hdr.ModTime)
+	if err != nil {
+		return nil, err
+	}
+	return []unix.Timespec{ats, mts}, nil
 }
 
 func setTimesAt(hdr *tar.Header, dirfd int, base string) error {
-	if err := unix.UtimesNanoAt(dirfd, base, timesOf(hdr), unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	ts, err := timesOf(hdr)
+	if err == nil {
+		err = unix.UtimesNanoAt(dirfd, base, ts, unix.AT_SYMLINK_NOFOLLOW)
+	}
+	if err != nil {
 		return fmt.Errorf("extracting %q: setting times: %w", hdr.Name, err)
 	}
 	return nil

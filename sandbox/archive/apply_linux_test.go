@@ -37,9 +37,9 @@ func exists(t *testing.T, p string) bool {
 }
 
 func TestApplyEntries(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	owned := func(h *tar.Header) { h.Uid, h.Gid = 1234, 5678 }
-	st := applyTar(t, dir, ApplyOptions{}, false,
+	st := applyTar(t, dir, callerOpts(), false,
 		dirEntry("./"),
 		dirEntry("bin/"),
 		reg("bin/tool", "#!/bin/sh\n").with(func(h *tar.Header) { h.Mode = 0o4755 }),
@@ -70,7 +70,7 @@ func TestApplyEntries(t *testing.T) {
 		if typ != unix.S_IFLNK && s.Mode&0o7777 != perm {
 			t.Errorf("%s: mode %o, want %o", rel, s.Mode&0o7777, perm)
 		}
-		if s.Mtim.Sec != epoch.Unix() {
+		if int64(s.Mtim.Sec) != epoch.Unix() {
 			t.Errorf("%s: mtime %d, want %d", rel, s.Mtim.Sec, epoch.Unix())
 		}
 		return s
@@ -113,7 +113,7 @@ func TestApplyRootlessSkipsChown(t *testing.T) {
 }
 
 func TestApplyWhiteout(t *testing.T) {
-	for _, opts := range []ApplyOptions{{}, {Rootless: true}} {
+	for _, opts := range []ApplyOptions{callerOpts(), {Rootless: true}} {
 		dir := t.TempDir()
 		applyTar(t, dir, opts, false,
 			dirEntry("etc/"),
@@ -135,7 +135,7 @@ func TestApplyWhiteout(t *testing.T) {
 }
 
 func TestApplyOpaque(t *testing.T) {
-	for _, rootless := range []bool{false, true} {
+	for _, rootless := range []bool{!isRoot(), true} {
 		dir := t.TempDir()
 		applyTar(t, dir, ApplyOptions{Rootless: rootless}, false,
 			dirEntry("d/"), reg("d/"+whiteoutOpaque, ""), reg("d/keep", "k"))
@@ -168,7 +168,7 @@ func TestApplyTrustedOpaqueAsRoot(t *testing.T) {
 		t.Skip("trusted.* xattrs need CAP_SYS_ADMIN")
 	}
 	dir := t.TempDir()
-	applyTar(t, dir, ApplyOptions{}, false, reg(whiteoutOpaque, ""))
+	applyTar(t, dir, callerOpts(), false, reg(whiteoutOpaque, ""))
 	if v, err := getxattr(dir, opaqueTrusted); err != nil || v != "y" {
 		t.Errorf("root opaque marker: %q, %v", v, err)
 	}
@@ -176,7 +176,7 @@ func TestApplyTrustedOpaqueAsRoot(t *testing.T) {
 
 func TestApplyReplacesEarlierEntries(t *testing.T) {
 	dir := t.TempDir()
-	applyTar(t, dir, ApplyOptions{}, false,
+	applyTar(t, dir, callerOpts(), false,
 		reg("f", "one"), reg("f", "two"),
 		symlinkEntry("s", "/"), dirEntry("s/"), reg("s/in", "x"),
 		dirEntry("d/"), reg("d/child", "x"), reg("d", "now a file"),
@@ -198,7 +198,7 @@ func TestApplyReplacesEarlierEntries(t *testing.T) {
 
 func TestApplySkipsAufsMetadata(t *testing.T) {
 	dir := t.TempDir()
-	applyTar(t, dir, ApplyOptions{}, false,
+	applyTar(t, dir, callerOpts(), false,
 		dirEntry(".wh..wh.plnk/"), reg(".wh..wh.plnk/123.456", "x"), reg(".wh..wh.aufs", ""), reg("ok", "ok"),
 		tarEntry{hdr: tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header",
 			PAXRecords: map[string]string{"comment": "git"}, Format: tar.FormatPAX}},
@@ -214,7 +214,7 @@ func TestApplyGzip(t *testing.T) {
 	zw.Write(mustTar(t, reg("hello", "world")))
 	zw.Close()
 	dir := t.TempDir()
-	n, err := Apply(dir, &buf, ApplyOptions{})
+	n, err := Apply(dir, &buf, callerOpts())
 	if err != nil || n != 5 {
 		t.Fatalf("Apply(gzip) = %d, %v", n, err)
 	}
@@ -224,7 +224,7 @@ func TestApplyGzip(t *testing.T) {
 }
 
 func TestApplyRefusesZstd(t *testing.T) {
-	_, err := Apply(t.TempDir(), strings.NewReader("\x28\xb5\x2f\xfdrest"), ApplyOptions{})
+	_, err := Apply(t.TempDir(), strings.NewReader("\x28\xb5\x2f\xfdrest"), callerOpts())
 	if err == nil || !strings.Contains(err.Error(), "decompress first") {
 		t.Errorf("zstd input: %v", err)
 	}
@@ -232,7 +232,7 @@ func TestApplyRefusesZstd(t *testing.T) {
 
 func TestApplyTruncatedTar(t *testing.T) {
 	b := mustTar(t, reg("f", strings.Repeat("x", 2000)))
-	_, err := Apply(t.TempDir(), bytes.NewReader(b[:1200]), ApplyOptions{})
+	_, err := Apply(t.TempDir(), bytes.NewReader(b[:1200]), callerOpts())
 	if err == nil {
 		t.Error("truncated tar accepted")
 	}
@@ -242,7 +242,7 @@ func TestApplyTruncatedTar(t *testing.T) {
 func lowerTree(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	applyTar(t, dir, ApplyOptions{}, true,
+	applyTar(t, dir, callerOpts(), true,
 		dirEntry("etc/"), reg("etc/passwd", "root"), reg("etc/old", "old"),
 		dirEntry("etc/old.d/"), reg("etc/old.d/conf", "c"),
 		dirEntry("opq/"), reg("opq/lower", "l"), dirEntry("opq/sub/"), reg("opq/sub/lower", "l"),
@@ -254,7 +254,7 @@ func lowerTree(t *testing.T) string {
 
 func TestApplyFlat(t *testing.T) {
 	dir := lowerTree(t)
-	applyTar(t, dir, ApplyOptions{}, true,
+	applyTar(t, dir, callerOpts(), true,
 		dirEntry("etc/"),
 		reg("etc/.wh.old", ""),
 		reg("etc/.wh.old.d", ""),
@@ -291,7 +291,7 @@ func TestApplyFlat(t *testing.T) {
 
 func TestApplyFlatOpaqueRoot(t *testing.T) {
 	dir := lowerTree(t)
-	applyTar(t, dir, ApplyOptions{}, true, reg("new/file", "x"), reg(whiteoutOpaque, ""), reg("z", "z"))
+	applyTar(t, dir, callerOpts(), true, reg("new/file", "x"), reg(whiteoutOpaque, ""), reg("z", "z"))
 	if got := dirNames(t, dir); !equalStrings(got, []string{"new", "z"}) {
 		t.Errorf("root holds %q after opaque, want [new z]", got)
 	}
@@ -299,7 +299,7 @@ func TestApplyFlatOpaqueRoot(t *testing.T) {
 
 func TestApplyHardlinks(t *testing.T) {
 	dir := t.TempDir()
-	applyTar(t, dir, ApplyOptions{}, false,
+	applyTar(t, dir, callerOpts(), false,
 		reg("a", "content"),
 		dirEntry("sub/"),
 		hardlinkEntry("sub/b", "a"),
@@ -317,14 +317,14 @@ func TestApplyHardlinks(t *testing.T) {
 		t.Error("hardlink to a symlink followed it")
 	}
 	for _, bad := range []tarEntry{hardlinkEntry("l", "sub"), hardlinkEntry("l", "."), hardlinkEntry("l", "missing/x")} {
-		if _, err := Apply(dir, bytes.NewReader(mustTar(t, bad)), ApplyOptions{}); err == nil {
+		if _, err := Apply(dir, bytes.NewReader(mustTar(t, bad)), callerOpts()); err == nil {
 			t.Errorf("hardlink to %q accepted", bad.hdr.Linkname)
 		}
 	}
 }
 
 func TestApplyRejectsOddOwners(t *testing.T) {
-	_, err := Apply(t.TempDir(), bytes.NewReader(mustTar(t, reg("f", "").with(func(h *tar.Header) { h.Uid = -1 }))), ApplyOptions{})
+	_, err := Apply(t.TempDir(), bytes.NewReader(mustTar(t, reg("f", "").with(func(h *tar.Header) { h.Uid = -1 }))), callerOpts())
 	if err == nil {
 		t.Error("negative uid accepted")
 	}

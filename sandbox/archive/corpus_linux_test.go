@@ -182,6 +182,12 @@ var applyModes = []applyMode{
 	{"flat-rootless", true, ApplyOptions{Rootless: true}},
 }
 
+func (m applyMode) skipUnlessAllowed(t *testing.T) {
+	if !m.opts.Rootless && !isRoot() {
+		t.Skip("non-rootless extraction needs root (chown)")
+	}
+}
+
 func TestHostileCorpus(t *testing.T) {
 	for _, c := range hostileCases {
 		data, err := os.ReadFile(filepath.Join(corpusDir, c.file))
@@ -190,6 +196,7 @@ func TestHostileCorpus(t *testing.T) {
 		}
 		for _, m := range applyModes {
 			t.Run(c.file+"/"+m.name, func(t *testing.T) {
+				m.skipUnlessAllowed(t)
 				s := newSandbox(t)
 				before := hostSnapshot(t, s)
 				st, err := apply(s.layer, bytes.NewReader(data), m.opts, m.flat)
@@ -248,6 +255,7 @@ func TestSymlinkToAbsoluteOutside(t *testing.T) {
 	for name, build := range attacks {
 		for _, m := range applyModes {
 			t.Run(name+"/"+m.name, func(t *testing.T) {
+				m.skipUnlessAllowed(t)
 				s := newSandbox(t)
 				_, err := apply(s.layer, bytes.NewReader(mustTar(t, build(s.outside)...)), m.opts, m.flat)
 				if !errors.Is(err, ErrUnsafe) {
@@ -279,7 +287,7 @@ func TestHostileFlatOverExistingSymlink(t *testing.T) {
 			if err := os.Symlink(s.outside, filepath.Join(s.layer, "a")); err != nil {
 				t.Fatal(err)
 			}
-			_, err := ApplyFlat(s.layer, bytes.NewReader(mustTar(t, e)), ApplyOptions{})
+			_, err := ApplyFlat(s.layer, bytes.NewReader(mustTar(t, e)), callerOpts())
 			if !errors.Is(err, ErrUnsafe) {
 				t.Fatalf("got %v, want ErrUnsafe", err)
 			}
@@ -290,7 +298,7 @@ func TestHostileFlatOverExistingSymlink(t *testing.T) {
 
 func TestUnsafeErrorNamesEntry(t *testing.T) {
 	s := newSandbox(t)
-	_, err := Apply(s.layer, bytes.NewReader(mustTar(t, reg("../evil", "x"))), ApplyOptions{})
+	_, err := Apply(s.layer, bytes.NewReader(mustTar(t, reg("../evil", "x"))), callerOpts())
 	var ue *UnsafeEntryError
 	if !errors.As(err, &ue) || ue.Name != "../evil" {
 		t.Fatalf("got %v, want UnsafeEntryError naming ../evil", err)
@@ -299,7 +307,7 @@ func TestUnsafeErrorNamesEntry(t *testing.T) {
 		t.Errorf("error text %q, want %q", err.Error(), want)
 	}
 	// A hardlink whose target is missing is a broken layer, not an attack.
-	_, err = Apply(s.layer, bytes.NewReader(mustTar(t, hardlinkEntry("l", "nope"))), ApplyOptions{})
+	_, err = Apply(s.layer, bytes.NewReader(mustTar(t, hardlinkEntry("l", "nope"))), callerOpts())
 	if err == nil || errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), `"l"`) {
 		t.Errorf("missing hardlink target: got %v", err)
 	}

@@ -77,31 +77,51 @@ func (t *tree) openDir(entry, rel string, create bool) (int, error) {
 	done := ""
 	for _, part := range strings.Split(rel, "/") {
 		done = path.Join(done, part)
-		next, err := openChildDir(cur, part)
-		if errors.Is(err, unix.ENOENT) && create {
-			if err = unix.Mkdirat(cur, part, 0o755); err == nil || errors.Is(err, unix.EEXIST) {
-				next, err = openChildDir(cur, part)
-				if err == nil {
-					// Explicit chmod: mkdir's mode is filtered by the process umask.
-					err = unix.Fchmod(next, 0o755)
-					if t.created != nil {
-						t.created(done)
-					}
-				}
-			}
-		}
-		if err != nil {
-			err = describeDirErr(entry, done, cur, part, err)
-			unix.Close(cur)
-			if next >= 0 {
-				unix.Close(next)
-			}
-			return -1, err
-		}
+		next, err := t.openOrCreate(cur, part, done, create)
 		unix.Close(cur)
+		if err != nil {
+			return -1, describeDirErr(entry, done, err)
+		}
 		cur = next
 	}
 	return cur, nil
+}
+
+// openOrCreate opens directory name in dirfd, making it first if allowed. On error no
+// fd is left open; the error keeps the errno and, for a non-directory in the way, says
+// whether it was a symlink.
+func (t *tree) openOrCreate(dirfd int, name, rel string, create bool) (int, error) {
+	fd, err := openChildDir(dirfd, name)
+	if errors.Is(err, unix.ENOENT) && create {
+		if err = unix.Mkdirat(dirfd, name, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+			return -1, err
+		}
+		if fd, err = openChildDir(dirfd, name); err != nil {
+			return -1, err
+		}
+		// Explicit chmod: mkdir's mode is filtered by the process umask.
+		if err := unix.Fchmod(fd, 0o755); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+		if t.created != nil {
+			t.created(rel)
+		}
+		return fd, nil
+	}
+	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+		var st unix.Stat_t
+		if unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil {
+			if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+				return -1, errSymlink
+			}
+			return -1, errNotDir
+		}
+	}
+	if err != nil {
+		return -1, err
+	}
+	return fd, nil
 }
 
 func openChildDir(dirfd int, name string) (int, error) {
@@ -114,21 +134,17 @@ func openChildDir(dirfd int, name string) (int, error) {
 	}
 }
 
-// describeDirErr turns a failed component open into an error that says what was wrong
-// with the path; a symlink in the way is an attack (or a broken layer) and is reported
-// as unsafe.
-func describeDirErr(entry, done string, dirfd int, part string, err error) error {
-	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
-		var st unix.Stat_t
-		if unix.Fstatat(dirfd, part, &st, unix.AT_SYMLINK_NOFOLLOW) == nil {
-			if st.Mode&unix.S_IFMT == unix.S_IFLNK {
-				return unsafeEntry(entry, "path through symlink "+strconv.Quote(done))
-			}
-			return fmt.Errorf("extracting %q: %s: %w", entry, done, errNotDir)
-		}
+// describeDirErr: a symlink in the way is an attack (or a broken layer) and is reported
+// as unsafe; anything else keeps its cause for errors.Is.
+func describeDirErr(entry, done string, err error) error {
+	if errors.Is(err, errSymlink) {
+		return unsafeEntry(entry, "path through symlink "+strconv.Quote(done))
 	}
 	return fmt.Errorf("extracting %q: opening %s: %w", entry, done, err)
 }
+
+// errSymlink marks a path component that is a symlink.
+var errSymlink = errors.New("symlink")
 
 // errNotDir marks a path component that exists but is not a directory.
 var errNotDir = errors.New("not a directory")

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,9 +28,11 @@ func FuzzApply(f *testing.F) {
 	f.Add(mustTar(f, dirEntry("d/"), reg("d/.wh.x", ""), reg("d/"+whiteoutOpaque, ""),
 		reg("d/f", "data"), hardlinkEntry("g", "d/f"), symlinkEntry("s", "../../outside")))
 
+	boundMinimizeTime(f)
+
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := newSandbox(t, "flat")
-		opts := ApplyOptions{Rootless: !isRoot()}
+		opts := callerOpts()
 		_, err := Apply(s.layer, bytes.NewReader(data), opts)
 		_, _ = ApplyFlat(filepath.Join(s.parent, "flat"), bytes.NewReader(data), opts)
 		s.checkConfined(t, "flat")
@@ -40,4 +43,19 @@ func FuzzApply(f *testing.F) {
 			}
 		}
 	})
+}
+
+// boundMinimizeTime: every exec here does real filesystem work (about a millisecond),
+// so go test's default of 60s for minimizing each new-coverage input would swallow a
+// whole "-fuzztime 60s" run while reporting 0 execs/sec. Unless the caller passed
+// -fuzzminimizetime, cap it at a few seconds (crashers are still minimized, briefly).
+func boundMinimizeTime(f *testing.F) {
+	const name = "test.fuzzminimizetime"
+	set := false
+	flag.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	if fl := flag.Lookup(name); fl != nil && !set {
+		if err := fl.Value.Set("5s"); err != nil {
+			f.Logf("cannot bound %s: %v", name, err)
+		}
+	}
 }

@@ -85,6 +85,24 @@ func mustTar(t testing.TB, entries ...tarEntry) []byte {
 	return b
 }
 
+// tempDir is t.TempDir that a non-root run can still clean up after extracting
+// read-only directories into it.
+func tempDir(t testing.TB) string {
+	dir := t.TempDir()
+	if !isRoot() {
+		// Registered after TempDir's own cleanup, so it runs before it.
+		t.Cleanup(func() {
+			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err == nil && d.IsDir() {
+					os.Chmod(p, 0o700)
+				}
+				return nil
+			})
+		})
+	}
+	return dir
+}
+
 // sandbox is the layout every hostile test uses: parent/layer is the extraction target,
 // parent/outside a sibling holding one canary that must survive untouched.
 type sandbox struct {
@@ -95,7 +113,7 @@ const canary = "canary"
 
 func newSandbox(t testing.TB, targets ...string) sandbox {
 	t.Helper()
-	parent := t.TempDir()
+	parent := tempDir(t)
 	s := sandbox{parent: parent, layer: filepath.Join(parent, "layer"), outside: filepath.Join(parent, "outside")}
 	for _, d := range append([]string{"layer", "outside"}, targets...) {
 		if err := os.Mkdir(filepath.Join(parent, d), 0o755); err != nil {
@@ -104,17 +122,6 @@ func newSandbox(t testing.TB, targets ...string) sandbox {
 	}
 	if err := os.WriteFile(filepath.Join(s.outside, canary), []byte(canary), 0o644); err != nil {
 		t.Fatal(err)
-	}
-	if !isRoot() {
-		// Extracted read-only directories would stop TempDir's cleanup; this runs first.
-		t.Cleanup(func() {
-			filepath.WalkDir(parent, func(p string, d os.DirEntry, err error) error {
-				if err == nil && d.IsDir() {
-					os.Chmod(p, 0o700)
-				}
-				return nil
-			})
-		})
 	}
 	return s
 }
@@ -180,6 +187,9 @@ func getxattr(p, name string) (string, error) {
 }
 
 func isRoot() bool { return os.Geteuid() == 0 }
+
+// callerOpts: the mode a test running as the current user can extract in.
+func callerOpts() ApplyOptions { return ApplyOptions{Rootless: !isRoot()} }
 
 // readEntries parses a tar into headers and bodies.
 func readEntries(t testing.TB, b []byte) []tarEntry {

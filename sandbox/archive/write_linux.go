@@ -98,7 +98,7 @@ func (a *tarWriter) entry(rel string) error {
 		Mode:    int64(st.Mode & 0o7777),
 		Uid:     int(st.Uid),
 		Gid:     int(st.Gid),
-		ModTime: time.Unix(st.Mtim.Sec, 0),
+		ModTime: time.Unix(int64(st.Mtim.Sec), 0),
 		Format:  tar.FormatPAX,
 	}
 	typ := st.Mode & unix.S_IFMT
@@ -146,8 +146,8 @@ func (a *tarWriter) entry(rel string) error {
 		if typ == unix.S_IFBLK {
 			hdr.Typeflag = tar.TypeBlock
 		}
-		hdr.Devmajor = int64(unix.Major(st.Rdev))
-		hdr.Devminor = int64(unix.Minor(st.Rdev))
+		hdr.Devmajor = int64(unix.Major(uint64(st.Rdev)))
+		hdr.Devminor = int64(unix.Minor(uint64(st.Rdev)))
 	default:
 		return nil
 	}

@@ -32,10 +32,7 @@ func diffLayer() []tarEntry {
 		xattrs["SCHILY.xattr.security.capability"] = fileCap()
 	}
 	owned := func(h *tar.Header) { h.Uid, h.Gid = 1000, 1001 }
-	if !isRoot() {
-		owned = func(h *tar.Header) { h.Uid, h.Gid = os.Getuid(), os.Getgid() }
-	}
-	return []tarEntry{
+	layer := []tarEntry{
 		dirEntry("bin/"),
 		reg("bin/a", "shared"),
 		hardlinkEntry("bin/b", "bin/a"),
@@ -50,6 +47,13 @@ func diffLayer() []tarEntry {
 		reg("opq/x", "x"),
 		tarEntry{hdr: hdrOf(tar.TypeFifo, "pipe", 0o600)},
 	}
+	if !isRoot() {
+		// Without chown everything ends up owned by the caller.
+		for i := range layer {
+			layer[i].hdr.Uid, layer[i].hdr.Gid = os.Getuid(), os.Getgid()
+		}
+	}
+	return layer
 }
 
 func writeDiff(t *testing.T, dir string) []byte {
@@ -78,7 +82,7 @@ func summary(e tarEntry) string {
 func TestWriteDiffRoundTrip(t *testing.T) {
 	in := diffLayer()
 	dir := t.TempDir()
-	applyTar(t, dir, ApplyOptions{Rootless: !isRoot()}, false, in...)
+	applyTar(t, dir, callerOpts(), false, in...)
 	out := readEntries(t, writeDiff(t, dir))
 	if len(out) != len(in) {
 		for _, e := range out {
@@ -108,13 +112,13 @@ func TestWriteDiffRoundTrip(t *testing.T) {
 
 func TestWriteDiffFixedPoint(t *testing.T) {
 	dir := t.TempDir()
-	applyTar(t, dir, ApplyOptions{Rootless: !isRoot()}, false, diffLayer()...)
+	applyTar(t, dir, callerOpts(), false, diffLayer()...)
 	first := writeDiff(t, dir)
 	if again := writeDiff(t, dir); !bytes.Equal(first, again) {
 		t.Fatal("two WriteDiff calls on the same tree differ")
 	}
 	dir2 := t.TempDir()
-	if _, err := Apply(dir2, bytes.NewReader(first), ApplyOptions{Rootless: !isRoot()}); err != nil {
+	if _, err := Apply(dir2, bytes.NewReader(first), callerOpts()); err != nil {
 		t.Fatal(err)
 	}
 	if second := writeDiff(t, dir2); !bytes.Equal(first, second) {

@@ -250,6 +250,9 @@ type logEntry struct {
 
 const maxPartial = 16 * 1024
 
+// logTimeFormat is Docker's: RFC 3339 with all nine fraction digits.
+const logTimeFormat = "2006-01-02T15:04:05.000000000Z07:00"
+
 func streamIndex(stream byte) (int, string) {
 	if stream == frStderr {
 		return 1, "stderr"
@@ -282,7 +285,7 @@ func (l *jsonLog) write(stream byte, p []byte) {
 }
 
 func (l *jsonLog) entry(out *bytes.Buffer, stream string, line []byte) {
-	b, err := json.Marshal(logEntry{Log: string(line), Stream: stream, Time: time.Now().UTC().Format(time.RFC3339Nano)})
+	b, err := json.Marshal(logEntry{Log: string(line), Stream: stream, Time: time.Now().UTC().Format(logTimeFormat)})
 	if err == nil {
 		out.Write(b)
 		out.WriteByte('\n')

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	goruntime "runtime"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -108,11 +109,13 @@ func recvMsg(fd int) (m syncMsg, passed int, ok bool, err error) {
 
 // initProc is the shim's handle on the container init.
 type initProc struct {
-	cmd                           *exec.Cmd
-	sock                          int // the shim's end of the sync socket
-	master                        *os.File
-	stdin, stdout, stderr         *os.File
-	childFiles                    []*os.File
+	cmd                   *exec.Cmd
+	master                *os.File
+	stdin, stdout, stderr *os.File
+	childFiles            []*os.File
+
+	mu   sync.Mutex // release (an attach goroutine) and wait (the shim's main) share sock
+	sock int        // the shim's end of the sync socket; -1 once closed
 }
 
 func msgErr(m syncMsg) error {
@@ -124,7 +127,11 @@ func msgErr(m syncMsg) error {
 
 // spawnInit starts the container init in new namespaces and runs it up to "ready": the
 // root file system is set up and the command resolved, the exec waits for release.
-func spawnInit(spec *Spec) (*initProc, error) {
+//
+// With plan (rootless with subordinate ids) init starts unmapped; the shim maps it with
+// newuidmap/newgidmap and tells it "mapped", and init re-execs itself, since a process
+// exec'd while unmapped holds no capabilities in its namespace.
+func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 	rootless := os.Geteuid() != 0
 	self, err := sealedSelf()
 	if err != nil {
@@ -186,16 +193,21 @@ func spawnInit(spec *Spec) (*initProc, error) {
 		// The container dies with its shim rather than running unsupervised.
 		Pdeathsig: syscall.SIGKILL,
 	}
+	env := []string{roleEnv + "=" + roleInit}
 	if rootless {
 		attr.Cloneflags |= unix.CLONE_NEWUSER
-		attr.UidMappings, attr.GidMappings = idMaps()
-		attr.GidMappingsEnableSetgroups = false
+		if plan == nil {
+			attr.UidMappings, attr.GidMappings = idMaps()
+			attr.GidMappingsEnableSetgroups = false
+		} else {
+			env = append(env, waitMapEnv+"=1")
+		}
 	}
 	ip.cmd = &exec.Cmd{
 		// Run from the sealed copy: /proc/<init>/exe never leads to the host binary.
 		Path:        "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
 		Args:        []string{"dockling-init"},
-		Env:         []string{roleEnv + "=" + roleInit},
+		Env:         env,
 		Stdin:       stdio[0],
 		Stdout:      stdio[1],
 		Stderr:      stdio[2],
@@ -208,6 +220,16 @@ func spawnInit(spec *Spec) (*initProc, error) {
 		return nil, fmt.Errorf("starting container init: %w%s", err, userNSHint(rootless, err))
 	}
 	cleanup()
+	if plan != nil {
+		if err := plan.apply(ip.cmd.Process.Pid); err != nil {
+			ip.kill()
+			return nil, fmt.Errorf("%w: %v", errIDMap, err)
+		}
+		if err := sendMsg(ip.sock, syncMsg{Type: "mapped"}, -1); err != nil {
+			ip.kill()
+			return nil, fmt.Errorf("starting container: %w", err)
+		}
+	}
 
 	b, _ := json.Marshal(initConfig{Spec: *spec, Rootless: rootless})
 	if err := unix.Sendmsg(ip.sock, b, nil, nil, 0); err != nil {
@@ -238,6 +260,11 @@ func spawnInit(spec *Spec) (*initProc, error) {
 // release lets the held process exec and reports whether the exec worked: the sync
 // socket closes on exec, or init reports the error.
 func (ip *initProc) release() error {
+	ip.mu.Lock()
+	defer ip.mu.Unlock()
+	if ip.sock < 0 {
+		return errors.New("starting container: init is gone")
+	}
 	if err := sendMsg(ip.sock, syncMsg{Type: "go"}, -1); err != nil {
 		return fmt.Errorf("starting container: %w", err)
 	}
@@ -264,10 +291,12 @@ func (ip *initProc) closeAll() {
 // wait reaps init and returns its exit code.
 func (ip *initProc) wait() int {
 	_ = ip.cmd.Wait()
+	ip.mu.Lock()
 	if ip.sock >= 0 {
 		unix.Close(ip.sock)
 		ip.sock = -1
 	}
+	ip.mu.Unlock()
 	return exitCode(ip.cmd.ProcessState)
 }
 
@@ -277,9 +306,25 @@ func (ip *initProc) kill() {
 	ip.closeAll()
 }
 
+// waitMapEnv tells init to wait for its id maps and re-exec (see spawnInit).
+const waitMapEnv = "_DOCKLING_WAIT_IDMAP"
+
+var errIDMap = errors.New("mapping the container's user ids")
+
 // initMain is the container init: pid 1 of the new namespaces, fd 3 the sync socket.
 func initMain() {
 	const sock = 3
+	if os.Getenv(waitMapEnv) != "" {
+		m, _, ok, err := recvMsg(sock)
+		if err != nil || !ok || m.Type != "mapped" {
+			os.Exit(1)
+		}
+		// Now uid 0 in the namespace: exec'ing again grants its capabilities. The sync
+		// socket (fd 3, not close-on-exec) and stdio carry over; the binary is the memfd.
+		err = unix.Exec("/proc/self/exe", []string{"dockling-init"}, []string{roleEnv + "=" + roleInit})
+		_ = sendMsg(sock, syncMsg{Type: "error", Msg: "container init: re-exec after id mapping: " + err.Error()}, -1)
+		os.Exit(1)
+	}
 	fail := func(err error) {
 		code := 1
 		var ee *ExecError

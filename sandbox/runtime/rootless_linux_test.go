@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,7 +45,7 @@ func TestRootless(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "-test.run=^TestRootlessChild$", "-test.v", "-test.count=1")
+	cmd := exec.Command(bin, "-test.run=^TestRootless(SubID)?Child$", "-test.v", "-test.count=1")
 	cmd.Env = []string{"HOME=" + home, "TMPDIR=" + tmp, "PATH=" + os.Getenv("PATH"), "DOCKLING_ROOTLESS_CHILD=1"}
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Dir = home
@@ -54,7 +55,7 @@ func TestRootless(t *testing.T) {
 	if m := regexp.MustCompile(`--- SKIP: TestRootlessChild.*\n\s+\S+: (.*)`).FindStringSubmatch(out.String()); m != nil {
 		t.Skipf("rootless: %s", m[1])
 	}
-	if err != nil || !strings.Contains(out.String(), "--- PASS: TestRootlessChild") {
+	if err != nil || !strings.Contains(out.String(), "--- PASS: TestRootlessChild") || !strings.Contains(out.String(), "--- PASS: TestRootlessSubIDChild") {
 		t.Fatalf("rootless child failed: %v", err)
 	}
 }
@@ -111,5 +112,50 @@ func TestRootlessChild(t *testing.T) {
 	}
 	if st, _ := Status(spec.Dir); st.Status != "exited" || st.ExitCode != 137 {
 		t.Fatalf("Status = %+v", st)
+	}
+}
+
+// TestRootlessSubIDChild exercises the newuidmap path (init starts unmapped, is mapped by
+// the helpers, re-execs) with stand-in helpers: an unprivileged process may only map its
+// own id, so they write the first mapping line of what they are asked.
+func TestRootlessSubIDChild(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("runs as an unprivileged user (TestRootless starts it)")
+	}
+	if sup := Capabilities(); !sup.UserNS || !sup.Overlay {
+		t.Skipf("no user namespaces or overlay in them: %s %s", sup.UserNSReason, sup.OverlayReason)
+	}
+	dir := t.TempDir()
+	mark := filepath.Join(dir, "helpers-ran")
+	uid, gid := strconv.Itoa(os.Getuid()), strconv.Itoa(os.Getgid())
+	scripts := map[string]string{
+		"newuidmap": "#!/bin/sh\necho \"$2 $3 $4\" > /proc/$1/uid_map && echo uid >> " + mark + "\n",
+		"newgidmap": "#!/bin/sh\necho deny > /proc/$1/setgroups && echo \"$2 $3 $4\" > /proc/$1/gid_map && echo gid >> " + mark + "\n",
+	}
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []*string{&subUIDFile, &subGIDFile} {
+		p := filepath.Join(dir, filepath.Base(*f))
+		if err := os.WriteFile(p, []byte(uid+":100000:65536\n"+gid+":100000:65536\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old := *f
+		*f = p
+		t.Cleanup(func() { *f = old })
+	}
+	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
+	if p := planIDMap(); p == nil || p.UID != (IDRange{100000, 65536}) {
+		t.Fatalf("planIDMap = %+v", p)
+	}
+	spec := newSpec(t, "sh", "-c", "id -u; grep CapEff /proc/self/status")
+	code, out, errOut := run(t, spec)
+	if code != 0 || out != "0\nCapEff:\t00000000a80425fb\n" {
+		t.Fatalf("run with newuidmap: %d %q %q", code, out, errOut)
+	}
+	if b, err := os.ReadFile(mark); err != nil || string(b) != "uid\ngid\n" {
+		t.Fatalf("helpers did not run: %q %v", b, err)
 	}
 }

@@ -10,6 +10,17 @@
 // stays pid 1 of its pid namespace. The shim pumps output to attachers and to the json log,
 // waits for the process and records the exit in Dir/state.json.
 //
+// Files the runtime writes in Spec.Dir (the caller removes them by deleting Dir):
+// state.json (atomically replaced), shim.pid, attach.sock (while running), <ID>-json.log
+// (Docker's json-file format), and hostname, hosts and resolv.conf, which are bound over
+// the container's /etc files. Mounts exist only in the container's mount namespace, so
+// nothing is left mounted on the host when it exits.
+//
+// Docker behaviours kept on purpose: pid 1 ignores signals it has no handler for (Stop
+// then falls back to SIGKILL); a held or running container's stdin ends for everyone when
+// one attacher's input ends (StdinOnce); a failed start leaves state "exited" with exit
+// code 127/126 (exec errors) or 125 (anything else) and Error set.
+//
 // Every binary that uses this package must call Init first thing in main (and in TestMain).
 package runtime
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,5 +81,93 @@ func TestCommandNotFound(t *testing.T) {
 	err = Start(*spec2, StartOptions{})
 	if !errors.As(err, &ee) || ee.Code != 126 {
 		t.Fatalf("Start /etc error = %v, want *ExecError 126", err)
+	}
+}
+
+// A container dir deeper than a unix socket path allows still attaches.
+func TestLongDirPath(t *testing.T) {
+	requireRoot(t)
+	spec := newSpec(t, "echo", "deep")
+	long := filepath.Join(spec.Dir, strings.Repeat("d", 60), strings.Repeat("e", 60))
+	if err := os.MkdirAll(long, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec.Dir = long
+	if code, out, _ := run(t, spec); code != 0 || out != "deep\n" {
+		t.Fatalf("got %d %q", code, out)
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	s := Capabilities()
+	t.Logf("%+v", s)
+	if s.Root != (os.Geteuid() == 0) {
+		t.Fatalf("Root = %v", s.Root)
+	}
+	if s.Root && !s.Overlay {
+		t.Fatalf("root cannot mount overlay: %s", s.OverlayReason)
+	}
+}
+
+// Wait does not release a held container; Attach does.
+func TestWaitHeld(t *testing.T) {
+	requireRoot(t)
+	spec := newSpec(t, "sh", "-c", "exit 9")
+	if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan int, 1)
+	go func() { code, _ := Wait(spec.Dir); waited <- code }()
+	if st, _ := Status(spec.Dir); st.Status != "running" {
+		t.Fatalf("held Status = %+v", st)
+	}
+	code, err := attachTimeout(t, spec.Dir, Streams{})
+	if err != nil || code != 9 {
+		t.Fatalf("Attach = %d, %v", code, err)
+	}
+	select {
+	case c := <-waited:
+		if c != 9 {
+			t.Fatalf("Wait = %d", c)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Wait did not return")
+	}
+}
+
+// The CLI returns while the container runs: a process that called Start exits, and the
+// container, its shim and attach stay alive for the next one.
+func TestStartOutlivesCaller(t *testing.T) {
+	requireRoot(t)
+	spec := newSpec(t, "sh", "-c", "read line; echo got $line; exit 4")
+	spec.Process.OpenStdin = true
+	b, _ := json.Marshal(spec)
+	self, _ := os.Executable()
+	cmd := exec.Command(self, "-test.run=^TestStartChild$")
+	cmd.Env = append(os.Environ(), "DOCKLING_START_CHILD="+string(b))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if st, _ := Status(spec.Dir); st.Status != "running" {
+		t.Fatalf("after the caller exited, Status = %+v", st)
+	}
+	var out syncBuffer
+	code, err := attachTimeout(t, spec.Dir, Streams{In: strings.NewReader("hi\n"), Out: &out})
+	if err != nil || code != 4 || out.String() != "got hi\n" {
+		t.Fatalf("Attach = %d, %v, %q", code, err, out.String())
+	}
+}
+
+func TestStartChild(t *testing.T) {
+	env := os.Getenv("DOCKLING_START_CHILD")
+	if env == "" {
+		t.Skip("helper for TestStartOutlivesCaller")
+	}
+	var spec Spec
+	if err := json.Unmarshal([]byte(env), &spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := Start(spec, StartOptions{HoldUntilAttach: true}); err != nil {
+		t.Fatal(err)
 	}
 }

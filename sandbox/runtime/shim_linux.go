@@ -19,8 +19,9 @@ import (
 
 // shimConfig is what Start hands the shim on fd 3.
 type shimConfig struct {
-	Spec Spec
-	Hold bool
+	Spec  Spec
+	Hold  bool
+	IDMap *idMapPlan // rootless with subordinate ids; decided by the caller
 }
 
 // shimReply is what the shim tells Start on fd 4 once the container runs (or failed).
@@ -112,7 +113,7 @@ func Start(spec Spec, opts StartOptions) error {
 	// Reap the shim if it ends while we live; after we exit, init adopts it.
 	go func() { _ = cmd.Wait() }()
 
-	err = json.NewEncoder(cfgW).Encode(shimConfig{Spec: spec, Hold: opts.HoldUntilAttach})
+	err = json.NewEncoder(cfgW).Encode(shimConfig{Spec: spec, Hold: opts.HoldUntilAttach, IDMap: planIDMap()})
 	cfgW.Close()
 	var rep shimReply
 	derr := json.NewDecoder(repR).Decode(&rep)
@@ -140,13 +141,14 @@ func shimMain() {
 		_ = json.NewEncoder(reply).Encode(shimReply{Error: "starting container shim: reading config: " + err.Error()})
 		os.Exit(1)
 	}
-	s := &shim{spec: cfg.Spec, hold: cfg.Hold, reply: reply}
+	s := &shim{spec: cfg.Spec, hold: cfg.Hold, idmap: cfg.IDMap, reply: reply}
 	os.Exit(s.run())
 }
 
 type shim struct {
 	spec  Spec
 	hold  bool
+	idmap *idMapPlan
 	reply *os.File
 	state diskState
 	init  *initProc
@@ -185,7 +187,11 @@ func (s *shim) run() int {
 	}
 	s.hub = newHub(s.spec.Process.Tty, &jsonLog{f: logf})
 
-	ip, err := spawnInit(&s.spec)
+	ip, err := spawnInit(&s.spec, s.idmap)
+	if err != nil && s.idmap != nil && errors.Is(err, errIDMap) {
+		// The helpers refused (say, a stale /etc/subuid): one mapped id still runs it.
+		ip, err = spawnInit(&s.spec, nil)
+	}
 	if err != nil {
 		return s.fail(err)
 	}
@@ -220,7 +226,9 @@ func (s *shim) run() int {
 	} else {
 		s.hub.onFirstAttach = func() {
 			if err := ip.release(); err != nil {
+				s.hub.mu.Lock()
 				s.hub.execErr = err
+				s.hub.mu.Unlock()
 			}
 		}
 	}
@@ -228,6 +236,7 @@ func (s *shim) run() int {
 		ip.kill()
 		return s.fail(err)
 	}
+	trimText() // setup is done: shed the binary's pages it needed (before the reply, so callers measure the steady state)
 	_ = json.NewEncoder(s.reply).Encode(shimReply{Pid: ip.cmd.Process.Pid})
 	s.reply.Close()
 	s.reply = nil
@@ -241,9 +250,11 @@ func (s *shim) run() int {
 	s.state.ExitCode = code
 	s.state.FinishedAt = time.Now().UTC()
 	s.state.Pid = 0
+	s.hub.mu.Lock()
 	if s.hub.execErr != nil {
 		s.state.Error = s.hub.execErr.Error()
 	}
+	s.hub.mu.Unlock()
 	_ = os.Remove(filepath.Join(dir, sockFile))
 	_ = writeState(dir, &s.state)
 	s.hub.finish(code)

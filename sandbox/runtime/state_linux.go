@@ -16,8 +16,8 @@ import (
 
 // Files the runtime owns in Spec.Dir.
 const (
-	stateFile  = "state.json"
-	sockFile   = "attach.sock"
+	stateFile   = "state.json"
+	sockFile    = "attach.sock"
 	shimPidFile = "shim.pid"
 )
 

@@ -23,6 +23,46 @@ func idMaps() (uids, gids []syscall.SysProcIDMap) {
 		[]syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
 }
 
+// The files newuidmap and newgidmap consult (variables for tests).
+var subUIDFile, subGIDFile = "/etc/subuid", "/etc/subgid"
+
+// idMapPlan is how a rootless container gets a full id range: the user is root in the
+// container and uids/gids 1..Count map to the first subordinate range.
+type idMapPlan struct {
+	NewUIDMap, NewGIDMap string // helper paths
+	UID, GID             IDRange
+}
+
+// planIDMap returns a plan when newuidmap and newgidmap are installed and /etc/subuid and
+// /etc/subgid grant the user ranges; nil means a single id is mapped.
+func planIDMap() *idMapPlan {
+	if os.Geteuid() == 0 {
+		return nil
+	}
+	nu, e1 := exec.LookPath("newuidmap")
+	ng, e2 := exec.LookPath("newgidmap")
+	su, sg := subIDs(subUIDFile), subIDs(subGIDFile)
+	if e1 != nil || e2 != nil || len(su) == 0 || len(sg) == 0 {
+		return nil
+	}
+	return &idMapPlan{NewUIDMap: nu, NewGIDMap: ng, UID: su[0], GID: sg[0]}
+}
+
+// apply writes pid's maps with the setuid helpers.
+func (p *idMapPlan) apply(pid int) error {
+	for _, m := range []struct {
+		helper string
+		id     int
+		r      IDRange
+	}{{p.NewUIDMap, os.Getuid(), p.UID}, {p.NewGIDMap, os.Getgid(), p.GID}} {
+		args := []string{strconv.Itoa(pid), "0", strconv.Itoa(m.id), "1", "1", strconv.Itoa(m.r.Start), strconv.Itoa(m.r.Count)}
+		if out, err := exec.Command(m.helper, args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("%s %s: %v: %s", filepath.Base(m.helper), strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		}
+	}
+	return nil
+}
+
 // userNSReason explains why this kernel refuses unprivileged user namespaces, or "".
 func userNSReason() string {
 	readInt := func(p string) (int, bool) {
@@ -61,10 +101,8 @@ func userNSHint(rootless bool, err error) string {
 // overlay in a throw-away child rather than trusting settings alone.
 func Capabilities() Support {
 	s := Support{Root: os.Geteuid() == 0}
-	s.SubUID, s.SubGID = subIDs("/etc/subuid"), subIDs("/etc/subgid")
-	_, e1 := exec.LookPath("newuidmap")
-	_, e2 := exec.LookPath("newgidmap")
-	s.NewUIDMap = e1 == nil && e2 == nil && len(s.SubUID) > 0 && len(s.SubGID) > 0
+	s.SubUID, s.SubGID = subIDs(subUIDFile), subIDs(subGIDFile)
+	s.NewUIDMap = planIDMap() != nil
 
 	s.UserNSReason = userNSReason()
 	if s.Root {
