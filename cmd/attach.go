@@ -46,6 +46,9 @@ stops it, and attach returns its exit code.`,
 			if !ctr.State.Running {
 				return errAttachStopped
 			}
+			if err := checkTTY(opts.IO, ctr.Config.Tty && !opts.NoStdin && ctr.Config.OpenStdin); err != nil {
+				return err
+			}
 			code, err := attachAndWait(opts.IO, sb, ctr.ID, ctr.Config.Tty, !opts.NoStdin && ctr.Config.OpenStdin, opts.DetachKeys)
 			if errors.Is(err, runtime.ErrDetached) {
 				return nil

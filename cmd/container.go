@@ -25,7 +25,8 @@ func NewContainerCmd(f *Factory) *cobra.Command {
 	inspect.Flags().MarkHidden("type")
 	c.AddCommand(ls, inspect, NewRunCmd(f, nil), NewCreateCmd(f, nil), NewStartCmd(f, nil),
 		NewAttachCmd(f, nil), NewStopCmd(f), NewKillCmd(f), NewRestartCmd(f), NewRmCmd(f),
-		NewLogsCmd(f, nil), NewExecCmd(f, nil), NewWaitCmd(f), NewTopCmd(f), NewContainerPruneCmd(f))
+		NewLogsCmd(f, nil), NewExecCmd(f, nil), NewWaitCmd(f), NewTopCmd(f), NewContainerPruneCmd(f),
+		NewCommitCmd(f, nil), NewDiffCmd(f), NewExportCmd(f))
 	return c
 }
 

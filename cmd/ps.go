@@ -76,8 +76,7 @@ func psRun(opts *PsOptions) error {
 	if err != nil {
 		return err
 	}
-	sb.ReapAutoRemoved()
-	cs, err := sb.Containers()
+	cs, err := sb.ReapAutoRemoved()
 	if err != nil {
 		return err
 	}
@@ -90,6 +89,7 @@ func psRun(opts *PsOptions) error {
 	}
 	all := opts.All || opts.Last > 0 || len(opts.Filters) > 0
 	now := time.Now()
+	images := map[string]string{} // image name -> the ID it names now ("" if none)
 	var rows []any
 	for _, c := range cs {
 		if opts.Last > 0 && len(rows) >= opts.Last {
@@ -101,12 +101,12 @@ func psRun(opts *PsOptions) error {
 		if !keep(c) {
 			continue
 		}
-		rows = append(rows, makePsRow(sb, c, now, opts.NoTrunc))
+		rows = append(rows, makePsRow(sb, images, c, now, opts.NoTrunc))
 	}
 	return psFormat.render(opts.IO.Out, opts.Format, opts.Quiet, rows)
 }
 
-func makePsRow(sb *sandbox.Sandbox, c *sandbox.Container, now time.Time, noTrunc bool) psRow {
+func makePsRow(sb *sandbox.Sandbox, images map[string]string, c *sandbox.Container, now time.Time, noTrunc bool) psRow {
 	r := psRow{
 		ID: c.ID, Image: c.Config.Image, Command: c.Command(), Names: c.ShortName(),
 		CreatedAt:  c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
@@ -114,7 +114,14 @@ func makePsRow(sb *sandbox.Sandbox, c *sandbox.Container, now time.Time, noTrunc
 		Networks: map[bool]string{true: "none", false: "host"}[c.HostConfig.NetworkMode == "none"],
 	}
 	// If the name the container was created with now names another image, show the ID.
-	if img, err := sb.Store.Lookup(c.Config.Image); err != nil || img.ID != c.Image {
+	id, ok := images[c.Config.Image]
+	if !ok {
+		if img, err := sb.Store.Lookup(c.Config.Image); err == nil {
+			id = img.ID
+		}
+		images[c.Config.Image] = id
+	}
+	if id != c.Image {
 		r.Image = store.ShortID(c.Image)
 	}
 	if !noTrunc {

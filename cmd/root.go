@@ -93,6 +93,9 @@ func addDockerVerbs(parent *cobra.Command, f *Factory) {
 		NewExecCmd(f, nil),
 		NewWaitCmd(f),
 		NewTopCmd(f),
+		NewCommitCmd(f, nil),
+		NewDiffCmd(f),
+		NewExportCmd(f),
 	}
 	for _, v := range verbs {
 		if v.Annotations == nil {

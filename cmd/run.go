@@ -114,6 +114,9 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkTTY(opts.IO, opts.TTY && opts.Interactive && !opts.Detach); err != nil {
+		return err
+	}
 	sb, err := opts.Sandbox()
 	if err != nil {
 		return err
@@ -152,6 +155,18 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 	}
 	if code != 0 {
 		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+// errNotATTY is Docker's refusal of -it when stdin is not a terminal.
+const errNotATTY = dockerMessage("the input device is not a TTY")
+
+// checkTTY refuses an interactive terminal session when stdin is not a terminal:
+// nothing could end the shell, as Docker explains with the same words.
+func checkTTY(ios *iostreams.IOStreams, want bool) error {
+	if want && !ios.IsStdinTTY() {
+		return errNotATTY
 	}
 	return nil
 }

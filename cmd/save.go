@@ -52,30 +52,29 @@ func saveRun(opts *SaveOptions) error {
 	if err != nil {
 		return err
 	}
-	var out io.Writer = opts.IO.Out
-	var tmp *os.File
-	if opts.Output != "" {
-		// Write beside the target and rename, so a failed save leaves no half file.
-		tmp, err = os.CreateTemp(filepath.Dir(opts.Output), "."+filepath.Base(opts.Output)+".tmp-*")
-		if err != nil {
-			return fmt.Errorf("creating %s: %w", opts.Output, err)
-		}
-		defer os.Remove(tmp.Name())
-		out = tmp
+	return writeAtomicOrStdout(opts.IO, opts.Output, func(w io.Writer) error { return sb.Save(w, opts.Images) })
+}
+
+// writeAtomicOrStdout gives write a file beside output that is renamed into place
+// only when write succeeds (no half archive is ever left), or stdout when output is "".
+func writeAtomicOrStdout(ios *iostreams.IOStreams, output string, write func(io.Writer) error) error {
+	if output == "" {
+		return write(ios.Out)
 	}
-	if err := sb.Save(out, opts.Images); err != nil {
-		if tmp != nil {
-			tmp.Close()
-		}
+	tmp, err := os.CreateTemp(filepath.Dir(output), "."+filepath.Base(output)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", output, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
 		return err
 	}
-	if tmp != nil {
-		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.Output, err)
-		}
-		if err := os.Rename(tmp.Name(), opts.Output); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.Output, err)
-		}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", output, err)
+	}
+	if err := os.Rename(tmp.Name(), output); err != nil {
+		return fmt.Errorf("writing %s: %w", output, err)
 	}
 	return nil
 }

@@ -55,6 +55,11 @@ func startRun(opts *StartOptions) error {
 		if len(opts.Containers) > 1 {
 			return &FlagError{Err: errors.New("you cannot start and attach multiple containers at once")}
 		}
+		if c, err := sb.Container(opts.Containers[0]); err == nil {
+			if err := checkTTY(opts.IO, c.Config.Tty && opts.Interactive); err != nil {
+				return err
+			}
+		}
 		ctr, err := sb.Start(opts.Containers[0], true)
 		if err != nil {
 			return runError(err)

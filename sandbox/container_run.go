@@ -277,12 +277,21 @@ var signalNames = map[string]syscall.Signal{
 }
 
 // ReapAutoRemoved removes exited containers that were run with --rm but whose
-// client was not there to remove them (run -d --rm).
-func (sb *Sandbox) ReapAutoRemoved() {
-	cs, _ := sb.Containers()
+// client was not there to remove them (run -d --rm), and returns the others, newest
+// first (what Containers returns, read once).
+func (sb *Sandbox) ReapAutoRemoved() ([]*Container, error) {
+	cs, err := sb.Containers()
+	if err != nil {
+		return nil, err
+	}
+	kept := cs[:0]
 	for _, c := range cs {
 		if c.HostConfig.AutoRemove && c.State.Status == "exited" {
-			sb.Remove(c.ID, false)
+			if _, err := sb.Remove(c.ID, false); err == nil {
+				continue
+			}
 		}
+		kept = append(kept, c)
 	}
+	return kept, nil
 }

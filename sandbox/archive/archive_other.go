@@ -22,3 +22,8 @@ func WriteDiff(w io.Writer, upperDir string) error { return errNotLinux }
 
 // WriteTree is only implemented on Linux.
 func WriteTree(w io.Writer, dir string) error { return errNotLinux }
+
+// WriteDiffExcluding needs Linux.
+func WriteDiffExcluding(w io.Writer, upperDir string, skip func(rel string) bool) error {
+	return errNotLinux
+}

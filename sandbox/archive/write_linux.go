@@ -24,13 +24,21 @@ import (
 // symlinks, hardlinks within the tree (second occurrence of an inode becomes a TypeLink),
 // xattrs other than the overlay ones (security.capability matters). Skips sockets.
 func WriteDiff(w io.Writer, upperDir string) error {
-	return writeTar(w, upperDir, true)
+	return writeTar(w, upperDir, true, nil)
+}
+
+// WriteDiffExcluding is WriteDiff leaving out the entries (and, for directories,
+// everything below them) for which skip returns true; rel is slash-separated and
+// relative, e.g. "etc/hosts". The runtime's mount points (/etc/hosts and friends)
+// are left out of commits this way, as Docker's init layer keeps them out.
+func WriteDiffExcluding(w io.Writer, upperDir string, skip func(rel string) bool) error {
+	return writeTar(w, upperDir, true, skip)
 }
 
 // WriteTree writes a whole directory (e.g. a merged container root) as a tar, no whiteout
 // conversion (used by `docker export` and by building images). Same entry rules as WriteDiff.
 func WriteTree(w io.Writer, dir string) error {
-	return writeTar(w, dir, false)
+	return writeTar(w, dir, false, nil)
 }
 
 type devIno struct{ dev, ino uint64 }
@@ -40,9 +48,10 @@ type tarWriter struct {
 	root  string
 	diff  bool
 	links map[devIno]string // first name seen for each multiply-linked inode
+	skip  func(rel string) bool
 }
 
-func writeTar(w io.Writer, root string, diff bool) error {
+func writeTar(w io.Writer, root string, diff bool, skip func(string) bool) error {
 	var st unix.Stat_t
 	if err := unix.Stat(root, &st); err != nil {
 		return fmt.Errorf("archiving %s: %w", root, err)
@@ -50,7 +59,7 @@ func writeTar(w io.Writer, root string, diff bool) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return fmt.Errorf("archiving %s: not a directory", root)
 	}
-	a := &tarWriter{tw: tar.NewWriter(w), root: root, diff: diff, links: make(map[devIno]string)}
+	a := &tarWriter{tw: tar.NewWriter(w), root: root, diff: diff, links: make(map[devIno]string), skip: skip}
 	// The root itself gets no entry: its metadata belongs to whoever mounts the layer,
 	// and Docker's layer tars do not carry one either.
 	if err := a.walkDir(""); err != nil {
@@ -77,6 +86,9 @@ func (a *tarWriter) walkDir(rel string) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if a.skip != nil && a.skip(path.Join(rel, n)) {
+			continue
+		}
 		if err := a.entry(path.Join(rel, n)); err != nil {
 			return err
 		}
