@@ -104,4 +104,5 @@ func addDockerVerbs(parent *cobra.Command, f *Factory) {
 		v.Annotations["docker"] = "true"
 		parent.AddCommand(v)
 	}
+	setCompletions(parent, f)
 }
