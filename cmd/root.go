@@ -24,6 +24,10 @@ The docker commands work as "dockling <verb>", as "dockling docker <verb>", and 
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(c *cobra.Command, args []string) error {
+			// On a terminal, plain "dockling" opens the lesson menu.
+			if f.IOStreams.IsStdinTTY() && f.IOStreams.IsStdoutTTY() {
+				return LearnMenu(c.Context(), f)
+			}
 			return c.Help()
 		},
 	}
@@ -32,6 +36,7 @@ The docker commands work as "dockling <verb>", as "dockling docker <verb>", and 
 	c.AddCommand(NewDockerCmd(f))
 	c.AddCommand(NewEnvCmd(f, nil))
 	c.AddCommand(NewStandinCmd(f))
+	c.AddCommand(NewLearnCmd(f, nil))
 	return c
 }
 

@@ -1,0 +1,195 @@
+// Package report writes graded check results in the formats graders feed to other
+// tools: text (for people), json, junit (JUnit XML for CI), tap (TAP 14) and csv.
+//
+// A Report is one graded sandbox: its steps, each with the checker.Results of its
+// checks. Write picks a format by name; Status turns reports into the grader's exit
+// code. Output is deterministic: no times, and everything in the order given.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dockling/dockling/checker"
+)
+
+// Report is the grading of one sandbox against one lesson.
+type Report struct {
+	Subject string // the sandbox folder or bundle graded
+	Lesson  string // lesson ID
+	Steps   []Step
+	// Error says why the subject could not be graded at all (an unreadable
+	// bundle): the report then has no steps and counts as bad input.
+	Error string
+}
+
+// Step is one graded step of the lesson.
+type Step struct {
+	ID, Title string
+	Results   []checker.Result
+}
+
+// Score adds up the points.
+func (r Report) Score() (points, max int) {
+	for _, s := range r.Steps {
+		p, m := s.Score()
+		points, max = points+p, max+m
+	}
+	return points, max
+}
+
+// Passed reports whether every check passed.
+func (r Report) Passed() bool {
+	if r.Error != "" {
+		return false
+	}
+	for _, s := range r.Steps {
+		if !s.Passed() {
+			return false
+		}
+	}
+	return true
+}
+
+// Score adds up the step's points.
+func (s Step) Score() (points, max int) {
+	for _, c := range s.Results {
+		points, max = points+c.Points, max+c.MaxPoints
+	}
+	return points, max
+}
+
+// Passed reports whether every check of the step passed.
+func (s Step) Passed() bool {
+	for _, c := range s.Results {
+		if !c.Passed {
+			return false
+		}
+	}
+	return true
+}
+
+// Status is the grader's exit code: 0 when every report passed, 2 when some subject
+// could not be graded or a check could not read its sandbox, else 1.
+func Status(reports []Report) int {
+	status := 0
+	for _, r := range reports {
+		if r.Error != "" {
+			return 2
+		}
+		for _, s := range r.Steps {
+			for _, c := range s.Results {
+				if c.Error != "" {
+					return 2
+				}
+				if !c.Passed {
+					status = 1
+				}
+			}
+		}
+	}
+	return status
+}
+
+var writers = map[string]func(io.Writer, []Report) error{
+	"text":  Text,
+	"json":  JSON,
+	"junit": JUnit,
+	"tap":   TAP,
+	"csv":   CSV,
+}
+
+// Formats lists the format names Write knows.
+func Formats() []string {
+	return []string{"text", "json", "junit", "tap", "csv"}
+}
+
+// Write writes reports in the named format.
+func Write(w io.Writer, format string, reports []Report) error {
+	fn, ok := writers[format]
+	if !ok {
+		return fmt.Errorf("writing report: unknown format %q (use %s)", format, strings.Join(Formats(), ", "))
+	}
+	return fn(w, reports)
+}
+
+// Text writes reports for people to read.
+func Text(w io.Writer, reports []Report) error {
+	var b strings.Builder
+	total, totalMax := 0, 0
+	for i, r := range reports {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		if r.Error != "" {
+			fmt.Fprintf(&b, "%s — lesson %s: not graded: %s\n", r.Subject, r.Lesson, r.Error)
+			continue
+		}
+		p, m := r.Score()
+		total, totalMax = total+p, totalMax+m
+		fmt.Fprintf(&b, "%s — lesson %s: %d/%d points, %s\n", r.Subject, r.Lesson, p, m, failedWords(r))
+		for _, s := range r.Steps {
+			sp, sm := s.Score()
+			fmt.Fprintf(&b, "  %s %s (%s) %d/%d\n", mark(s.Passed()), s.Title, s.ID, sp, sm)
+			for _, c := range s.Results {
+				fmt.Fprintf(&b, "      %s %s  %d/%d\n", mark(c.Passed), c.Label, c.Points, c.MaxPoints)
+				if !c.Passed {
+					fmt.Fprintf(&b, "          %s\n", c.Message)
+					if c.Fail != "" {
+						fmt.Fprintf(&b, "          %s\n", oneLine(c.Fail))
+					}
+				}
+			}
+		}
+	}
+	if len(reports) > 1 {
+		fmt.Fprintf(&b, "\nTotal: %d/%d points over %d sandboxes\n", total, totalMax, len(reports))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "✔"
+	}
+	return "✘"
+}
+
+func failedWords(r Report) string {
+	n := 0
+	for _, s := range r.Steps {
+		for _, c := range s.Results {
+			if !c.Passed {
+				n++
+			}
+		}
+	}
+	switch n {
+	case 0:
+		return "all checks passed"
+	case 1:
+		return "1 check failed"
+	}
+	return fmt.Sprintf("%d checks failed", n)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// flatCase is one check result with its step, for the line formats.
+type flatCase struct {
+	res checker.Result
+	st  Step
+	n   int // 1-based within the step
+}
+
+func flatten(r Report) []flatCase {
+	var out []flatCase
+	for _, s := range r.Steps {
+		for i, c := range s.Results {
+			out = append(out, flatCase{res: c, st: s, n: i + 1})
+		}
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package cmd_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// ptyScreen collects what a program writes to its terminal.
+type ptyScreen struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *ptyScreen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *ptyScreen) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// waitFor waits until the screen shows want after offset from; it returns the offset
+// just past it.
+func (s *ptyScreen) waitFor(t *testing.T, from int, want string) int {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if out := s.String(); len(out) >= from {
+			if i := strings.Index(out[from:], want); i >= 0 {
+				return from + i + len(want)
+			}
+		}
+	}
+	t.Fatalf("the terminal never showed %q after offset %d; it shows:\n%s", want, from, s.String())
+	return 0
+}
+
+const ptyLesson = `id: ptydemo
+title: On a real terminal
+steps:
+  - id: think
+    title: A question
+    text: Answer with the arrow keys.
+    quiz:
+      question: Which one is the template?
+      choices: [a container, an image]
+      answer: an image
+      why: Containers are made from images.
+  - id: images
+    title: List the images
+    text: Run ` + "`docker images`" + `.
+    solution: docker images
+    checks:
+      - ran: {command: '^docker images$', exit: 0}
+`
+
+// TestLearnOnATerminal runs "dockling learn" on a pty, as a learner would: the quiz
+// is answered with the arrow keys (survey), Ctrl-C drops a half-typed line, a docker
+// command typed at the prompt runs in the real shell with the real dockling, and the
+// step passes with ✔. As root, docker run -it then gets the terminal itself.
+func TestLearnOnATerminal(t *testing.T) {
+	if help, _ := exec.Command("dockling", "learn", "--help").Output(); !strings.Contains(string(help), "guided lesson") {
+		t.Skip("dockling learn is not wired into the root command")
+	}
+	dir := t.TempDir()
+	lessons := filepath.Join(dir, "lessons")
+	os.MkdirAll(lessons, 0o755)
+	if err := os.WriteFile(filepath.Join(lessons, "ptydemo.yaml"), []byte(ptyLesson), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := exec.Command("dockling", "learn", "--lessons", lessons, "ptydemo")
+	c.Dir = dir
+	c.Env = append(os.Environ(), "DOCKLING_ROOT="+filepath.Join(dir, "root"), "TERM=xterm", "NO_COLOR=")
+	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 100})
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptm.Close()
+	var scr ptyScreen
+	go func() { _, _ = ptm.WriteTo(&scr) }()
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	defer func() {
+		if c.ProcessState == nil {
+			c.Process.Kill()
+		}
+	}()
+
+	at := scr.waitFor(t, 0, "Which one is the template?")
+	at = scr.waitFor(t, at, "an image")
+	ptm.WriteString("\x1b[B") // down to "an image"
+	time.Sleep(100 * time.Millisecond)
+	ptm.WriteString("\r")
+	at = scr.waitFor(t, at, "Right")
+	at = scr.waitFor(t, at, "List the images")
+	at = scr.waitFor(t, at, "$ ")
+	ptm.WriteString("docker ima\x03")
+	at = scr.waitFor(t, at, "$ ")
+	ptm.WriteString("docker images\r")
+	at = scr.waitFor(t, at, "REPOSITORY")
+	at = scr.waitFor(t, at, "✔")
+	at = scr.waitFor(t, at, "You finished")
+	at = scr.waitFor(t, at, "$ ")
+	if os.Geteuid() == 0 {
+		// An interactive container gets the terminal itself, and the prompt comes
+		// back when its shell exits.
+		ptm.WriteString("docker run -it --name tty busybox sh\r")
+		at = scr.waitFor(t, at, "# ")
+		ptm.WriteString("test -t 0 && echo in-$((6*7))\r")
+		at = scr.waitFor(t, at, "in-42")
+		ptm.WriteString("exit\r")
+		at = scr.waitFor(t, at, "ptydemo ✔")
+		scr.waitFor(t, at, "$ ")
+	}
+	ptm.WriteString("quit\r")
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("dockling learn: %v\n%s", err, scr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("dockling learn did not end on quit:\n%s", scr.String())
+	}
+	journal, err := os.ReadFile(filepath.Join(dir, "root", "sandboxes", "ptydemo", "journal.jsonl"))
+	if err != nil || !strings.Contains(string(journal), `"line":"docker images"`) {
+		t.Errorf("journal (%v):\n%s", err, journal)
+	}
+	progress, err := os.ReadFile(filepath.Join(dir, "root", "progress", "ptydemo.json"))
+	if err != nil || !strings.Contains(string(progress), `"done": true`) {
+		t.Errorf("progress (%v):\n%s", err, progress)
+	}
+}

@@ -1,0 +1,215 @@
+package lessons_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/dockling/dockling/checker"
+	"github.com/dockling/dockling/checker/fakeview"
+	"github.com/dockling/dockling/lessons"
+)
+
+const ubuntuID = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+
+// world is a tiny fake sandbox that scripts change: enough to run full.yaml.
+type world struct {
+	v      *fakeview.View
+	n      int
+	resets int
+	saves  int
+}
+
+func newWorld() *world {
+	w := &world{}
+	_ = w.Reset()
+	return w
+}
+
+func (w *world) Reset() error {
+	w.resets++
+	w.v = &fakeview.View{
+		ImageList: []checker.Image{{ID: ubuntuID, Tags: []string{"ubuntu:latest"}}},
+		Files:     map[string]fstest.MapFS{ubuntuID: {}},
+	}
+	return nil
+}
+
+func (w *world) View() checker.View { return w.v }
+
+// Run understands the few commands the test lessons use.
+func (w *world) Run(script string) error {
+	for _, line := range strings.Split(strings.TrimSpace(script), "\n") {
+		w.n++
+		exit := 0
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 2 && f[1] == "run":
+			id := strings.Repeat(string(rune('a'+w.n%26)), 64)
+			name := "auto_" + id[:4]
+			if f[2] == "--name" {
+				name = f[3]
+			}
+			fsys := fstest.MapFS{}
+			if strings.Contains(line, "echo hi > /x") {
+				fsys["x"] = &fstest.MapFile{Data: []byte("hi\n")}
+			}
+			w.v.Files[id] = fsys
+			w.v.ContainerList = append(w.v.ContainerList, checker.Container{ID: id, Name: name, Image: "ubuntu", ImageID: ubuntuID,
+				State: "exited", Created: time.Unix(int64(w.n), 0)})
+		case len(f) >= 2 && f[1] == "start":
+			found := false
+			for _, c := range w.v.ContainerList {
+				found = found || c.Name == f[2]
+			}
+			if !found {
+				exit = 1
+			}
+		}
+		w.v.Ran(line, exit, "")
+	}
+	return nil
+}
+
+type snapWorld struct{ *world }
+
+func (s snapWorld) Save() (func() error, error) {
+	s.saves++
+	saved := *s.v
+	saved.ContainerList = append([]checker.Container(nil), s.v.ContainerList...)
+	saved.Commands = append([]checker.Command(nil), s.v.Commands...)
+	saved.Files = map[string]fstest.MapFS{}
+	for k, v := range s.v.Files {
+		saved.Files[k] = v
+	}
+	return func() error { *s.v = saved; return nil }, nil
+}
+
+func loadFull(t *testing.T) *lessons.Lesson {
+	l, err := lessons.Load(os.DirFS("testdata"), "full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestEvaluateStep(t *testing.T) {
+	l := loadFull(t)
+	w := newWorld()
+	res := lessons.EvaluateStep(l.Steps[0], w.v, nil, 0)
+	if res.Passed || res.Points != 0 || res.MaxPoints != 2 || res.Results[0].Fail != "No container has /x yet." {
+		t.Errorf("before: %+v", res)
+	}
+	_ = w.Run(l.Steps[0].Solution)
+	res = lessons.EvaluateStep(l.Steps[0], w.v, nil, 0)
+	if !res.Passed || res.Points != 2 || res.Bindings["marked"].Name != "marked" {
+		t.Errorf("after: %+v", res)
+	}
+	since, _ := lessons.LastSeq(w.v)
+	step2 := lessons.EvaluateStep(l.Steps[1], w.v, res.Bindings, since)
+	if step2.Passed || !strings.Contains(step2.Results[0].Message, "no commands run in this step yet") {
+		t.Errorf("step 2 before: %+v", step2.Results)
+	}
+	_ = w.Run("docker start marked")
+	if step2 = lessons.EvaluateStep(l.Steps[1], w.v, res.Bindings, since); !step2.Passed {
+		t.Errorf("step 2 after: %+v", step2.Results)
+	}
+	if q := lessons.EvaluateStep(l.Steps[2], w.v, res.Bindings, since); q.Passed || q.Results != nil {
+		t.Errorf("quiz: %+v", q)
+	}
+}
+
+func TestGrade(t *testing.T) {
+	l := loadFull(t)
+	w := newWorld()
+	r := lessons.Grade(l, w.v, "empty")
+	if len(r.Steps) != 1 || r.Steps[0].ID != "mark" || r.Passed() {
+		t.Errorf("empty sandbox: %+v", r)
+	}
+	_ = w.Run(l.Steps[0].Solution + "\ndocker start marked")
+	r = lessons.Grade(l, w.v, "done")
+	if p, m := r.Score(); !r.Passed() || p != 2 || m != 2 || r.Subject != "done" || r.Lesson != "full" {
+		t.Errorf("done: %+v", r)
+	}
+}
+
+func TestAuthorTest(t *testing.T) {
+	l := loadFull(t)
+	w := newWorld()
+	problems, err := lessons.AuthorTest(l, w)
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("%v %v", problems, err)
+	}
+	if w.resets < 3 {
+		t.Errorf("without snapshots the earlier solutions are replayed: %d resets", w.resets)
+	}
+	sw := snapWorld{newWorld()}
+	if problems, err := lessons.AuthorTest(l, sw); err != nil || len(problems) != 0 || sw.saves != 1 {
+		t.Errorf("with snapshots: %v %v %d saves", problems, err, sw.saves)
+	}
+
+	// A lesson whose wrong answer passes, whose solution fails, and whose checks
+	// pass before anything ran.
+	bad := `id: bad
+title: Bad
+steps:
+  - id: one
+    title: One
+    text: x
+    solution: docker run ubuntu true
+    wrong: [docker run --name other ubuntu sh -c 'echo hi > /x']
+    checks:
+      - file: {path: /x}
+  - id: two
+    title: Two
+    text: x
+    solution: docker ps
+    checks:
+      - image: {name: ubuntu}
+`
+	l2, err := lessons.Load(fstest.MapFS{"bad.yaml": {Data: []byte(bad)}}, "bad.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err = lessons.AuthorTest(l2, newWorld())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		"bad.yaml:4:5: step one: wrong answer 1 passes the checks: docker run --name other ubuntu sh -c 'echo hi > /x'",
+		"bad.yaml:4:5: step one: the checks fail after the solution: file {path: /x}: expected a container with /x; found auto_",
+		"bad.yaml:11:5: step two: the checks pass before the solution ran: they prove nothing",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("problems:\n%s", strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+}
+
+func TestMissingImages(t *testing.T) {
+	l := loadFull(t)
+	imgs := []checker.Image{{ID: "1", Tags: []string{"hello-world:latest"}}}
+	missing := l.MissingImages(imgs)
+	if len(missing) != 1 || missing[0].Ref != "alpine" {
+		t.Errorf("%+v", missing)
+	}
+	// A stand-in tagged alpine is not alpine.
+	imgs = append(imgs, checker.Image{ID: "2", Tags: []string{"docker.io/library/alpine:latest"}, Labels: map[string]string{lessons.StandinLabel: "busybox"}})
+	if len(l.MissingImages(imgs)) != 1 {
+		t.Error("stand-in counted as the real image")
+	}
+	imgs[1].Labels = nil
+	if len(l.MissingImages(imgs)) != 0 {
+		t.Error("real alpine not found")
+	}
+}

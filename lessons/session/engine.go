@@ -1,0 +1,417 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/dockling/dockling/internal/iostreams"
+	"github.com/dockling/dockling/sandbox/journal"
+	"golang.org/x/term"
+)
+
+// Config is what a session runs with. Lesson, DataRoot, IO, Runner, Checker and
+// Sandbox are required; Lines and Prompter default to NewConsole(IO, Colour).
+type Config struct {
+	Lesson   Lesson
+	DataRoot string
+	IO       *iostreams.IOStreams
+	Colour   bool
+	Width    int // columns for text; 0: the terminal's width, else 80
+	Runner   Runner
+	Checker  Checker
+	Sandbox  Sandbox
+	Lines    LineReader
+	Prompter Prompter
+}
+
+// Session is one lesson being worked through.
+type Session struct {
+	cfg   Config
+	steps []Step
+	st    *styles
+	out   io.Writer
+	width int
+	p     Progress
+	fails int // failed checks in a row on the current step
+}
+
+// New checks cfg and makes a session; nothing is shown or run yet.
+func New(cfg Config) (*Session, error) {
+	switch {
+	case len(cfg.Lesson.Steps) == 0:
+		return nil, fmt.Errorf("starting lesson %q: it has no steps", cfg.Lesson.ID)
+	case cfg.DataRoot == "" || cfg.IO == nil || cfg.Runner == nil || cfg.Checker == nil || cfg.Sandbox == nil:
+		return nil, errors.New("starting a session: data root, streams, runner, checker and sandbox are all needed")
+	}
+	if cfg.Lines == nil || cfg.Prompter == nil {
+		lines, prompter := NewConsole(cfg.IO, cfg.Colour)
+		if cfg.Lines == nil {
+			cfg.Lines = lines
+		}
+		if cfg.Prompter == nil {
+			cfg.Prompter = prompter
+		}
+	}
+	s := &Session{cfg: cfg, steps: cfg.Lesson.Steps, st: newStyles(cfg.Colour), out: cfg.IO.Out, width: cfg.Width}
+	if s.width == 0 {
+		s.width = 80
+		if f, ok := cfg.IO.Out.(*os.File); ok && cfg.IO.IsStdoutTTY() {
+			if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
+				s.width = min(w, 100)
+			}
+		}
+	}
+	return s, nil
+}
+
+// Progress is the session's progress as it stands.
+func (s *Session) Progress() Progress { return s.p }
+
+// Run is the guided session: the step, a prompt, a line, ✔ or ✘, until the learner
+// quits (quit, Ctrl-D or the end of input) or ctx ends. Ctrl-C at the prompt only
+// drops the line. Progress is on disk whenever Run returns.
+func (s *Session) Run(ctx context.Context) error {
+	s.start(ctx, false)
+	for {
+		line, err := s.readCommand(ctx)
+		switch {
+		case errors.Is(err, ErrInterrupted):
+			continue
+		case errors.Is(err, io.EOF) || ctx.Err() != nil:
+			fmt.Fprintln(s.out)
+			s.leave()
+			return nil
+		case err != nil:
+			s.save()
+			return err
+		}
+		if quit := s.handle(ctx, line); quit {
+			s.leave()
+			return nil
+		}
+	}
+}
+
+// start loads progress, prepares the sandbox and shows where the learner is.
+func (s *Session) start(ctx context.Context, watching bool) {
+	l := s.cfg.Lesson
+	p, err := LoadProgress(s.cfg.DataRoot, l.ID)
+	if err != nil {
+		s.warn(fmt.Sprintf("%v; starting the lesson afresh", err))
+	}
+	s.p = p
+	resumed := len(p.Completed) > 0 || p.Step > 0 || p.Done
+	if i := slices.IndexFunc(s.steps, func(st Step) bool { return st.ID == p.StepID }); p.StepID != "" && i >= 0 {
+		s.p.Step = i
+	}
+	s.p.Step = max(0, min(s.p.Step, len(s.steps)-1))
+	s.p.StepID = s.steps[s.p.Step].ID
+
+	fmt.Fprint(s.out, Render("# "+l.Title, s.width, s.cfg.Colour))
+	if l.Summary != "" {
+		fmt.Fprint(s.out, Render(l.Summary, s.width, s.cfg.Colour))
+	}
+	if err := s.cfg.Sandbox.Prepare(ctx, l.Images, s.out); err != nil {
+		s.warn(err.Error())
+	}
+	if watching {
+		fmt.Fprintf(s.out, "\nWatching this lesson's sandbox. In your own terminal, run:\n\n    %s\n\nthen type the commands there; each step is checked when the sandbox changes. Ctrl-C stops watching.\n",
+			s.st.code.Sprintf(`eval "$(dockling env --sandbox %s)"`, l.ID))
+	} else {
+		fmt.Fprintf(s.out, "\nType commands as in a terminal: %s here is dockling, acting on this lesson's own sandbox.\nGuide words: %s. Ctrl-D or %s leaves; your progress is kept.\n",
+			s.st.code.Sprint("docker"), strings.Join(guideWordNames, ", "), s.st.code.Sprint("quit"))
+	}
+	if s.p.Done {
+		s.finished()
+		return
+	}
+	if resumed {
+		fmt.Fprintf(s.out, "\nWelcome back! You are at step %d of %d (%d done).\n", s.p.Step+1, len(s.steps), s.p.CompletedOf(l))
+	}
+	if s.p.StepStart == nil {
+		s.snapshotStep()
+		s.save()
+	}
+	s.showStep()
+	if s.steps[s.p.Step].Quiz != nil {
+		s.quiz(ctx)
+	}
+}
+
+// readCommand reads one command; a line ending in a backslash continues.
+func (s *Session) readCommand(ctx context.Context) (string, error) {
+	line, err := s.cfg.Lines.ReadLine(ctx, s.prompt())
+	for err == nil && strings.HasSuffix(line, `\`) {
+		var more string
+		more, err = s.cfg.Lines.ReadLine(ctx, "> ")
+		line += "\n" + more
+	}
+	return line, err
+}
+
+func (s *Session) prompt() string {
+	dir := s.cfg.Runner.Dir()
+	if home, err := os.UserHomeDir(); err == nil && home != "/" && (dir == home || strings.HasPrefix(dir, home+"/")) {
+		dir = "~" + dir[len(home):]
+	}
+	label := fmt.Sprintf("%s %d/%d", s.cfg.Lesson.ID, s.p.Step+1, len(s.steps))
+	if s.p.Done {
+		label = s.cfg.Lesson.ID + " ✔"
+	}
+	return s.st.prompt.Sprint(label) + " " + s.st.dim.Sprint(dir) + " $ "
+}
+
+// handle acts on one line: a guide word, Enter, or a command for the shell. It
+// reports whether the learner asked to leave.
+func (s *Session) handle(ctx context.Context, line string) bool {
+	trimmed := strings.TrimSpace(line)
+	if trimmed == "" {
+		if st := s.steps[s.p.Step]; !s.p.Done && st.Quiz == nil && st.Checks == 0 {
+			s.pass(ctx)
+		}
+		return false
+	}
+	if word, arg, ok := guideWord(trimmed); ok {
+		return s.guide(ctx, word, arg)
+	}
+	s.runLine(ctx, line)
+	return false
+}
+
+// runLine runs a command, journals it and checks the step.
+func (s *Session) runLine(ctx context.Context, line string) {
+	before := s.cfg.Sandbox.Capture()
+	res, err := s.cfg.Runner.Run(ctx, line)
+	if err != nil {
+		s.warn(err.Error())
+		return
+	}
+	if res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
+		// Keep the ✔ / ✘ off the end of output that stopped mid-line.
+		fmt.Fprintln(s.out)
+	}
+	cs, is := journal.Touched(before, s.cfg.Sandbox.Capture())
+	err = journal.Append(s.cfg.Sandbox.Dir(), journal.Entry{
+		Line: line, ExitCode: res.ExitCode, Output: res.Output, Containers: cs, Images: is,
+	})
+	if err != nil {
+		s.warn(err.Error())
+	}
+	if ctx.Err() != nil || s.p.Done {
+		return
+	}
+	s.check(ctx, true, res.ExitCode)
+}
+
+// check checks the current step: after a command (afterCommand) or when asked.
+func (s *Session) check(ctx context.Context, afterCommand bool, exitCode int) {
+	st := s.steps[s.p.Step]
+	switch {
+	case st.Quiz != nil:
+		if !afterCommand {
+			s.quiz(ctx)
+		}
+		return
+	case st.Checks == 0:
+		if !afterCommand {
+			fmt.Fprintln(s.out, "Nothing to check in this step: press Enter to go on.")
+		}
+		return
+	}
+	out, err := s.cfg.Checker.Check(ctx, CheckRequest{Step: s.p.Step, Since: s.p.Since, Bindings: s.p.Bindings})
+	if err != nil {
+		s.warn("checking the step: " + err.Error())
+		return
+	}
+	fmt.Fprint(s.out, s.results(out))
+	if out.Passed() {
+		for k, v := range out.Bindings {
+			s.p.Bindings[k] = v
+		}
+		s.pass(ctx)
+		return
+	}
+	s.fails++
+	if (exitCode != 0 || s.fails >= 3) && s.p.Hints[st.ID] < len(st.Hints) {
+		fmt.Fprintln(s.out, s.st.hint.Sprint("Stuck? Type hint for a nudge."))
+	}
+}
+
+// results is the ✔ / ✘ list of an outcome.
+func (s *Session) results(out Outcome) string {
+	var b strings.Builder
+	for _, r := range out.Results {
+		if r.Passed {
+			what := r.Label
+			if what == "" {
+				what = r.Message
+			}
+			fmt.Fprintf(&b, "  %s %s\n", s.st.ok.Sprint("✔"), what)
+			continue
+		}
+		what := r.Fail
+		if what == "" {
+			what = r.Message
+			if r.Label != "" {
+				what = r.Label + ": " + r.Message
+			}
+		}
+		fmt.Fprintf(&b, "  %s %s\n", s.st.bad.Sprint("✘"), what)
+		if r.Fail != "" && r.Message != "" {
+			fmt.Fprintf(&b, "    %s\n", s.st.dim.Sprint(r.Message))
+		}
+	}
+	return b.String()
+}
+
+var celebrations = []string{"Nice work!", "Well done!", "That's it!", "Spot on!", "Great!", "Exactly right!"}
+
+// pass completes the current step and moves on.
+func (s *Session) pass(ctx context.Context) {
+	st := s.steps[s.p.Step]
+	if !slices.Contains(s.p.Completed, st.ID) {
+		s.p.Completed = append(s.p.Completed, st.ID)
+	}
+	s.p.Skipped = slices.DeleteFunc(s.p.Skipped, func(id string) bool { return id == st.ID })
+	if st.Checks > 0 || st.Quiz != nil {
+		fmt.Fprintln(s.out, s.st.celebrate.Sprintf("✔ %s Step %d done.", celebrations[s.p.Step%len(celebrations)], s.p.Step+1))
+	}
+	s.goTo(ctx, s.p.Step+1)
+}
+
+// goTo makes step i current (past the last: the lesson is done), saves and shows it.
+func (s *Session) goTo(ctx context.Context, i int) {
+	if i >= len(s.steps) {
+		s.p.Done = true
+		s.save()
+		s.finished()
+		return
+	}
+	s.p.Done = false
+	s.p.Step, s.p.StepID = i, s.steps[i].ID
+	s.fails = 0
+	s.snapshotStep()
+	s.save()
+	s.showStep()
+	if s.steps[i].Quiz != nil {
+		s.quiz(ctx)
+	}
+}
+
+// snapshotStep notes where the current step begins: the journal's length (checks
+// of what was run look only after it) and what the sandbox holds (for reset step).
+func (s *Session) snapshotStep() {
+	seq, _, err := journal.Head(s.cfg.Sandbox.Dir())
+	if err != nil {
+		s.warn(err.Error())
+	}
+	s.p.Since = seq
+	st := s.cfg.Sandbox.Capture()
+	start := &StepStart{Containers: []string{}, Images: []string{}}
+	for id := range st.Containers {
+		start.Containers = append(start.Containers, id)
+	}
+	for id := range st.Images {
+		start.Images = append(start.Images, id)
+	}
+	slices.Sort(start.Containers)
+	slices.Sort(start.Images)
+	s.p.StepStart = start
+}
+
+func (s *Session) showStep() {
+	st := s.steps[s.p.Step]
+	head := fmt.Sprintf("Step %d/%d · %s", s.p.Step+1, len(s.steps), s.expand(st.Title))
+	fmt.Fprintln(s.out)
+	fmt.Fprint(s.out, Render("## "+head, s.width, s.cfg.Colour))
+	fmt.Fprintln(s.out)
+	if st.Text != "" {
+		fmt.Fprint(s.out, Render(s.expand(st.Text), s.width, s.cfg.Colour))
+	}
+	if st.Try != "" {
+		fmt.Fprintf(s.out, "\nTry: %s\n", s.st.code.Sprint(s.expand(st.Try)))
+	}
+	if st.Quiz == nil && st.Checks == 0 {
+		fmt.Fprintln(s.out, s.st.dim.Sprint("(Press Enter to go on.)"))
+	}
+}
+
+// quiz asks the step's question until it is answered right or the learner backs out.
+func (s *Session) quiz(ctx context.Context) {
+	q := s.steps[s.p.Step].Quiz
+	for {
+		idx, err := s.cfg.Prompter.Select(ctx, s.expand(q.Question), q.Choices)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+				fmt.Fprintln(s.out, s.st.dim.Sprint("(Type check to answer the question.)"))
+			}
+			return
+		}
+		if idx == q.Answer {
+			fmt.Fprintf(s.out, "  %s Right: %s\n", s.st.ok.Sprint("✔"), q.Choices[idx])
+			s.pass(ctx)
+			return
+		}
+		fmt.Fprintf(s.out, "  %s Not quite.\n", s.st.bad.Sprint("✘"))
+		if q.Why != "" {
+			fmt.Fprint(s.out, Render(s.expand(q.Why), s.width, s.cfg.Colour))
+		}
+	}
+}
+
+func (s *Session) finished() {
+	l := s.cfg.Lesson
+	fmt.Fprintf(s.out, "\n%s\n", s.st.celebrate.Sprintf("🎉 You finished %q: %d of %d steps done.", l.Title, s.p.CompletedOf(l), len(s.steps)))
+	fmt.Fprintf(s.out, "Keep experimenting here, type %s to revisit a step or %s to start over; %s leaves.\n",
+		s.st.code.Sprint("back"), s.st.code.Sprint("reset"), s.st.code.Sprint("quit"))
+}
+
+func (s *Session) leave() {
+	s.save()
+	fmt.Fprintf(s.out, "Progress saved. Come back with: %s\n", s.st.code.Sprint("dockling learn "+s.cfg.Lesson.ID))
+}
+
+func (s *Session) save() {
+	if err := SaveProgress(s.cfg.DataRoot, s.p); err != nil {
+		s.warn(err.Error())
+	}
+}
+
+func (s *Session) warn(msg string) {
+	fmt.Fprintf(s.cfg.IO.ErrOut, "%s %s\n", s.st.bad.Sprint("!"), msg)
+}
+
+var bindingRE = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z]+)\s*\}\}`)
+
+// expand fills in {{.NAME.Field}} from the bindings. Anything else in braces stays
+// as written: texts teach docker's own --format templates ({{.Repository}}).
+func (s *Session) expand(text string) string {
+	return bindingRE.ReplaceAllStringFunc(text, func(m string) string {
+		sub := bindingRE.FindStringSubmatch(m)
+		b, ok := s.p.Bindings[sub[1]]
+		if !ok {
+			return m
+		}
+		switch sub[2] {
+		case "ID":
+			return b.ID
+		case "ShortID":
+			return b.ShortID
+		case "Hex":
+			return b.Hex
+		case "Name":
+			return b.Name
+		case "Image":
+			return b.Image
+		case "Kind":
+			return b.Kind
+		}
+		return m
+	})
+}

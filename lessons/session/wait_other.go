@@ -1,0 +1,10 @@
+//go:build !linux
+
+package session
+
+import (
+	"context"
+	"os"
+)
+
+func waitReadable(ctx context.Context, f *os.File) error { return ctx.Err() }

@@ -1,0 +1,55 @@
+package lessons
+
+import (
+	"github.com/dockling/dockling/checker"
+)
+
+// validate checks what spans steps: unique step IDs and the order of bindings.
+func (d *decoder) validate(l *Lesson) {
+	ids := map[string]*Step{}
+	for _, s := range l.Steps {
+		if first, dup := ids[s.ID]; dup && s.ID != "" {
+			d.problem(s.Pos, "step id %q is already used by the step at line %d", s.ID, first.Pos.Line)
+			continue
+		}
+		ids[s.ID] = s
+	}
+	bound := map[string]bool{}
+	for _, s := range l.Steps {
+		for _, top := range s.Checks {
+			for _, ent := range top.AllEntries() {
+				if ent.As != "" {
+					bound[ent.As] = true
+				}
+			}
+		}
+	}
+	known := map[string]checker.Kind{}
+	for _, s := range l.Steps {
+		// A step's texts are shown before its checks pass: only earlier steps'
+		// bindings exist then.
+		d.checkerErrors(checker.ValidateRefs(s.textRefs, known, bound))
+		for _, ent := range s.Checks {
+			d.checkerErrors(ent.Validate(known, bound))
+		}
+	}
+	refs := map[string]bool{}
+	for _, img := range l.Images {
+		if refs[normRef(img.Ref)] {
+			d.problem(img.Pos, "image %s is listed twice", img.Ref)
+		}
+		refs[normRef(img.Ref)] = true
+	}
+	if len(l.Steps) > 0 && allQuiz(l) {
+		d.problem(l.Pos, "lesson %s has only quiz steps; give it at least one step with checks", l.ID)
+	}
+}
+
+func allQuiz(l *Lesson) bool {
+	for _, s := range l.Steps {
+		if !s.IsQuiz() {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,59 @@
+// Package bundle packs a learner's sandbox into a submission bundle (tar.gz) and
+// unpacks one for grading.
+//
+// A bundle holds the sandbox's metadata (the store's JSON and small files, container
+// records and logs, the journal), every layer the learner made (container upper dirs,
+// committed and imported layers) as layer tars, and a manifest of sha256 sums that
+// also pins the journal's head. Layers of images that came from elsewhere (built-in
+// or pulled) are referenced by chain ID, not copied: the grader supplies them.
+//
+// Nothing in a bundle is trusted: Extract accepts only the paths a bundle can hold,
+// applies layer tars with the archive package's confinement, and reports every file
+// whose sum differs (tampering) instead of failing the whole batch.
+package bundle
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Format is the bundle format version this build writes and reads.
+const Format = 1
+
+// Header is dockling-bundle.json.
+type Header struct {
+	Format      int
+	Lesson      string
+	Created     string
+	JournalSeq  int
+	JournalHead string
+	// External lists layers referenced, not copied: chain ID → cache-id folder.
+	External map[string]string
+}
+
+// Errors a grader reports per bundle.
+var (
+	ErrNotBundle = errors.New("not a dockling bundle")
+	ErrNewer     = errors.New("bundle from a newer dockling")
+	ErrTampered  = errors.New("bundle was altered")
+)
+
+// TamperError lists what does not match the manifest.
+type TamperError struct{ Problems []string }
+
+func (e *TamperError) Error() string {
+	return "bundle was altered: " + strings.Join(e.Problems, "; ")
+}
+func (e *TamperError) Unwrap() error { return ErrTampered }
+
+const (
+	headerName   = "dockling-bundle.json"
+	manifestName = "manifest.sha256"
+	metaPrefix   = "meta/"
+	layerPrefix  = "layers/"
+)
+
+func badBundle(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrNotBundle, fmt.Sprintf(format, args...))
+}

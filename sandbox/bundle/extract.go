@@ -1,0 +1,232 @@
+package bundle
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/dockling/dockling/sandbox/archive"
+	"github.com/dockling/dockling/sandbox/journal"
+)
+
+// LayerSource finds, on the grader's side, the files of a layer the bundle only
+// references (by chain ID).
+type LayerSource func(chainID string) (diffDir string, ok bool)
+
+// Limits keep a hostile bundle from filling the grader's disk.
+const (
+	maxMetaFile = 64 << 20
+	maxLayerTar = 4 << 30
+)
+
+// Extract unpacks the bundle at bundlePath into dest (an empty folder) so it can be
+// opened as a sandbox. It returns the header and, when the contents do not match the
+// manifest or the journal chain, a *TamperError together with the usable sandbox;
+// any other error means the bundle could not be used at all.
+func Extract(bundlePath, dest string, src LayerSource) (*Header, error) {
+	f, err := os.Open(bundlePath)
+	if err != nil {
+		return nil, fmt.Errorf("opening bundle: %w", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return nil, badBundle("not gzip-compressed (%v)", err)
+	}
+	tr := tar.NewReader(zr)
+	sums := map[string]string{}
+	var header *Header
+	var manifest []byte
+	layerTars := map[string]string{}
+	if err := os.MkdirAll(filepath.Join(dest, "tmp"), 0o700); err != nil {
+		return nil, fmt.Errorf("extracting bundle: %w", err)
+	}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, badBundle("truncated or corrupt (%v)", err)
+		}
+		name := path.Clean(h.Name)
+		if h.Typeflag != tar.TypeReg || strings.HasPrefix(name, "../") || strings.HasPrefix(name, "/") {
+			return nil, badBundle("unexpected entry %q", h.Name)
+		}
+		switch {
+		case name == headerName || name == manifestName:
+			data, err := readLimited(tr, maxMetaFile)
+			if err != nil {
+				return nil, badBundle("reading %s: %v", name, err)
+			}
+			if name == manifestName {
+				manifest = data
+				continue
+			}
+			sums[name] = sum(data)
+			header = &Header{}
+			if err := json.Unmarshal(data, header); err != nil {
+				return nil, badBundle("bad header: %v", err)
+			}
+		case strings.HasPrefix(name, metaPrefix):
+			rel := strings.TrimPrefix(name, metaPrefix)
+			if !metaAllowed(rel) || strings.Contains(rel, "..") {
+				return nil, badBundle("unexpected entry %q", h.Name)
+			}
+			data, err := readLimited(tr, maxMetaFile)
+			if err != nil {
+				return nil, badBundle("reading %s: %v", name, err)
+			}
+			sums[name] = sum(data)
+			p := filepath.Join(dest, filepath.FromSlash(rel))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return nil, fmt.Errorf("extracting bundle: %w", err)
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				return nil, fmt.Errorf("extracting bundle: %w", err)
+			}
+		case strings.HasPrefix(name, layerPrefix) && strings.HasSuffix(name, ".tar"):
+			cache := strings.TrimSuffix(strings.TrimPrefix(name, layerPrefix), ".tar")
+			if !isHex64(cache) {
+				return nil, badBundle("unexpected entry %q", h.Name)
+			}
+			tmp, err := os.CreateTemp(filepath.Join(dest, "tmp"), "layer-*.tar")
+			if err != nil {
+				return nil, fmt.Errorf("extracting bundle: %w", err)
+			}
+			d := sha256.New()
+			n, err := io.Copy(io.MultiWriter(tmp, d), io.LimitReader(tr, maxLayerTar+1))
+			tmp.Close()
+			if err != nil || n > maxLayerTar {
+				return nil, badBundle("layer %s too large or unreadable", cache)
+			}
+			sums[name] = hex.EncodeToString(d.Sum(nil))
+			layerTars[cache] = tmp.Name()
+		default:
+			return nil, badBundle("unexpected entry %q", h.Name)
+		}
+	}
+	if header == nil {
+		return nil, badBundle("no %s", headerName)
+	}
+	if header.Format > Format {
+		return header, fmt.Errorf("%w: format %d, this dockling reads up to %d", ErrNewer, header.Format, Format)
+	}
+	if header.Format < 1 {
+		return header, badBundle("format %d", header.Format)
+	}
+
+	var problems []string
+	if manifest == nil {
+		problems = append(problems, "the manifest is missing")
+	} else {
+		listed := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(string(manifest)), "\n") {
+			want, name, ok := strings.Cut(line, "  ")
+			if !ok {
+				problems = append(problems, "malformed manifest line")
+				continue
+			}
+			listed[name] = true
+			got, present := sums[name]
+			switch {
+			case !present:
+				problems = append(problems, name+" is missing")
+			case got != want:
+				problems = append(problems, name+" was changed")
+			}
+		}
+		for name := range sums {
+			if !listed[name] {
+				problems = append(problems, name+" was added")
+			}
+		}
+	}
+
+	for cache, tarPath := range layerTars {
+		diff := filepath.Join(dest, "overlay2", cache, "diff")
+		if err := os.MkdirAll(diff, 0o755); err != nil {
+			return header, fmt.Errorf("extracting bundle: %w", err)
+		}
+		lf, err := os.Open(tarPath)
+		if err != nil {
+			return header, fmt.Errorf("extracting bundle: %w", err)
+		}
+		_, err = archive.Apply(diff, lf, archive.ApplyOptions{Rootless: os.Geteuid() != 0})
+		lf.Close()
+		os.Remove(tarPath)
+		if err != nil {
+			return header, badBundle("layer %s: %v", cache, err)
+		}
+	}
+	var missing []string
+	for chain, cache := range header.External {
+		if !isHex64(cache) {
+			return header, badBundle("bad layer reference %q", cache)
+		}
+		dir, ok := src(chain)
+		if !ok {
+			missing = append(missing, chain)
+			continue
+		}
+		if err := os.MkdirAll(filepath.Join(dest, "overlay2", cache), 0o755); err != nil {
+			return header, fmt.Errorf("extracting bundle: %w", err)
+		}
+		// A link, not a copy: base layers are shared by every bundle of a batch.
+		if err := os.Symlink(dir, filepath.Join(dest, "overlay2", cache, "diff")); err != nil {
+			return header, fmt.Errorf("extracting bundle: %w", err)
+		}
+	}
+	if len(missing) > 0 {
+		return header, fmt.Errorf("bundle needs base layers this grader does not have: %s", strings.Join(missing, ", "))
+	}
+
+	if err := journal.Verify(dest); err != nil {
+		if !errors.Is(err, journal.ErrTampered) {
+			return header, err
+		}
+		problems = append(problems, err.Error())
+	} else if seq, head, err := journal.Head(dest); err == nil && (seq != header.JournalSeq || head != header.JournalHead) {
+		problems = append(problems, "the journal does not end where the bundle says it did")
+	}
+	if len(problems) > 0 {
+		return header, &TamperError{Problems: problems}
+	}
+	return header, nil
+}
+
+func readLimited(r io.Reader, max int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > max {
+		return nil, errors.New("too large")
+	}
+	return buf.Bytes(), nil
+}
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}

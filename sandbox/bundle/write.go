@@ -1,0 +1,175 @@
+package bundle
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/archive"
+	"github.com/dockling/dockling/sandbox/journal"
+)
+
+// Write packs the sandbox for lesson into w.
+func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
+	dir := sb.Dir()
+	seq, head, err := journal.Head(dir)
+	if err != nil {
+		return fmt.Errorf("packing the journal: %w", err)
+	}
+	h := Header{Format: Format, Lesson: lesson, Created: time.Now().UTC().Format(time.RFC3339), JournalSeq: seq, JournalHead: head, External: map[string]string{}}
+	external, err := externalLayers(sb)
+	if err != nil {
+		return err
+	}
+	zw := gzip.NewWriter(w)
+	tw := tar.NewWriter(zw)
+	var sums []string
+	add := func(name string, data []byte) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		sums = append(sums, hex.EncodeToString(sum[:])+"  "+name)
+		return nil
+	}
+
+	// Metadata: every small regular file of the store, container records, journal.
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel == "tmp" || (strings.HasPrefix(rel, "overlay2/") && strings.Count(rel, "/") >= 2) {
+				return fs.SkipDir // layer content goes in as layer tars below
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !metaAllowed(rel) {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return add(metaPrefix+rel, data)
+	})
+	if err != nil {
+		return fmt.Errorf("packing metadata: %w", err)
+	}
+
+	// Layer content: everything the learner made, as layer tars.
+	entries, err := os.ReadDir(filepath.Join(dir, "overlay2"))
+	if err != nil {
+		return fmt.Errorf("packing layers: %w", err)
+	}
+	cacheOfChain := external
+	skip := map[string]bool{}
+	for chain, cache := range cacheOfChain {
+		skip[cache] = true
+		h.External[chain] = cache
+	}
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == "l" || skip[e.Name()] {
+			continue
+		}
+		tmp, err := os.CreateTemp(filepath.Join(dir, "tmp"), "bundle-layer-*")
+		if err != nil {
+			return fmt.Errorf("packing layers: %w", err)
+		}
+		err = archive.WriteDiff(tmp, filepath.Join(dir, "overlay2", e.Name(), "diff"))
+		if err == nil {
+			_, err = tmp.Seek(0, io.SeekStart)
+		}
+		var data []byte
+		if err == nil {
+			data, err = io.ReadAll(tmp)
+		}
+		tmp.Close()
+		os.Remove(tmp.Name())
+		if err != nil {
+			return fmt.Errorf("packing layer %s: %w", e.Name(), err)
+		}
+		if err := add(layerPrefix+e.Name()+".tar", data); err != nil {
+			return err
+		}
+	}
+	hb, err := json.MarshalIndent(h, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := add(headerName, hb); err != nil {
+		return err
+	}
+	sort.Strings(sums)
+	manifest := []byte(strings.Join(sums, "\n") + "\n")
+	if err := tw.WriteHeader(&tar.Header{Name: manifestName, Mode: 0o644, Size: int64(len(manifest)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
+		return err
+	}
+	if _, err := tw.Write(manifest); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// metaAllowed is the set of small files a bundle carries (and Extract accepts).
+func metaAllowed(rel string) bool {
+	switch {
+	case rel == journal.FileName:
+		return true
+	case strings.HasPrefix(rel, "image/overlay2/"):
+		return !strings.Contains(rel, "/tmp/") && !strings.Contains(filepath.Base(rel), ".tmp-")
+	case strings.HasPrefix(rel, "containers/"):
+		base := filepath.Base(rel)
+		return base == "config.v2.json" || base == "hostconfig.json" || base == "state.json" || strings.HasSuffix(base, "-json.log")
+	case strings.HasPrefix(rel, "overlay2/") && strings.Count(rel, "/") == 2:
+		base := filepath.Base(rel)
+		return base == "link" || base == "lower"
+	}
+	return false
+}
+
+// externalLayers are the layers of images that came from elsewhere (built in,
+// pulled): the grader has them, so the bundle names them instead of copying them.
+func externalLayers(sb *sandbox.Sandbox) (map[string]string, error) {
+	imgs, err := sb.Store.Images()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, img := range imgs {
+		_, digests := sb.RepoTags(img.ID)
+		builtin := img.Config.Config.Labels["org.dockling.builtin"] == "true"
+		if !builtin && len(digests) == 0 {
+			continue
+		}
+		for _, c := range img.ChainIDs() {
+			l, err := sb.Store.Layer(c)
+			if err != nil {
+				return nil, err
+			}
+			out[c] = l.CacheID
+		}
+	}
+	// A layer a learner-made image or container also sits on is still external:
+	// only the layers they add are the learner's.
+	return out, nil
+}
