@@ -56,7 +56,9 @@ func envRun(opts *EnvOptions) error {
 		return fmt.Errorf("linking %s: %w", link, err)
 	}
 	root := filepath.Dir(filepath.Dir(dir))
-	fmt.Fprintf(opts.IO.Out, "export DOCKLING_ROOT=%s\nexport DOCKLING_SANDBOX=%s\nexport PATH=%s:\"$PATH\"\n",
+	// DOCKLING_JOURNAL makes each docker command journal itself, so a lesson
+	// watching this sandbox (dockling learn --watch) sees what was typed here.
+	fmt.Fprintf(opts.IO.Out, "export DOCKLING_ROOT=%s\nexport DOCKLING_SANDBOX=%s\nexport DOCKLING_JOURNAL=1\nexport PATH=%s:\"$PATH\"\n",
 		shellQuote(root), shellQuote(opts.F.SandboxName), shellQuote(bin))
 	return nil
 }

@@ -37,6 +37,7 @@ The docker commands work as "dockling <verb>", as "dockling docker <verb>", and 
 	c.AddCommand(NewEnvCmd(f, nil))
 	c.AddCommand(NewStandinCmd(f))
 	c.AddCommand(NewLearnCmd(f, nil))
+	c.AddCommand(NewAuthorCmd(f), NewGradeCmd(f, nil), NewSubmitCmd(f))
 	return c
 }
 

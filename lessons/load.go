@@ -138,7 +138,7 @@ func Parse(name string, src []byte) (*Lesson, []Problem) {
 		d.problem(checker.Pos{Line: extra.Line, Col: extra.Column}, "a lesson file holds one YAML document; this is a second one")
 	}
 	l := d.lesson(&doc)
-	if l != nil && len(d.problems) == 0 {
+	if l != nil {
 		d.validate(l)
 	}
 	slices.SortStableFunc(d.problems, func(a, b Problem) int {

@@ -4,8 +4,10 @@ import (
 	"github.com/dockling/dockling/checker"
 )
 
-// validate checks what spans steps: unique step IDs and the order of bindings.
+// validate checks what spans steps: unique step IDs and images, and (when every
+// check decoded) the order of bindings.
 func (d *decoder) validate(l *Lesson) {
+	decoded := len(d.problems) == 0
 	ids := map[string]*Step{}
 	for _, s := range l.Steps {
 		if first, dup := ids[s.ID]; dup && s.ID != "" {
@@ -13,6 +15,16 @@ func (d *decoder) validate(l *Lesson) {
 			continue
 		}
 		ids[s.ID] = s
+	}
+	refs := map[string]bool{}
+	for _, img := range l.Images {
+		if refs[normRef(img.Ref)] {
+			d.problem(img.Pos, "image %s is listed twice", img.Ref)
+		}
+		refs[normRef(img.Ref)] = true
+	}
+	if !decoded {
+		return // bindings of checks that did not decode would only add noise
 	}
 	bound := map[string]bool{}
 	for _, s := range l.Steps {
@@ -32,13 +44,6 @@ func (d *decoder) validate(l *Lesson) {
 		for _, ent := range s.Checks {
 			d.checkerErrors(ent.Validate(known, bound))
 		}
-	}
-	refs := map[string]bool{}
-	for _, img := range l.Images {
-		if refs[normRef(img.Ref)] {
-			d.problem(img.Pos, "image %s is listed twice", img.Ref)
-		}
-		refs[normRef(img.Ref)] = true
 	}
 	if len(l.Steps) > 0 && allQuiz(l) {
 		d.problem(l.Pos, "lesson %s has only quiz steps; give it at least one step with checks", l.ID)

@@ -69,3 +69,10 @@ func CanBuild(ref store.Ref) bool {
 func (sb *Sandbox) PullBuiltin(ref store.Ref) (string, error) {
 	return sb.AddBuiltin(builtinFor[ref.Path], ref)
 }
+
+// CanBuildName reports whether a reference names an image dockling can make
+// without a network (hello-world, busybox; only their "latest" tag).
+func CanBuildName(name string) bool {
+	ref, err := store.ParseRef(name)
+	return err == nil && CanBuild(ref)
+}

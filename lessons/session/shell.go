@@ -78,7 +78,9 @@ func NewShell(opts ShellOptions) (*Shell, error) {
 	for _, kv := range base {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
-		case "DOCKLING_ROOT", "DOCKLING_SANDBOX", "BASH_ENV", "ENV":
+		// DOCKLING_JOURNAL would make docker journal its own lines a second time:
+		// the session journals every line itself.
+		case "DOCKLING_ROOT", "DOCKLING_SANDBOX", "DOCKLING_JOURNAL", "BASH_ENV", "ENV":
 			continue
 		case "PATH":
 			path = bin + string(os.PathListSeparator) + v
@@ -87,7 +89,7 @@ func NewShell(opts ShellOptions) (*Shell, error) {
 		s.env = append(s.env, kv)
 	}
 	s.env = append(s.env, "PATH="+path, "DOCKLING_ROOT="+opts.DataRoot, "DOCKLING_SANDBOX="+opts.Sandbox)
-	s.vars = "export DOCKLING_ROOT=" + shQuote(opts.DataRoot) + " DOCKLING_SANDBOX=" + shQuote(opts.Sandbox)
+	s.vars = "unset DOCKLING_JOURNAL; export DOCKLING_ROOT=" + shQuote(opts.DataRoot) + " DOCKLING_SANDBOX=" + shQuote(opts.Sandbox)
 	if s.stateDir, err = os.MkdirTemp("", "dockling-shell-"); err != nil {
 		return nil, fmt.Errorf("starting the lesson's shell: %w", err)
 	}

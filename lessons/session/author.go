@@ -1,0 +1,120 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/dockling/dockling/checker"
+	"github.com/dockling/dockling/checker/sandboxview"
+	"github.com/dockling/dockling/internal/iostreams"
+	"github.com/dockling/dockling/lessons"
+	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/journal"
+)
+
+// AuthorRunner is the lessons.Runner behind `dockling author test`: a throw-away
+// sandbox, each solution line run in a real shell without a terminal and recorded
+// in the journal with its output, exactly as a learner's line would be.
+type AuthorRunner struct {
+	ctx    context.Context
+	lesson *Lesson
+	root   string
+	name   string
+	log    io.Writer
+	sb     Sandbox
+	shell  *Shell
+}
+
+var _ lessons.Runner = (*AuthorRunner)(nil)
+
+// NewAuthorRunner prepares a runner for l in the sandbox name under dataRoot
+// (which it empties first); log hears what preparing the images does.
+func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name string, log io.Writer) (*AuthorRunner, error) {
+	sb, err := OpenSandbox(dataRoot, name)
+	if err != nil {
+		return nil, err
+	}
+	ios, _, _, _ := iostreams.Test()
+	ios.Out, ios.ErrOut = io.Discard, io.Discard
+	sh, err := NewShell(ShellOptions{IO: ios, DataRoot: dataRoot, Sandbox: name})
+	if err != nil {
+		return nil, err
+	}
+	return &AuthorRunner{ctx: ctx, lesson: lessonPtr(FromLesson(l)), root: dataRoot, name: name, log: log, sb: sb, shell: sh}, nil
+}
+
+// Reset empties the sandbox and makes the lesson's images ready.
+func (r *AuthorRunner) Reset() error {
+	if err := r.sb.Destroy(); err != nil {
+		return fmt.Errorf("resetting the sandbox: %w", err)
+	}
+	sb, err := OpenSandbox(r.root, r.name)
+	if err != nil {
+		return err
+	}
+	r.sb = sb
+	return r.sb.Prepare(r.ctx, r.lesson.Images, r.log)
+}
+
+// Run runs each line of script and journals it; failing lines are not errors.
+func (r *AuthorRunner) Run(script string) error {
+	for _, line := range strings.Split(script, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		before := r.sb.Capture()
+		res, err := r.shell.Run(r.ctx, line)
+		if err != nil {
+			return fmt.Errorf("running %q: %w", line, err)
+		}
+		containers, images := journal.Touched(before, r.sb.Capture())
+		if err := journal.Append(r.sb.Dir(), journal.Entry{
+			Line: line, ExitCode: res.ExitCode, Output: res.Output, Containers: containers, Images: images,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// View shows the sandbox to the checks.
+func (r *AuthorRunner) View() checker.View {
+	sb, err := sandbox.Open(r.sb.Dir())
+	if err != nil {
+		return brokenView{err}
+	}
+	return sandboxview.New(sb)
+}
+
+// Close removes the sandbox and the shell's state (unless keep).
+func (r *AuthorRunner) Close(keep bool) error {
+	r.shell.Close()
+	if keep {
+		return nil
+	}
+	return r.sb.Destroy()
+}
+
+// Dir is the sandbox folder (kept with --keep for a look afterwards).
+func (r *AuthorRunner) Dir() string { return r.sb.Dir() }
+
+// brokenView answers every question with the error that kept the sandbox closed,
+// so the checks fail with that reason instead of the runner crashing.
+type brokenView struct{ err error }
+
+func (b brokenView) Containers() ([]checker.Container, error) { return nil, b.err }
+func (b brokenView) Images() ([]checker.Image, error)         { return nil, b.err }
+func (b brokenView) ContainerFS(string) (fs.FS, error)        { return nil, b.err }
+func (b brokenView) ImageFS(string) (fs.FS, error)            { return nil, b.err }
+func (b brokenView) Diff(string) ([]checker.Change, error)    { return nil, b.err }
+func (b brokenView) Journal() ([]checker.Command, error)      { return nil, b.err }
+func (b brokenView) Exec(checker.ExecRequest) (checker.ExecResult, error) {
+	return checker.ExecResult{}, b.err
+}
+func (b brokenView) StoreFS() (fs.FS, error) { return nil, b.err }
+
+func lessonPtr(l Lesson) *Lesson { return &l }
