@@ -214,7 +214,12 @@ elsewhere (built in, pulled) are referenced, not copied, so bundles stay small.`
 					return err
 				}
 			}
-			dir, err := sandbox.Dir(root, lesson)
+			// --sandbox picks another sandbox to pack under the lesson's name.
+			sandboxName := lesson
+			if f.SandboxName != sandbox.DefaultSandbox {
+				sandboxName = f.SandboxName
+			}
+			dir, err := sandbox.Dir(root, sandboxName)
 			if err != nil {
 				return err
 			}
