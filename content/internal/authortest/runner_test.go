@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 // shellRunner is a lessons.Runner on a real sandbox: each line runs in bash, with
 // its output and what it touched recorded in the journal.
 type shellRunner struct {
-	t        *testing.T
+	t        testing.TB
 	lesson   *lessons.Lesson
 	root     string // DOCKLING_ROOT
 	bin      string // holds "docker"
@@ -45,7 +45,7 @@ type shellRunner struct {
 	lines    int
 }
 
-func newShellRunner(t *testing.T, l *lessons.Lesson, prepare func(sb *sandbox.Sandbox) error) *shellRunner {
+func newShellRunner(t testing.TB, l *lessons.Lesson, prepare func(sb *sandbox.Sandbox) error) *shellRunner {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
