@@ -31,7 +31,7 @@ passing check matched.`,
 
 var notType = Type{
 	Name: "not",
-	Usage: `The check holds only when the check it holds does not.
+	Usage: `Holds when the check inside it does not.
 
     not: {file: {container: latest, path: /home/awesome/container.txt}}
 

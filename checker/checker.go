@@ -14,13 +14,19 @@
 // Context.Bindings; later checks name it (container: NAME) and texts use it through Go
 // templates ({{.NAME.Name}}, {{.NAME.ID}}, {{.NAME.ShortID}}; see Object).
 //
-// The API in brief: View and its plain structs (Container, Image, Change, Command,
-// ExecRequest, ExecResult); Check, Context, Result, Object, Bindings; Entry,
-// DecodeEntry, EvaluateAll; Text, ParseText, Render; Type, Register, Lookup, Types,
-// Reference; Pos, Error, Errors, Ref, Kind.
+// The API in brief: View and its plain structs (Container, Image, History, Change,
+// Command, ExecRequest, ExecResult); Check, Binder, Referrer, Context, Result,
+// Object, Bindings; Entry, DecodeEntry, EvaluateAll, ValidateRefs; Text, ParseText,
+// NewText, Render, UnboundError; Type, Register, Lookup, Types, EnvelopeFields,
+// Reference; Pos, Error, Errors, Problems, Ref, Kind.
+//
+// A check that cannot read the sandbox fails with Result.Error set (a grader's "bad
+// input"); one that names a binding no earlier check made simply fails.
 package checker
 
 import (
+	"errors"
+	"fmt"
 	"maps"
 	"time"
 )
@@ -128,7 +134,12 @@ type Result struct {
 func pass(msg string, bound *Object) Result { return Result{Passed: true, Message: msg, Bound: bound} }
 func fail(msg string) Result                { return Result{Message: msg} }
 
-// broken is the result of a check that could not read the sandbox.
+// broken is the result of a check that could not read the sandbox. A binding that an
+// earlier check never made is no such trouble: the check then simply fails.
 func broken(what string, err error) Result {
+	var ue *UnboundError
+	if errors.As(err, &ue) {
+		return Result{Message: fmt.Sprintf("this check needs %s, which an earlier check binds with as: %s when it passes; it has not passed yet", ue.Name, ue.Name)}
+	}
 	return Result{Message: "could not " + what + ": " + err.Error(), Error: err.Error()}
 }

@@ -70,6 +70,13 @@ func (e *errs) err() error {
 }
 
 // resolve follows YAML aliases.
+// ResolveNode follows YAML aliases and unwraps a document node; the lesson loader
+// reads its own fields with it too.
+func ResolveNode(n *yaml.Node) *yaml.Node { return resolve(n) }
+
+// DescribeNode names what a node holds, for "must be X, found Y" messages.
+func DescribeNode(n *yaml.Node) string { return kindName(n) }
+
 func resolve(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias

@@ -223,3 +223,10 @@ func TestRender(t *testing.T) {
 	check(t, v, checker.Bindings{"x": {Name: "a+b"}}, `ran: {command: '^docker start {{.x.Name}}$'}`, want{false, nil})
 	check(t, v, checker.Bindings{"x": {Name: "a.b"}}, `ran: {command: '^docker start {{.x.Name}}$'}`, want{true, nil})
 }
+
+func TestUnboundIsAFailureNotAnError(t *testing.T) {
+	r := decode(t, `file: {path: "/home/{{.nobody.Name}}"}`).Evaluate(&checker.Context{View: lecture()})
+	if r.Passed || r.Error != "" || !strings.Contains(r.Message, "this check needs nobody") {
+		t.Errorf("%+v", r)
+	}
+}

@@ -122,26 +122,30 @@ func walkBranch(b *parse.BranchNode, f func(*parse.FieldNode)) {
 	walkFields(b.ElseList, f)
 }
 
+// UnboundError is a text that names a binding no check has made (yet): the check
+// that binds it has not passed.
+type UnboundError struct{ Name string }
+
+func (e *UnboundError) Error() string {
+	return fmt.Sprintf("nothing is bound to %s yet (an earlier check binds it with as: %s once it passes)", e.Name, e.Name)
+}
+
 // Render fills in the bindings.
 func (t Text) Render(b Bindings) (string, error) {
 	if t.tmpl == nil {
 		return t.src, nil
 	}
+	// Look for missing bindings first, for a plain message.
+	for _, r := range t.refs {
+		if _, ok := b[r.Name]; !ok {
+			return "", &UnboundError{Name: r.Name}
+		}
+	}
 	var sb strings.Builder
 	if err := t.tmpl.Execute(&sb, map[string]Object(b)); err != nil {
-		return "", fmt.Errorf("filling in %q: %s", t.src, bindingErr(err, b))
+		return "", fmt.Errorf("filling in %q: %s", t.src, cleanTemplateErr(err))
 	}
 	return sb.String(), nil
-}
-
-// bindingErr turns text/template's missing-key error into plain words.
-func bindingErr(err error, b Bindings) string {
-	if strings.Contains(err.Error(), "map has no entry for key") {
-		i := strings.LastIndex(err.Error(), "key ")
-		name := strings.Trim(err.Error()[i+4:], `"`)
-		return fmt.Sprintf("nothing is bound to %s yet (an earlier step binds it with as: %s)", name, name)
-	}
-	return cleanTemplateErr(err)
 }
 
 // Render fills in bindings in a lesson text (a step's text, a hint): a convenience for

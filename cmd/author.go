@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dockling/dockling/checker"
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/lessons"
 	"github.com/dockling/dockling/lessons/session"
@@ -32,7 +33,26 @@ before its reference solution, pass after it, and reject its wrong answers.`,
 		Args: noSubcommand,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
-	c.AddCommand(NewAuthorNewCmd(f), NewAuthorValidateCmd(f), NewAuthorTestCmd(f, nil))
+	c.AddCommand(NewAuthorNewCmd(f), NewAuthorValidateCmd(f), NewAuthorTestCmd(f, nil),
+		&cobra.Command{
+			Use:     "reference",
+			Short:   "Print the check types and their fields (Markdown), for lesson authors",
+			Example: `  dockling author reference > CHECKS.md`,
+			Args:    exactArgs(0),
+			RunE: func(c *cobra.Command, args []string) error {
+				return checker.Reference(f.IOStreams.Out)
+			},
+		},
+		&cobra.Command{
+			Use:     "schema",
+			Short:   "Print the lesson JSON Schema, for editors",
+			Example: `  dockling author schema > lesson.schema.json`,
+			Args:    exactArgs(0),
+			RunE: func(c *cobra.Command, args []string) error {
+				_, err := f.IOStreams.Out.Write(lessons.Schema)
+				return err
+			},
+		})
 	return c
 }
 

@@ -11,10 +11,13 @@
 // Texts (text, try, hints, solution, wrong, fail) may use the bindings of earlier
 // steps through templates; checker.Render fills them in.
 //
-// For running a lesson: EvaluateStep checks one step against a checker.View; Grade
-// checks a whole sandbox into a report.Report; AuthorTest proves, through a Runner,
-// that every step's checks fail before its solution, pass after it, and reject its
-// wrong answers. The guided session itself lives in lessons/session.
+// For running a lesson: EvaluateStep checks one step against a checker.View (LastSeq
+// gives the journal position a step starts from); Grade checks a whole sandbox into a
+// report.Report; AuthorTest proves, through a Runner (optionally a Snapshotter), that
+// every step's checks fail before its solution, pass after it, and reject its wrong
+// answers; MissingImages says which required images a sandbox lacks. Schema is the
+// JSON Schema for editors; Parse reads a lesson from bytes. The guided session itself
+// lives in lessons/session.
 package lessons
 
 import (

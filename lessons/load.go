@@ -193,30 +193,12 @@ func (d *decoder) yamlError(err error) {
 
 func pos(n *yaml.Node) checker.Pos { return checker.Pos{Line: n.Line, Col: n.Column} }
 
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		return resolve(n.Content[0])
-	}
-	return n
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return strconv.Quote(n.Value)
-	}
-	return "something else"
-}
+// resolve and describe are the checker's, so lessons and checks word node
+// problems alike.
+var (
+	resolve  = checker.ResolveNode
+	describe = checker.DescribeNode
+)
 
 // fields walks a mapping, field by field, reporting duplicates and unknown names.
 func (d *decoder) fields(n *yaml.Node, what string, known []string, fn func(key string, k, v *yaml.Node)) bool {

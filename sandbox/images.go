@@ -363,7 +363,8 @@ func (sb *Sandbox) containersUsing(id string) []string {
 
 // TrimCreatedBy shortens a history command the way `docker history` does.
 func TrimCreatedBy(s string, max int) string {
-	s = strings.ReplaceAll(s, "\t", " ")
+	// One row per history entry: Dockerfile continuations and tabs become spaces.
+	s = strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ").Replace(s)
 	if len([]rune(s)) <= max {
 		return s
 	}
