@@ -222,17 +222,6 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 		defer resume()
 		res.Warning = warn
 	}
-	// The layer tar is staged in a temp file under the store: a crash leaves only
-	// a leftover that `system check` removes, never a half image.
-	tmp, err := os.CreateTemp(filepath.Join(sb.dir, "tmp"), "commit-*.tar")
-	if err != nil {
-		return res, fmt.Errorf("committing: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if err := archive.WriteDiffExcluding(tmp, rw.Upper, runtimeMountPoint); err != nil {
-		return res, fmt.Errorf("committing: reading the container's changes: %w", err)
-	}
 	changes, err := sb.Diff(c.ID)
 	empty := len(changes) == 0
 	if err != nil {
@@ -252,12 +241,18 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 	}
 	err = sb.Store.Write(func(w *store.Writer) error {
 		if !empty {
-			if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-				return err
-			}
-			l, err := w.PutLayer(img.TopLayer(), tmp, "")
+			// The layer tar streams straight from the upper dir into the new layer
+			// (no staging copy); PutLayer makes the layer visible only once it is
+			// complete, so a crash leaves leftovers for `system check`, never a
+			// half image.
+			pr, pw := io.Pipe()
+			go func() {
+				pw.CloseWithError(archive.WriteDiffExcluding(pw, rw.Upper, runtimeMountPoint))
+			}()
+			l, err := w.PutLayer(img.TopLayer(), pr, "")
+			pr.CloseWithError(io.ErrClosedPipe) // stops the writer if PutLayer gave up early
 			if err != nil {
-				return err
+				return fmt.Errorf("reading the container's changes: %w", err)
 			}
 			h, err := v1.NewHash(l.DiffID)
 			if err != nil {
