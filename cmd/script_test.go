@@ -33,11 +33,15 @@ func TestMain(m *testing.M) {
 // TestScripts runs every cmd/testdata/script/*.txtar: end-to-end behaviour of the
 // command line, one behaviour per file.
 func TestScripts(t *testing.T) {
+	userSetup(t)
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {
 			// Every script gets its own data root, so scripts never see each other.
 			env.Setenv("DOCKLING_ROOT", filepath.Join(env.WorkDir, ".dockling"))
+			if err := setupUser(env); err != nil {
+				return err
+			}
 			env.Setenv("NO_COLOR", "1")
 			// Whatever a script leaves running (also when it fails) is killed and removed.
 			env.Defer(func() { removeAllContainers(filepath.Join(env.WorkDir, ".dockling")) })
@@ -67,8 +71,13 @@ func TestScripts(t *testing.T) {
 			switch cond {
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "rootless":
+				return os.Geteuid() == 0 && userReason() == "", nil
 			}
 			return false, nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"as-user": asUser,
 		},
 		RequireExplicitExec: true,
 	})

@@ -39,7 +39,8 @@ func lastCap() uint {
 // It needs CAP_SETPCAP, so it runs before switching to a non-root user.
 func dropBounding() error {
 	keep := defaultCapMask()
-	for c := uint(0); c <= lastCap(); c++ {
+	last := lastCap()
+	for c := uint(0); c <= last; c++ {
 		if keep&(1<<c) != 0 {
 			continue
 		}

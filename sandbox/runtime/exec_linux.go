@@ -36,7 +36,7 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 	if st.Status != "running" || !alive(st.Pid, st.InitStart) {
 		return -1, ErrNotRunning
 	}
-	self, err := sealedSelf()
+	self, err := protectedSelf()
 	if err != nil {
 		return -1, fmt.Errorf("exec: %w", err)
 	}
@@ -51,7 +51,7 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 	defer childSock.Close()
 
 	cmd := &exec.Cmd{
-		// From the sealed copy: the helper is visible inside the container before it execs.
+		// From the protected binary: the helper is visible inside the container before it execs.
 		Path: "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
 		Args: []string{"dockling-exec"},
 		Env: []string{roleEnv + "=" + roleExec,

@@ -305,5 +305,4 @@ func (l *jsonLog) flush() {
 	if out.Len() > 0 {
 		_, _ = l.f.Write(out.Bytes())
 	}
-	_ = l.f.Sync()
 }

@@ -13,9 +13,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	// Its cgo constructor joins a container's namespaces before the Go runtime starts
-	// threads (setns into mount and user namespaces needs a single-threaded process).
-	_ "github.com/dockling/dockling/sandbox/runtime/nsenter"
+	// Its cgo constructors join a container's namespaces before the Go runtime starts
+	// threads (setns into mount and user namespaces needs a single-threaded process), and
+	// fork a root container's init early in its shim.
+	"github.com/dockling/dockling/sandbox/runtime/nsenter"
 )
 
 // roleEnv tells a re-executed binary which role to play.
@@ -109,7 +110,8 @@ func recvMsg(fd int) (m syncMsg, passed int, ok bool, err error) {
 
 // initProc is the shim's handle on the container init.
 type initProc struct {
-	cmd                   *exec.Cmd
+	proc                  *os.Process
+	ps                    *os.ProcessState // once reaped
 	master                *os.File
 	stdin, stdout, stderr *os.File
 	childFiles            []*os.File
@@ -133,7 +135,7 @@ func msgErr(m syncMsg) error {
 // exec'd while unmapped holds no capabilities in its namespace.
 func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 	rootless := os.Geteuid() != 0
-	self, err := sealedSelf()
+	self, err := protectedSelf()
 	if err != nil {
 		return nil, fmt.Errorf("starting container: %w", err)
 	}
@@ -203,8 +205,8 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 			env = append(env, waitMapEnv+"=1")
 		}
 	}
-	ip.cmd = &exec.Cmd{
-		// Run from the sealed copy: /proc/<init>/exe never leads to the host binary.
+	cmd := &exec.Cmd{
+		// Run from the protected binary: /proc/<init>/exe cannot be written through.
 		Path:        "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
 		Args:        []string{"dockling-init"},
 		Env:         env,
@@ -214,14 +216,15 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		ExtraFiles:  []*os.File{childSock},
 		SysProcAttr: attr,
 	}
-	if err := ip.cmd.Start(); err != nil {
+	if err := cmd.Start(); err != nil {
 		unix.Close(ip.sock)
 		ip.closeAll()
 		return nil, fmt.Errorf("starting container init: %w%s", err, userNSHint(rootless, err))
 	}
+	ip.proc = cmd.Process
 	cleanup()
 	if plan != nil {
-		if err := plan.apply(ip.cmd.Process.Pid); err != nil {
+		if err := plan.apply(ip.proc.Pid); err != nil {
 			ip.kill()
 			return nil, fmt.Errorf("%w: %v", errIDMap, err)
 		}
@@ -236,6 +239,11 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		ip.kill()
 		return nil, fmt.Errorf("starting container: sending config to init: %w", err)
 	}
+	return ip.waitReady()
+}
+
+// waitReady reads init's messages until it is ready (its pty master, if any, on the way).
+func (ip *initProc) waitReady() (*initProc, error) {
 	for {
 		m, fd, ok, err := recvMsg(ip.sock)
 		if fd >= 0 {
@@ -290,20 +298,165 @@ func (ip *initProc) closeAll() {
 
 // wait reaps init and returns its exit code.
 func (ip *initProc) wait() int {
-	_ = ip.cmd.Wait()
+	if ip.ps == nil {
+		ip.ps, _ = ip.proc.Wait()
+	}
 	ip.mu.Lock()
 	if ip.sock >= 0 {
 		unix.Close(ip.sock)
 		ip.sock = -1
 	}
 	ip.mu.Unlock()
-	return exitCode(ip.cmd.ProcessState)
+	return exitCode(ip.ps)
 }
 
 func (ip *initProc) kill() {
-	_ = ip.cmd.Process.Kill()
+	_ = ip.proc.Kill()
 	ip.wait()
 	ip.closeAll()
+}
+
+// earlyEnv tells a shim's constructor to fork the init (see nsenter.Early); its value is
+// "cloneflags,sync,stdin,stdout,stderr" with the init's descriptors as numbered in the shim.
+const earlyEnv = "_DOCKLING_EARLY_INIT"
+
+// earlyInit is a root container's init prepared by Start: the sync socket with the init's
+// config already queued, and the pipes, handed to the shim as these descriptor numbers.
+// The shim's C constructor forks the init with them before the shim's Go runtime starts
+// (the two start-ups overlap on two cores); if it could not, adoptInit starts it the
+// ordinary way with the same descriptors.
+type earlyInit struct {
+	Flags                                uintptr
+	Sync, ChildSync                      int // the shim's end, the init's end (its fd 3)
+	ChildStdin, ChildStdout, ChildStderr int // the init's stdio; 0 is the shim's /dev/null
+	Stdin, Stdout, Stderr                int // the shim's ends; -1: none
+}
+
+func (e *earlyInit) envValue() string {
+	return fmt.Sprintf("%d,%d,%d,%d,%d", e.Flags, e.ChildSync, e.ChildStdin, e.ChildStdout, e.ChildStderr)
+}
+
+// prepareEarly makes the init's sync socket (with the config queued) and pipes; the files
+// become the shim's descriptors first, first+1, … in that order. The caller closes them
+// once the shim started.
+func prepareEarly(spec *Spec, first int) (*earlyInit, []*os.File, error) {
+	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
+	if spec.NetworkNone {
+		flags |= unix.CLONE_NEWNET
+	}
+	e := &earlyInit{Flags: flags, Stdin: -1, Stdout: -1, Stderr: -1}
+	var files []*os.File
+	add := func(f *os.File) int {
+		files = append(files, f)
+		return first + len(files) - 1
+	}
+	fail := func(err error) (*earlyInit, []*os.File, error) {
+		for _, f := range files {
+			f.Close()
+		}
+		return nil, nil, err
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fail(err)
+	}
+	e.Sync = add(os.NewFile(uintptr(fds[0]), "sync"))
+	e.ChildSync = add(os.NewFile(uintptr(fds[1]), "init-sync"))
+	b, _ := json.Marshal(initConfig{Spec: *spec})
+	if err := unix.Sendmsg(fds[0], b, nil, nil, 0); err != nil {
+		return fail(fmt.Errorf("queueing the init's config: %w", err))
+	}
+	if !spec.Process.Tty { // with a tty, init makes the pty and stdio starts as /dev/null
+		pipe := func(childReads bool) (child, shim int, err error) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return 0, 0, err
+			}
+			if childReads {
+				return add(r), add(w), nil
+			}
+			return add(w), add(r), nil
+		}
+		if spec.Process.OpenStdin {
+			if e.ChildStdin, e.Stdin, err = pipe(true); err != nil {
+				return fail(err)
+			}
+		}
+		if e.ChildStdout, e.Stdout, err = pipe(false); err != nil {
+			return fail(err)
+		}
+		if e.ChildStderr, e.Stderr, err = pipe(false); err != nil {
+			return fail(err)
+		}
+	}
+	return e, files, nil
+}
+
+// adoptInit takes over the init that the shim's constructor forked, or starts it with
+// the descriptors Start prepared, and waits until it is ready.
+func adoptInit(e *earlyInit) (*initProc, error) {
+	file := func(fd int, name string) *os.File {
+		switch {
+		case fd < 0:
+			return nil
+		case fd <= 2:
+			return os.Stdin // the shim's stdio are /dev/null
+		}
+		return os.NewFile(uintptr(fd), name)
+	}
+	ip := &initProc{sock: e.Sync, stdin: file(e.Stdin, "stdin"), stdout: file(e.Stdout, "stdout"), stderr: file(e.Stderr, "stderr")}
+	childSync := file(e.ChildSync, "init-sync")
+	stdio := []*os.File{file(e.ChildStdin, "init-stdin"), file(e.ChildStdout, "init-stdout"), file(e.ChildStderr, "init-stderr")}
+	closeChild := func() {
+		// The init has its copies; ours would hide the ends of its sync socket and output.
+		childSync.Close()
+		for _, f := range stdio {
+			if f != nil && f != os.Stdin {
+				f.Close()
+			}
+		}
+	}
+	if pid, _ := nsenter.Early(); pid > 0 {
+		p, err := os.FindProcess(pid)
+		if err != nil {
+			closeChild()
+			unix.Close(ip.sock)
+			ip.closeAll()
+			return nil, fmt.Errorf("starting container init: %w", err)
+		}
+		ip.proc = p
+	} else {
+		self, err := protectedSelf()
+		if err != nil {
+			closeChild()
+			unix.Close(ip.sock)
+			ip.closeAll()
+			return nil, fmt.Errorf("starting container: %w", err)
+		}
+		defer self.Close()
+		cmd := &exec.Cmd{
+			Path:       "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
+			Args:       []string{"dockling-init"},
+			Env:        []string{roleEnv + "=" + roleInit},
+			Stdin:      stdio[0],
+			Stdout:     stdio[1],
+			Stderr:     stdio[2],
+			ExtraFiles: []*os.File{childSync},
+			SysProcAttr: &syscall.SysProcAttr{Cloneflags: e.Flags, Setsid: true,
+				// The container dies with its shim rather than running unsupervised.
+				Pdeathsig: syscall.SIGKILL},
+		}
+		err = cmd.Start()
+		if err != nil {
+			closeChild()
+			unix.Close(ip.sock)
+			ip.closeAll()
+			return nil, fmt.Errorf("starting container init: %w", err)
+		}
+		ip.proc = cmd.Process
+	}
+	closeChild()
+	return ip.waitReady()
 }
 
 // waitMapEnv tells init to wait for its id maps and re-exec (see spawnInit).
@@ -320,7 +473,7 @@ func initMain() {
 			os.Exit(1)
 		}
 		// Now uid 0 in the namespace: exec'ing again grants its capabilities. The sync
-		// socket (fd 3, not close-on-exec) and stdio carry over; the binary is the memfd.
+		// socket (fd 3, not close-on-exec) and stdio carry over; the binary is the protected one.
 		err = unix.Exec("/proc/self/exe", []string{"dockling-init"}, []string{roleEnv + "=" + roleInit})
 		_ = sendMsg(sock, syncMsg{Type: "error", Msg: "container init: re-exec after id mapping: " + err.Error()}, -1)
 		os.Exit(1)

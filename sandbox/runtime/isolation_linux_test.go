@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // runIn runs args in a fresh container and returns code and combined output.
@@ -282,9 +284,18 @@ func TestExecAndTop(t *testing.T) {
 }
 
 // TestSealedBinary: a container reaching the runtime's /proc/<pid>/exe (pid 1 held before
-// exec) gets the sealed memfd copy, never the host binary.
+// exec) cannot write the host binary (CVE-2019-5736): as root it is the binary on a
+// detached read-only bind mount; with _DOCKLING_EXE_COPY (the fallback) a sealed memfd.
 func TestSealedBinary(t *testing.T) {
 	requireRoot(t)
+	t.Run("readonly", func(t *testing.T) { testSealedBinary(t, false) })
+	t.Run("memfd", func(t *testing.T) {
+		t.Setenv(copyExeEnv, "1")
+		testSealedBinary(t, true)
+	})
+}
+
+func testSealedBinary(t *testing.T, memfd bool) {
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -312,20 +323,31 @@ func TestSealedBinary(t *testing.T) {
 	if strings.Contains(out.String(), "WROTE") {
 		t.Fatalf("writing /proc/1/exe: %q", out.String())
 	}
-	// From the host, with every privilege: the exe is the sealed memfd, not the binary.
+	// From the host, with every privilege: the exe cannot be written.
 	st, _ := Status(spec.Dir)
 	exe := fmt.Sprintf("/proc/%d/exe", st.Pid)
-	if l, err := os.Readlink(exe); err != nil || !strings.HasPrefix(l, "/memfd:") {
-		t.Fatalf("container init runs %q, %v; want the memfd copy", l, err)
+	l, err := os.Readlink(exe)
+	if err != nil || strings.HasPrefix(l, "/memfd:") != memfd {
+		t.Fatalf("container init runs %q, %v; want memfd %v", l, err, memfd)
 	}
 	for _, flag := range []int{os.O_WRONLY | os.O_APPEND, os.O_RDWR} {
-		if f, err := os.OpenFile(exe, flag, 0); err == nil {
+		f, err := os.OpenFile(exe, flag, 0)
+		if err == nil {
 			_, werr := f.Write([]byte("pwned"))
 			f.Close()
 			if werr == nil {
 				t.Fatal("wrote to the container init's exe")
 			}
 		}
+	}
+	// Writing is refused while the binary runs (ETXTBSY), so the attack holds an O_PATH
+	// descriptor and writes once it stops: the read-only mount must refuse that too.
+	var fs unix.Statfs_t
+	if err := unix.Statfs(exe, &fs); err != nil {
+		t.Fatal(err)
+	}
+	if !memfd && fs.Flags&unix.ST_RDONLY == 0 {
+		t.Errorf("the init's exe is on a writable mount (statfs flags %#x)", fs.Flags)
 	}
 	if sum() != before {
 		t.Fatal("host binary changed")

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,14 +46,16 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 	if err := dropBounding(); err != nil {
 		return nil, err
 	}
-	if err := syscall.Setgroups(u.groups); err != nil && !errors.Is(err, unix.EPERM) {
+	// Credentials are set on this thread only (the caller locked it, and it execs): Go's
+	// syscall.Setres* would signal every thread of the runtime three times over.
+	if err := threadSetgroups(u.groups); err != nil && !errors.Is(err, unix.EPERM) {
 		// EPERM: a user namespace with setgroups denied (a single id mapped) keeps none.
 		return nil, fmt.Errorf("setting supplementary groups: %w", err)
 	}
-	if err := syscall.Setresgid(u.gid, u.gid, u.gid); err != nil {
+	if err := threadSetres(unix.SYS_SETRESGID, u.gid); err != nil {
 		return nil, fmt.Errorf("setting group %d: %w (is it mapped in the user namespace?)", u.gid, err)
 	}
-	if err := syscall.Setresuid(u.uid, u.uid, u.uid); err != nil {
+	if err := threadSetres(unix.SYS_SETRESUID, u.uid); err != nil {
 		return nil, fmt.Errorf("setting user %d: %w (is it mapped in the user namespace?)", u.uid, err)
 	}
 	// Changing credentials clears the parent-death signal; keep dying with the shim.
@@ -69,6 +71,30 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 		return nil, err
 	}
 	return &prepared{path: path, argv: p.Args, env: env, uid: u.uid}, nil
+}
+
+// threadSetres sets this thread's real, effective and saved uid (SYS_SETRESUID) or gid.
+func threadSetres(trap uintptr, id int) error {
+	if _, _, errno := unix.RawSyscall(trap, uintptr(id), uintptr(id), uintptr(id)); errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// threadSetgroups sets this thread's supplementary groups.
+func threadSetgroups(gids []int) error {
+	list := make([]uint32, len(gids))
+	for i, g := range gids {
+		list[i] = uint32(g)
+	}
+	var p unsafe.Pointer
+	if len(list) > 0 {
+		p = unsafe.Pointer(&list[0])
+	}
+	if _, _, errno := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(list)), uintptr(p), 0); errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // exec sets the capability sets on this (locked) thread and execs; it returns only on failure.

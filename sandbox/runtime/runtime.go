@@ -4,11 +4,18 @@
 // in Spec.Dir.
 //
 // Process model (like podman + conmon): Start re-executes the current binary as a shim in
-// its own session. The shim spawns the container init (the binary again, run from a sealed
-// memfd copy so the container can never write to the host binary) in new namespaces. Init
-// mounts the root file system, pivots into it, drops privileges and execs the command, which
-// stays pid 1 of its pid namespace. The shim pumps output to attachers and to the json log,
+// its own session. The shim spawns the container init (the binary again, run in a form the
+// container cannot write through: see protectedSelf) in new namespaces. Init mounts the
+// root file system, pivots into it, drops privileges and execs the command, which stays
+// pid 1 of its pid namespace. The shim pumps output to attachers and to the json log,
 // waits for the process and records the exit in Dir/state.json.
+//
+// Start-up cost is what `docker run` feels like, so: as root, Start queues the init's
+// config and makes its pipes itself, and the shim's C constructor forks the init before
+// the shim's Go runtime starts (package nsenter), so both start-ups overlap; the binary is
+// exec'd from a read-only bind mount (no copy); state files are replaced atomically but
+// not fsync'ed; and once its container runs, a shim gives back the binary's pages it used
+// for setup and keeps its GC quiet (settle), to stay within a few MiB.
 //
 // Files the runtime writes in Spec.Dir (the caller removes them by deleting Dir):
 // state.json (atomically replaced), shim.pid, attach.sock (while running), <ID>-json.log

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // shimConfig is what Start hands the shim on fd 3.
@@ -22,6 +19,7 @@ type shimConfig struct {
 	Spec  Spec
 	Hold  bool
 	IDMap *idMapPlan // rootless with subordinate ids; decided by the caller
+	Early *earlyInit // root: the init is started by the shim's constructor
 }
 
 // shimReply is what the shim tells Start on fd 4 once the container runs (or failed).
@@ -72,6 +70,9 @@ func Start(spec Spec, opts StartOptions) error {
 		return errors.New("starting container: container is already running")
 	}
 	_ = os.Remove(filepath.Join(spec.Dir, sockFile))
+	if err := writeEtcFiles(&spec); err != nil {
+		return failStart(&spec, err)
+	}
 
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
@@ -99,12 +100,31 @@ func Start(spec Spec, opts StartOptions) error {
 		// Its own session: the shim outlives the CLI and gets no terminal signals.
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
+	var early *earlyInit
+	if os.Geteuid() == 0 {
+		// As root the init needs nothing from the shim to start: it is forked before the
+		// shim's Go runtime starts, with its config already waiting (see earlyInit).
+		var files []*os.File
+		early, files, err = prepareEarly(&spec, 3+len(cmd.ExtraFiles))
+		if err != nil {
+			cfgR.Close()
+			cfgW.Close()
+			repR.Close()
+			repW.Close()
+			return fmt.Errorf("starting container: %w", err)
+		}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, files...)
+		cmd.Env = append(cmd.Env, earlyEnv+"="+early.envValue())
+	}
 	if os.Getenv("DOCKLING_SHIM_DEBUG") != "" {
 		cmd.Stderr = os.Stderr
 	}
 	err = cmd.Start()
-	cfgR.Close()
-	repW.Close()
+	// The shim has its copies. Ours must go at once: the init's end of its sync socket
+	// closing is how the shim learns that the init exec'd.
+	for _, f := range cmd.ExtraFiles {
+		f.Close()
+	}
 	if err != nil {
 		cfgW.Close()
 		repR.Close()
@@ -113,7 +133,11 @@ func Start(spec Spec, opts StartOptions) error {
 	// Reap the shim if it ends while we live; after we exit, init adopts it.
 	go func() { _ = cmd.Wait() }()
 
-	err = json.NewEncoder(cfgW).Encode(shimConfig{Spec: spec, Hold: opts.HoldUntilAttach, IDMap: planIDMap()})
+	cfg := shimConfig{Spec: spec, Hold: opts.HoldUntilAttach, Early: early}
+	if early == nil {
+		cfg.IDMap = planIDMap()
+	}
+	err = json.NewEncoder(cfgW).Encode(cfg)
 	cfgW.Close()
 	var rep shimReply
 	derr := json.NewDecoder(repR).Decode(&rep)
@@ -141,7 +165,8 @@ func shimMain() {
 		_ = json.NewEncoder(reply).Encode(shimReply{Error: "starting container shim: reading config: " + err.Error()})
 		os.Exit(1)
 	}
-	s := &shim{spec: cfg.Spec, hold: cfg.Hold, idmap: cfg.IDMap, reply: reply}
+	os.Unsetenv(earlyEnv)
+	s := &shim{spec: cfg.Spec, hold: cfg.Hold, idmap: cfg.IDMap, early: cfg.Early, reply: reply}
 	os.Exit(s.run())
 }
 
@@ -149,15 +174,34 @@ type shim struct {
 	spec  Spec
 	hold  bool
 	idmap *idMapPlan
+	early *earlyInit
 	reply *os.File
 	state diskState
 	init  *initProc
 	hub   *hub
 }
 
+// diskFull says so when err comes from a full disk.
+func diskFull(dir string, err error) error {
+	if (errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)) && !strings.Contains(err.Error(), "disk is full") {
+		return fmt.Errorf("starting container: the disk holding %s is full: %w", dir, err)
+	}
+	return err
+}
+
+// failStart records a start that failed before the shim ran, as the shim would.
+func failStart(spec *Spec, err error) error {
+	err = diskFull(spec.Dir, err)
+	now := time.Now().UTC()
+	_ = writeState(spec.Dir, &diskState{Status: "exited", ExitCode: 125, StartedAt: now, FinishedAt: now,
+		Error: err.Error(), Tty: spec.Process.Tty, StopSignal: int(spec.StopSignal)})
+	return err
+}
+
 // fail records a start failure in state.json and reports it to Start.
 func (s *shim) fail(err error) int {
 	code := 125 // Docker's "the daemon could not run it"
+	err = diskFull(s.spec.Dir, err)
 	var ee *ExecError
 	rep := shimReply{Error: err.Error()}
 	if errors.As(err, &ee) {
@@ -178,19 +222,21 @@ func (s *shim) fail(err error) int {
 func (s *shim) run() int {
 	dir := s.spec.Dir
 	_ = os.WriteFile(filepath.Join(dir, shimPidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
-	if err := writeEtcFiles(&s.spec); err != nil {
-		return s.fail(err)
-	}
 	logf, err := os.OpenFile(filepath.Join(dir, s.spec.ID+"-json.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o640)
 	if err != nil {
 		return s.fail(fmt.Errorf("opening the container log: %w", err))
 	}
 	s.hub = newHub(s.spec.Process.Tty, &jsonLog{f: logf})
 
-	ip, err := spawnInit(&s.spec, s.idmap)
-	if err != nil && s.idmap != nil && errors.Is(err, errIDMap) {
-		// The helpers refused (say, a stale /etc/subuid): one mapped id still runs it.
-		ip, err = spawnInit(&s.spec, nil)
+	var ip *initProc
+	if s.early != nil {
+		ip, err = adoptInit(s.early)
+	} else {
+		ip, err = spawnInit(&s.spec, s.idmap)
+		if err != nil && s.idmap != nil && errors.Is(err, errIDMap) {
+			// The helpers refused (say, a stale /etc/subuid): one mapped id still runs it.
+			ip, err = spawnInit(&s.spec, nil)
+		}
 	}
 	if err != nil {
 		return s.fail(err)
@@ -204,8 +250,8 @@ func (s *shim) run() int {
 	}
 
 	shimStart, _ := procStart(os.Getpid())
-	initStart, _ := procStart(ip.cmd.Process.Pid)
-	s.state = diskState{Status: "running", Pid: ip.cmd.Process.Pid, StartedAt: time.Now().UTC(),
+	initStart, _ := procStart(ip.proc.Pid)
+	s.state = diskState{Status: "running", Pid: ip.proc.Pid, StartedAt: time.Now().UTC(),
 		ShimPid: os.Getpid(), ShimStart: shimStart, InitStart: initStart,
 		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty}
 
@@ -236,13 +282,14 @@ func (s *shim) run() int {
 		ip.kill()
 		return s.fail(err)
 	}
-	trimText() // setup is done: shed the binary's pages it needed (before the reply, so callers measure the steady state)
-	_ = json.NewEncoder(s.reply).Encode(shimReply{Pid: ip.cmd.Process.Pid})
-	s.reply.Close()
-	s.reply = nil
-
 	go s.hub.serve(ln)
 	s.hub.pump(ip)
+	_ = json.NewEncoder(s.reply).Encode(shimReply{Pid: ip.proc.Pid})
+	s.reply.Close()
+	s.reply = nil
+	// Setup is done: shed the binary's pages it needed. After the reply, so the caller
+	// goes on meanwhile (its process exits, or it attaches: both take longer than this).
+	settle()
 
 	code := ip.wait()
 	s.hub.drain()
@@ -296,30 +343,4 @@ func exitCode(ps *os.ProcessState) int {
 		return 128 + int(ws.Signal())
 	}
 	return ps.ExitCode()
-}
-
-// sealedSelf returns a memfd holding a copy of the running binary, sealed against writes,
-// so the container's pid 1 (before it execs) and exec'd helpers never expose the host
-// binary through /proc/<pid>/exe (CVE-2019-5736).
-func sealedSelf() (*os.File, error) {
-	src, err := os.Open("/proc/self/exe")
-	if err != nil {
-		return nil, fmt.Errorf("opening own binary: %w", err)
-	}
-	defer src.Close()
-	fd, err := unix.MemfdCreate("dockling-init", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
-	if err != nil {
-		return nil, fmt.Errorf("creating memfd: %w", err)
-	}
-	f := os.NewFile(uintptr(fd), "memfd:dockling-init")
-	if _, err := io.Copy(f, src); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("copying own binary to memfd: %w", err)
-	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sealing memfd: %w", err)
-	}
-	return f, nil
 }

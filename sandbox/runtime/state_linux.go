@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,29 +43,69 @@ func (d *diskState) public() State {
 }
 
 func readState(dir string) (*diskState, error) {
-	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	p := filepath.Join(dir, stateFile)
+	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return &diskState{Status: "created"}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading container state: %w", err)
 	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		// state.json is written without fsync (see writeState): a host crash can leave it
+		// empty. Every shim died with the host, so the container is not running.
+		return &diskState{Status: "exited", ExitCode: -1, Error: "the container's state was lost (did the host crash?)"}, nil
+	}
 	var st diskState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("reading container state %s: %w", filepath.Join(dir, stateFile), err)
+		return nil, fmt.Errorf("reading container state %s: %w", p, err)
 	}
 	return &st, nil
 }
 
-// writeState replaces state.json atomically: a reader sees the old or the new file, never half.
+// writeState replaces state.json atomically: a reader sees the old or the new file, never
+// half. It is not fsync'ed: it matters only while the host runs (after a crash no shim
+// is alive, and an empty file reads as exited), and a sync costs every start and exit.
+// When the disk is full, the state is overwritten in place instead, which needs no new
+// block, so a container's exit code is kept even then.
 func writeState(dir string, st *diskState) error {
 	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("encoding container state: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(dir, stateFile), b, 0o644)
+	p := filepath.Join(dir, stateFile)
+	err = writeFileAtomic(p, b, 0o644)
+	if errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT) {
+		if writeInPlace(p, b) == nil {
+			return nil
+		}
+	}
+	if errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT) {
+		return fmt.Errorf("saving the container state: the disk is full: %w", err)
+	}
+	return err
 }
 
+// writeInPlace overwrites an existing file with one write, padding with blanks (which JSON
+// ignores) to its old length rather than truncating, so no reader sees a stale tail.
+func writeInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if pad := fi.Size() - int64(len(data)); pad > 0 {
+		data = append(data, bytes.Repeat([]byte{' '}, int(pad))...)
+	}
+	_, err = f.WriteAt(data, 0)
+	return err
+}
+
+// writeFileAtomic writes path through a temporary file and a rename (no fsync).
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -74,9 +115,6 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -1,12 +1,17 @@
-// Package nsenter joins a running container's namespaces before the Go runtime starts.
+// Package nsenter holds the runtime's work that must happen before the Go runtime starts
+// threads, in C constructors.
 //
-// setns into a mount or user namespace is refused to a multi-threaded process, and the Go
-// runtime starts threads before main, so it happens in a C constructor, when the process
-// was started with _DOCKLING_NSENTER_PID set (by runtime.Exec). Namespaces the process
-// already shares with the container (the host network) are skipped. After joining the pid
-// namespace the constructor forks: the child, now a member of the container's pid
-// namespace, goes on into Go; the parent waits and exits with the child's status.
-// Errors are reported as a JSON sync message on fd 3, as runtime.Exec expects.
+// Joining a container (runtime.Exec): setns into a mount or user namespace is refused to
+// a multi-threaded process, so it happens when the process was started with
+// _DOCKLING_NSENTER_PID set. Namespaces the process already shares with the container
+// (the host network) are skipped. After joining the pid namespace the constructor forks:
+// the child, now a member of the container's pid namespace, goes on into Go; the parent
+// waits and exits with the child's status. Errors are reported as a JSON sync message on
+// fd 3, as runtime.Exec expects.
 //
-// Import it for its side effect only. Without cgo it does nothing.
+// Starting a container's init early (runtime.Start, as root): a shim started with
+// _DOCKLING_EARLY_INIT forks the container init before its own Go runtime starts, so the
+// two start-ups overlap; Early tells the shim's Go side the result.
+//
+// Without cgo it does nothing, and Early reports so.
 package nsenter

@@ -5,6 +5,23 @@ package nsenter
 /*
 #cgo CFLAGS: -Wall -O2
 extern void dockling_nsenter(void);
-void __attribute__((constructor)) dockling_nsenter_init(void) { dockling_nsenter(); }
+extern void dockling_early_init(void);
+extern int dockling_early_pid;
+extern int dockling_early_errno;
+void __attribute__((constructor)) dockling_nsenter_init(void) {
+	dockling_nsenter();
+	dockling_early_init();
+}
 */
 import "C"
+
+import "syscall"
+
+// Early reports the container init the constructor started in this shim: its pid, or 0
+// and why not (0 when it was not asked to).
+func Early() (pid int, err error) {
+	if C.dockling_early_errno != 0 {
+		return 0, syscall.Errno(C.dockling_early_errno)
+	}
+	return int(C.dockling_early_pid), nil
+}

@@ -1,0 +1,8 @@
+//go:build !linux || !cgo
+
+package nsenter
+
+import "errors"
+
+// Early reports that no init was started early: that needs cgo on Linux.
+func Early() (pid int, err error) { return 0, errors.New("built without cgo") }
