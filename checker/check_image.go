@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -62,7 +63,7 @@ type imageCheck struct {
 	parent          string
 }
 
-var layersRE = regexp.MustCompile(`^\+?[0-9]+$`)
+var layersRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?[0-9]+$`) }) // compiled on first use: start-up stays fast
 
 func decodeImage(n *yaml.Node) (Check, error) {
 	var e errs
@@ -76,7 +77,7 @@ func decodeImage(n *yaml.Node) (Check, error) {
 	m.str("tag", &c.tag)
 	c.tagged = m.boolean("tagged")
 	if v, ok := m.scalar("layers"); ok {
-		if !layersRE.MatchString(v.Value) {
+		if !layersRE().MatchString(v.Value) {
 			e.at(v, `image check: layers must be a number, or "+N" for N more than the base image, found %q`, v.Value)
 		} else {
 			n, _ := strconv.Atoi(strings.TrimPrefix(v.Value, "+"))

@@ -287,7 +287,7 @@ func (m *mapping) selector(key string, kind Kind, keywords ...string) string {
 		m.e.at(v, "%s: %s must not be empty", m.what, key)
 		return ""
 	}
-	if !slices.Contains(keywords, v.Value) && identRE.MatchString(v.Value) {
+	if !slices.Contains(keywords, v.Value) && identRE().MatchString(v.Value) {
 		m.refs = append(m.refs, Ref{Name: v.Value, Pos: posOf(v), Kind: kind})
 	}
 	return v.Value

@@ -67,7 +67,7 @@ func decodeEntry(n *yaml.Node, e *errs, nested bool) *Entry {
 		v, _ := m.scalar("as")
 		if v != nil {
 			switch {
-			case !identRE.MatchString(v.Value):
+			case !identRE().MatchString(v.Value):
 				e.at(v, "as: %q is not a usable name (letters, digits and _, not starting with a digit)", v.Value)
 			case slices.Contains(reservedNames, v.Value):
 				e.at(v, "as: %q is a keyword of selectors, choose another name", v.Value)

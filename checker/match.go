@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -138,7 +139,7 @@ func short(id string) string {
 	return h
 }
 
-var hexPrefixRE = regexp.MustCompile(`^(sha256:)?[0-9a-f]{4,64}$`)
+var hexPrefixRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(sha256:)?[0-9a-f]{4,64}$`) }) // compiled on first use: start-up stays fast
 
 // sortContainers orders containers newest first, so every check sees them alike.
 func sortContainers(cs []Container) {
@@ -192,7 +193,7 @@ func containers(ctx *Context, sel string) (*search[Container], error) {
 			return s, nil
 		}
 	}
-	if hexPrefixRE.MatchString(sel) {
+	if hexPrefixRE().MatchString(sel) {
 		for _, c := range all {
 			if strings.HasPrefix(c.ID, sel) {
 				s.cands = append(s.cands, c)
@@ -295,7 +296,7 @@ func images(ctx *Context, sel string) (*search[Image], error) {
 			return s, nil
 		}
 	}
-	if hexPrefixRE.MatchString(sel) {
+	if hexPrefixRE().MatchString(sel) {
 		h := strings.TrimPrefix(sel, "sha256:")
 		var found []Image
 		for _, img := range all {
@@ -416,10 +417,10 @@ type count struct {
 	n  int
 }
 
-var countRE = regexp.MustCompile(`^\s*(>=|<=|==|>|<)?\s*([0-9]+)\s*$`)
+var countRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(>=|<=|==|>|<)?\s*([0-9]+)\s*$`) }) // compiled on first use: start-up stays fast
 
 func parseCount(s string) (count, bool) {
-	m := countRE.FindStringSubmatch(s)
+	m := countRE().FindStringSubmatch(s)
 	if m == nil {
 		return count{}, false
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dockling/dockling/checker"
 	"github.com/dockling/dockling/internal/iostreams"
@@ -56,7 +57,7 @@ before its reference solution, pass after it, and reject its wrong answers.`,
 	return c
 }
 
-var lessonIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+var lessonIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`) }) // compiled on first use: start-up stays fast
 
 // NewAuthorNewCmd is `dockling author new NAME`.
 func NewAuthorNewCmd(f *Factory) *cobra.Command {
@@ -69,7 +70,7 @@ func NewAuthorNewCmd(f *Factory) *cobra.Command {
 		Args:    exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			id := strings.TrimSuffix(filepath.Base(args[0]), ".yaml")
-			if !lessonIDRE.MatchString(id) {
+			if !lessonIDRE().MatchString(id) {
 				return &FlagError{Err: fmt.Errorf("lesson name %q: use lowercase letters, digits and '-'", id)}
 			}
 			path := filepath.Join(filepath.Dir(args[0]), id+".yaml")

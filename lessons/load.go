@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -42,10 +43,11 @@ func (e *LoadError) Error() string {
 // maxFile bounds a lesson file, which is read whole.
 const maxFile = 1 << 20
 
+// Compiled on first use, to keep dockling's start-up fast.
 var (
-	lessonIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`) // it names the lesson's sandbox folder
-	stepIDRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	yamlLineRE = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
+	lessonIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`) }) // it names the lesson's sandbox folder
+	stepIDRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`) })
+	yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`) })
 )
 
 // Load reads and validates one lesson file.
@@ -183,7 +185,7 @@ func (d *decoder) yamlError(err error) {
 		return
 	}
 	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		d.problem(checker.Pos{Line: line, Col: 1}, "malformed YAML: %s", m[2])
 		return
@@ -272,7 +274,7 @@ func (d *decoder) lesson(doc *yaml.Node) *Lesson {
 		switch key {
 		case "id":
 			l.ID = d.str(v, "id")
-			if l.ID != "" && !lessonIDRE.MatchString(l.ID) {
+			if l.ID != "" && !lessonIDRE().MatchString(l.ID) {
 				d.at(v, "id %q: use lowercase letters, digits, '.', '_' and '-' (it names the lesson's sandbox)", l.ID)
 			}
 		case "title":
@@ -365,7 +367,7 @@ func (d *decoder) step(n *yaml.Node) *Step {
 		switch key {
 		case "id":
 			s.ID = d.str(v, "id")
-			if s.ID != "" && !stepIDRE.MatchString(s.ID) {
+			if s.ID != "" && !stepIDRE().MatchString(s.ID) {
 				d.at(v, "step id %q: use lowercase letters, digits, '_' and '-'", s.ID)
 			}
 		case "title":

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sync"
 
 	"github.com/dockling/dockling/sandbox/store"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -125,7 +126,7 @@ func (sb *Sandbox) loadDockerArchive(path string) ([]Loaded, error) {
 	return out, nil
 }
 
-var ociBlobRE = regexp.MustCompile(`^blobs/sha256/[a-f0-9]{64}$`)
+var ociBlobRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^blobs/sha256/[a-f0-9]{64}$`) }) // compiled on first use: start-up stays fast
 
 // loadOCIArchive unpacks only the files an OCI layout may hold (index.json,
 // oci-layout, blobs/sha256/<hex>) into a private folder: nothing else in the
@@ -154,7 +155,7 @@ func (sb *Sandbox) loadOCIArchive(path string) ([]Loaded, error) {
 			return nil, fmt.Errorf("%w: %v", ErrBadArchive, err)
 		}
 		n := filepath.Clean(h.Name)
-		if h.Typeflag != tar.TypeReg || !(n == "index.json" || n == "oci-layout" || ociBlobRE.MatchString(n)) {
+		if h.Typeflag != tar.TypeReg || !(n == "index.json" || n == "oci-layout" || ociBlobRE().MatchString(n)) {
 			continue
 		}
 		out, err := os.OpenFile(filepath.Join(dir, n), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)

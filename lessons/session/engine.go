@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox/journal"
@@ -387,13 +388,15 @@ func (s *Session) warn(msg string) {
 	fmt.Fprintf(s.cfg.IO.ErrOut, "%s %s\n", s.st.bad.Sprint("!"), msg)
 }
 
-var bindingRE = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z]+)\s*\}\}`)
+var bindingRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z]+)\s*\}\}`)
+}) // compiled on first use: start-up stays fast
 
 // expand fills in {{.NAME.Field}} from the bindings. Anything else in braces stays
 // as written: texts teach docker's own --format templates ({{.Repository}}).
 func (s *Session) expand(text string) string {
-	return bindingRE.ReplaceAllStringFunc(text, func(m string) string {
-		sub := bindingRE.FindStringSubmatch(m)
+	return bindingRE().ReplaceAllStringFunc(text, func(m string) string {
+		sub := bindingRE().FindStringSubmatch(m)
 		b, ok := s.p.Bindings[sub[1]]
 		if !ok {
 			return m

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/fatih/color"
@@ -265,10 +266,10 @@ func styleWords(c *color.Color, s string) string {
 	return strings.Join(words, " ")
 }
 
-var ansiRE = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+var ansiRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\x1b\[[0-9;]*m`) }) // compiled on first use: start-up stays fast
 
 // visibleLen is the width of s on screen, escapes not counted.
-func visibleLen(s string) int { return utf8.RuneCountInString(ansiRE.ReplaceAllString(s, "")) }
+func visibleLen(s string) int { return utf8.RuneCountInString(ansiRE().ReplaceAllString(s, "")) }
 
 // wrap breaks s into lines of at most width columns, the first starting with first
 // and the others with rest. A word longer than a line gets a line of its own.

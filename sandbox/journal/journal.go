@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -73,7 +74,7 @@ func (e *TamperError) Unwrap() error { return ErrTampered }
 func Path(sandboxDir string) string { return filepath.Join(sandboxDir, FileName) }
 
 // hashSuffix matches the final hash member every line ends with.
-var hashSuffix = regexp.MustCompile(`,"hash":"([0-9a-f]{64})"\}$`)
+var hashSuffix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`,"hash":"([0-9a-f]{64})"\}$`) }) // compiled on first use: start-up stays fast
 
 func sum(b []byte) string {
 	h := sha256.Sum256(b)
@@ -100,7 +101,7 @@ func encode(e Entry) ([]byte, error) {
 
 // bodyOf is the line without its hash member, and the hash it claims.
 func bodyOf(line []byte) (body []byte, claimed string, ok bool) {
-	m := hashSuffix.FindSubmatchIndex(line)
+	m := hashSuffix().FindSubmatchIndex(line)
 	if m == nil {
 		return nil, "", false
 	}

@@ -146,7 +146,7 @@ func TestTamperDetection(t *testing.T) {
 		{"edit-and-rehash", func(l []string) []string {
 			e := strings.Replace(l[1], `# 1`, `# 7`, 1)
 			body, _, _ := bodyOf([]byte(e))
-			l[1] = hashSuffix.ReplaceAllString(e, `,"hash":"`+sum(body)+`"}`)
+			l[1] = hashSuffix().ReplaceAllString(e, `,"hash":"`+sum(body)+`"}`)
 			return l
 		}, 3, "does not follow line 2"},
 		{"delete", func(l []string) []string { return append(l[:1], l[2:]...) }, 2, "does not follow line 1"},
@@ -154,7 +154,7 @@ func TestTamperDetection(t *testing.T) {
 		{"swap", func(l []string) []string { l[1], l[2] = l[2], l[1]; return l }, 2, "does not follow line 1"},
 		{"garbage", func(l []string) []string { l[3] = "{not json"; return l }, 4, "not a journal entry"},
 		{"hash-removed", func(l []string) []string {
-			l[0] = hashSuffix.ReplaceAllString(l[0], "}")
+			l[0] = hashSuffix().ReplaceAllString(l[0], "}")
 			return l
 		}, 1, "no hash"},
 	}

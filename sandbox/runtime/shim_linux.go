@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -29,11 +30,11 @@ type shimReply struct {
 	ExecCode int    `json:"execCode,omitempty"` // 126/127: Error is an ExecError message
 }
 
-var idRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var idRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) }) // compiled on first use: start-up stays fast
 
 func checkSpec(spec *Spec) error {
 	switch {
-	case !idRE.MatchString(spec.ID):
+	case !idRE().MatchString(spec.ID):
 		return fmt.Errorf("starting container: id %q is not 64 hex digits", spec.ID)
 	case len(spec.Process.Args) == 0:
 		return errors.New("starting container: no command given")
