@@ -15,8 +15,14 @@ import (
 // templateFuncs are the functions Docker's --format templates offer.
 var templateFuncs = template.FuncMap{
 	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
+		// Docker's json leaves <, > and & as they are.
+		var buf strings.Builder
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return "", err
+		}
+		return strings.TrimSuffix(buf.String(), "\n"), nil
 	},
 	"join":  strings.Join,
 	"split": strings.Split,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
@@ -65,10 +66,19 @@ func importRun(opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	id, err := sb.Import(in, sandbox.ImportOptions{Ref: opts.Ref, Changes: opts.Changes, Message: opts.Message, Source: source})
+	id, err := sb.Import(in, sandbox.ImportOptions{Ref: opts.Ref, Changes: opts.Changes, Message: opts.Message, Source: importSource(source)})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(opts.IO.Out, id)
 	return nil
+}
+
+// importSource is what the history comment names: Docker's client streams a local
+// file to the daemon, which therefore records "Imported from -"; only a URL is named.
+func importSource(file string) string {
+	if strings.HasPrefix(file, "http://") || strings.HasPrefix(file, "https://") {
+		return file
+	}
+	return "-"
 }

@@ -126,6 +126,11 @@ func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {
 		}
 		return exitBadInput
 	}
+	var bare bareMessage
+	if errors.As(err, &bare) {
+		fmt.Fprintln(ios.ErrOut, bare)
+		return exitError
+	}
 	fmt.Fprintf(ios.ErrOut, "Error: %s\n", err)
 	var withCode *exitWithMessage
 	if errors.As(err, &withCode) {

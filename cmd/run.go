@@ -160,7 +160,12 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 }
 
 // errNotATTY is Docker's refusal of -it when stdin is not a terminal.
-const errNotATTY = dockerMessage("the input device is not a TTY")
+const errNotATTY = bareMessage("the input device is not a TTY")
+
+// bareMessage is printed as it is, without "Error: ", as Docker prints it.
+type bareMessage string
+
+func (m bareMessage) Error() string { return string(m) }
 
 // checkTTY refuses an interactive terminal session when stdin is not a terminal:
 // nothing could end the shell, as Docker explains with the same words.

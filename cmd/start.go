@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
@@ -76,17 +77,17 @@ func startRun(opts *StartOptions) error {
 		}
 		return nil
 	}
-	failed := false
+	var failed []string
 	for _, name := range opts.Containers {
 		if _, err := sb.Start(name, false); err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "Error: %s\n", err)
-			failed = true
+			failed = append(failed, name)
 			continue
 		}
 		fmt.Fprintln(opts.IO.Out, name)
 	}
-	if failed {
-		fmt.Fprintln(opts.IO.ErrOut, "Error: failed to start containers")
+	if len(failed) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "Error: failed to start containers: %s\n", strings.Join(failed, ", "))
 		return &ExitError{Code: exitError}
 	}
 	return nil

@@ -56,6 +56,14 @@ type HostConfig struct {
 	NetworkMode string
 }
 
+// NameInUseError is Docker's refusal of a taken name, in its words.
+type NameInUseError struct{ Name, ID string }
+
+func (e *NameInUseError) Error() string {
+	return fmt.Sprintf("Conflict. The container name %q is already in use by container %q. You have to remove (or rename) that container to be able to reuse that name.", e.Name, e.ID)
+}
+func (e *NameInUseError) Unwrap() error { return ErrNameInUse }
+
 // NoSuchContainerError is Docker's "No such container: NAME".
 type NoSuchContainerError struct{ Name string }
 
@@ -173,7 +181,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 		if opts.Name != "" {
 			n := "/" + strings.TrimPrefix(opts.Name, "/")
 			if other, ok := taken[n]; ok {
-				return fmt.Errorf("%w: Conflict. The container name %q is already in use by container %q. You have to remove (or rename) that container to be able to reuse that name", ErrNameInUse, n, other)
+				return &NameInUseError{Name: n, ID: other}
 			}
 			c.Name = n
 		} else {
@@ -247,6 +255,11 @@ func (sb *Sandbox) fillState(c *Container) {
 		return
 	}
 	c.State.Status = st.Status
+	// A command that could not be executed never ran: Docker shows such a
+	// container as Created, with the exit code of the failure.
+	if st.Status == "exited" && st.Error != "" && (st.ExitCode == 126 || st.ExitCode == 127) {
+		c.State.Status = "created"
+	}
 	c.State.Running = st.Status == "running"
 	c.State.Pid = st.Pid
 	c.State.ExitCode = st.ExitCode

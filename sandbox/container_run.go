@@ -128,7 +128,7 @@ func (sb *Sandbox) Remove(name string, force bool) (*Container, error) {
 	}
 	if c.State.Running {
 		if !force {
-			return nil, fmt.Errorf("%w: cannot remove container %q: container is running: stop the container before removing or force remove", ErrRunning, c.Name)
+			return nil, fmt.Errorf("cannot remove container %q: %w: stop the container before removing or force remove", c.Name, ErrRunning)
 		}
 		dir := sb.containerDir(c.ID)
 		if err := runtime.Signal(dir, syscall.SIGKILL); err != nil {

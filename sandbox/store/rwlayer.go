@@ -122,6 +122,8 @@ func (w *Writer) RemoveRWLayer(containerID string) error {
 	if link, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
 		os.Remove(filepath.Join(s.overlayDir(), "l", strings.TrimSpace(string(link))))
 	}
+	// Overlay leaves work/work with mode 000; rootless, that blocks removal.
+	os.Chmod(filepath.Join(dir, "work", "work"), 0o700)
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("removing container layer: %w", err)
 	}

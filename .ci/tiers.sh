@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The slow test tiers, called by .ci/run:
+#   - tests/distro: a Debian bookworm root filesystem (debootstrap, cached between runs
+#     under /var/cache/dockling-ci) imported as ubuntu, and the commit and
+#     images-vs-containers lectures run on it through the dockling CLI, as root and as
+#     an unprivileged user;
+#   - tests/parity: the same sequences on Docker itself (Debian's docker.io on a private
+#     socket and data root) and on dockling, and what a learner sees compared.
+#   - the embedded lessons' author test (content/internal/authortest) with that root
+#     filesystem as the real ubuntu, which the commit lesson needs (apt-get).
+# It installs debootstrap and docker.io when missing, builds or reuses the root
+# filesystem, and runs DOCKLING_TIERS=1 go test -count=1 -v on those packages.
+#
+#   .ci/tiers.sh              # as root (as another user it says why and does nothing)
+#
+# Time on a 2-core machine: about 45 s for debootstrap on the first run (then cached),
+# then the tests (see the report at the end of a run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="/usr/local/go/bin:$HOME/go/bin:/usr/local/sbin:/usr/sbin:/sbin:$PATH"
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "== tiers: skipped, they need root (debootstrap, dockerd, and root to become the unprivileged user)"
+	exit 0
+fi
+
+secs() { echo $(($(date +%s) - $1)); }
+t0=$(date +%s)
+
+# What the tiers need: debootstrap; Debian's dockerd and its client (/usr/bin/docker,
+# not whatever else is called docker on PATH); flock and findmnt (util-linux).
+need=()
+command -v debootstrap >/dev/null || need+=(debootstrap)
+{ [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || need+=(docker.io)
+if [ "${#need[@]}" -gt 0 ]; then
+	echo "== tiers: apt-get install ${need[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	echo "   installed in $(secs "$t0") s"
+fi
+
+# Whatever happens to the tests (a failure, a kill), no daemon and no data are left:
+# the Go tests stop theirs with t.Cleanup; this catches a test binary killed before
+# its cleanups ran.
+work=$(mktemp -d)
+chmod 755 "$work"
+cleanup() {
+	tests/testdata/scripts/parity-daemon.sh stop /run/dockling-parity /var/lib/dockling-parity || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+t1=$(date +%s)
+echo "== tiers: Debian bookworm root filesystem"
+rootfs=$(tests/testdata/scripts/bookworm-rootfs.sh)
+echo "   $rootfs ready in $(secs "$t1") s"
+
+# The embedded lessons' own author test (content/internal/authortest: every reference
+# solution and wrong answer, checked) takes a real ubuntu from a docker-save archive;
+# here that is the Debian root filesystem, imported and saved by dockling.
+t2=$(date +%s)
+go build -o "$work/dockling" ./cmd/dockling
+DOCKLING_ROOT=$work/root "$work/dockling" import "$rootfs" ubuntu >/dev/null
+DOCKLING_ROOT=$work/root "$work/dockling" save -o "$work/ubuntu.tar" ubuntu
+rm -rf "$work/root"
+echo "   ubuntu archive for the lessons' author test ready in $(secs "$t2") s"
+
+t3=$(date +%s)
+echo "== tiers: DOCKLING_TIERS=1 go test -count=1 -v ./tests/... ./content/internal/authortest/"
+set +e
+DOCKLING_TIERS=1 DOCKLING_TIERS_ROOTFS="$rootfs" DOCKLING_PARITY_REPORT="$work/parity-report.txt" \
+	DOCKLING_TEST_UBUNTU_TAR="$work/ubuntu.tar" \
+	go test -count=1 -v -timeout 45m ./tests/... ./content/internal/authortest/ 2>&1 | tee "$work/test.log"
+status=${PIPESTATUS[0]}
+set -e
+echo "   tests took $(secs "$t3") s"
+echo "== tiers: summary"
+grep -E '^(ok|FAIL)\s|--- (FAIL|SKIP)' "$work/test.log" | sed 's/^/   /' || true
+if [ -s "$work/parity-report.txt" ]; then
+	echo "== tiers: differences between dockling and Docker (shown side by side above)"
+	grep -E '^\[TestAgainstDocker' "$work/parity-report.txt" | sed 's/^/   /'
+fi
+echo "== tiers: $([ "$status" = 0 ] && echo passed || echo FAILED) in $(secs "$t0") s"
+exit "$status"

@@ -1,0 +1,285 @@
+package tierkit
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Kind says how an observation is compared between engines.
+type Kind int
+
+const (
+	// Text is compared line by line after Normalise.
+	Text Kind = iota
+	// Table is a docker table (images, ps, history): compared cell by cell after
+	// NormaliseCell, so column widths that follow from normalised values do not count.
+	Table
+	// ExitCode compares only the exit code (apt-get's download lines differ per run).
+	ExitCode
+	// LineSet is Text compared as a set of lines, for docker diff (see below).
+	LineSet
+)
+
+// Obs is one thing a learner saw: a command's output, or one exchange on a terminal.
+type Obs struct {
+	Label  string // e.g. "commit: ps -a after the gotcha"
+	Cmd    string // as typed
+	Kind   Kind
+	Stdout string
+	Stderr string
+	Code   int // -1 where there is none (a line typed into a container's shell)
+}
+
+// ---------------------------------------------------------------------------
+// Normalisation: the ONE place where dockling's and Docker's outputs are made
+// comparable. Everything replaced here differs by design between two runs of the same
+// commands, whichever engine runs them:
+//
+//   - IDs: image IDs are sha256 of a config that holds creation times; container IDs
+//     are random; the hostname a container's prompt shows is its short ID. So every
+//     64- or 12-digit hex word becomes <id> (sha256:<id> keeps its prefix).
+//   - Times: "5 seconds ago", "Less than a second ago", "About a minute ago", "Up 3
+//     seconds" depend on how fast each engine ran the steps. The words around them
+//     ("Exited (0)", "Up") are kept; only the duration becomes <ago>.
+//   - Sizes: Docker and dockling count a layer's bytes differently (Docker the files'
+//     sizes, dockling its own accounting), and apt-get's downloads vary. A non-zero
+//     size becomes <size>; 0B (an empty layer) is kept because it means something.
+//   - Generated names: adjective_surname is random. A name the test found in a table
+//     and registered (names) becomes its role, e.g. <first-container>; any other
+//     generated name in a NAMES column becomes <generated>.
+//   - Whitespace at line ends (tabwriter pads the last column of some rows only).
+//   - The order of docker diff's lines: Docker prints the changes in the order its
+//     storage driver walks the container's layer, which is the directories' order on
+//     disk (ext4 hashes names), not a documented order. Compared as a set (LineSet).
+//   - The host name in a shell prompt (root@HOST:/# ): Docker's containers here need
+//     --network host (the private daemon has no bridge), which also gives them the
+//     machine's host name, where on Docker's default network, as a learner has it,
+//     the host name is the container's short ID, as dockling's is (tests/distro
+//     checks that on dockling). So a prompt's host becomes <host>.
+//   - Docker 20.10's client logs `time="…" level=error msg="error waiting for
+//     container: context canceled"` when a container fails to start: a race inside
+//     Docker's client, not something a learner should see from dockling. Dropped.
+// ---------------------------------------------------------------------------
+
+var (
+	sha256RE  = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
+	longIDRE  = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+	shortIDRE = regexp.MustCompile(`\b[0-9a-f]{12}\b`)
+	// durationRE is go-units' HumanDuration, as Docker prints it.
+	durationRE = regexp.MustCompile(`(Less than a second|About a minute|About an hour|\d+ (seconds?|minutes?|hours?|days?|weeks?|months?|years?))`)
+	sizeRE     = regexp.MustCompile(`^\d+(\.\d+)?(B|kB|MB|GB|TB)$`)
+	genNameRE  = regexp.MustCompile(`^[a-z]+_[a-z]+[0-9]*$`)
+	promptHost = regexp.MustCompile(`(?m)^([A-Za-z0-9_.-]+)@[A-Za-z0-9_.-]+:([^\n#$ ]*[#$] )`)
+	waitRaceRE = regexp.MustCompile(`(?m)^time="[^"]*" level=error msg="error waiting for container: context canceled"\n?`)
+)
+
+// Normalise makes free text comparable (see the comment above).
+func Normalise(s string, names map[string]string) string {
+	s = CleanTerminal(s)
+	s = waitRaceRE.ReplaceAllString(s, "")
+	s = promptHost.ReplaceAllString(s, "$1@<host>:$2")
+	s = sha256RE.ReplaceAllString(s, "sha256:<id>")
+	s = longIDRE.ReplaceAllString(s, "<id>")
+	s = shortIDRE.ReplaceAllString(s, "<id>")
+	s = replaceNames(s, names)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// NormaliseCell makes one table cell comparable, by its column's title.
+func NormaliseCell(column, cell string, names map[string]string) string {
+	switch column {
+	case "CREATED":
+		return durationRE.ReplaceAllString(cell, "<ago>")
+	case "STATUS":
+		return durationRE.ReplaceAllString(cell, "<ago>")
+	case "SIZE":
+		if cell != "0B" && sizeRE.MatchString(cell) {
+			return "<size>"
+		}
+		return cell
+	case "NAMES":
+		if role, ok := names[cell]; ok {
+			return role
+		}
+		if genNameRE.MatchString(cell) {
+			return "<generated>"
+		}
+		return cell
+	}
+	return Normalise(cell, names)
+}
+
+func replaceNames(s string, names map[string]string) string {
+	// Longest first, so a name that contains another is replaced whole.
+	keys := make([]string, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
+	for _, k := range keys {
+		s = regexp.MustCompile(`\b`+regexp.QuoteMeta(k)+`\b`).ReplaceAllString(s, names[k])
+	}
+	return s
+}
+
+// ParsedTable is a docker table split into cells.
+type ParsedTable struct {
+	Header []string
+	Rows   [][]string
+}
+
+// Column returns the cells of the column titled title.
+func (p ParsedTable) Column(title string) []string {
+	for i, h := range p.Header {
+		if h == title {
+			var out []string
+			for _, r := range p.Rows {
+				out = append(out, r[i])
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// Cell returns row r's cell in the column titled title ("" when there is none).
+func (p ParsedTable) Cell(r int, title string) string {
+	col := p.Column(title)
+	if r < 0 || r >= len(col) {
+		return ""
+	}
+	return col[r]
+}
+
+// ParseTable splits a docker table (text/tabwriter, three spaces of padding) into
+// cells. Columns start where their titles start; titles may hold one space ("IMAGE
+// ID", "CREATED BY") and are separated by at least two.
+func ParseTable(out string) ParsedTable {
+	lines := strings.Split(strings.TrimRight(CleanTerminal(out), "\n"), "\n")
+	if len(lines) == 0 || strings.TrimSpace(lines[0]) == "" {
+		return ParsedTable{}
+	}
+	head := []rune(lines[0])
+	var starts []int
+	var titles []string
+	for i := 0; i < len(head); {
+		if head[i] == ' ' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(head) && !(head[j] == ' ' && (j+1 >= len(head) || head[j+1] == ' ')) {
+			j++
+		}
+		starts = append(starts, i)
+		titles = append(titles, string(head[i:j]))
+		i = j
+	}
+	p := ParsedTable{Header: titles}
+	for _, l := range lines[1:] {
+		r := []rune(l)
+		row := make([]string, len(starts))
+		for c, s := range starts {
+			end := len(r)
+			if c+1 < len(starts) && starts[c+1] < end {
+				end = starts[c+1]
+			}
+			if s < end {
+				row[c] = strings.TrimSpace(string(r[s:end]))
+			}
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	return p
+}
+
+// NormaliseTable renders a table with normalised cells, one row a line, cells
+// separated by " | ", so the comparison ignores alignment.
+func NormaliseTable(out string, names map[string]string) string {
+	p := ParseTable(out)
+	var b strings.Builder
+	b.WriteString(strings.Join(p.Header, " | "))
+	for _, r := range p.Rows {
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = NormaliseCell(p.Header[i], c, names)
+		}
+		b.WriteString("\n" + strings.Join(cells, " | "))
+	}
+	return b.String()
+}
+
+// Comparable is what is compared of an observation: exit code, stdout and stderr,
+// normalised by kind.
+func (o Obs) Comparable(names map[string]string) (stdout, stderr string) {
+	switch o.Kind {
+	case ExitCode:
+		return "", ""
+	case Table:
+		return NormaliseTable(o.Stdout, names), Normalise(o.Stderr, names)
+	case LineSet:
+		lines := strings.Split(strings.TrimRight(Normalise(o.Stdout, names), "\n"), "\n")
+		sort.Strings(lines)
+		return strings.Join(lines, "\n"), Normalise(o.Stderr, names)
+	}
+	return Normalise(o.Stdout, names), Normalise(o.Stderr, names)
+}
+
+// SideBySide shows two texts in two columns, lines that differ marked with "!".
+func SideBySide(leftTitle, left, rightTitle, right string) string {
+	l := strings.Split(left, "\n")
+	r := strings.Split(right, "\n")
+	w := utf8.RuneCountInString(leftTitle)
+	for _, s := range l {
+		if n := utf8.RuneCountInString(s); n > w {
+			w = n
+		}
+	}
+	if w > 100 {
+		w = 100
+	}
+	pad := func(s string) string {
+		rs := []rune(s)
+		if len(rs) > w {
+			return string(rs[:w-1]) + "…"
+		}
+		return s + strings.Repeat(" ", w-len(rs))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "   %s │ %s\n", pad(leftTitle), rightTitle)
+	fmt.Fprintf(&b, "   %s─┼─%s\n", strings.Repeat("─", w), strings.Repeat("─", 20))
+	for i := 0; i < len(l) || i < len(r); i++ {
+		var a, c string
+		if i < len(l) {
+			a = l[i]
+		}
+		if i < len(r) {
+			c = r[i]
+		}
+		mark := " "
+		if a != c {
+			mark = "!"
+		}
+		fmt.Fprintf(&b, " %s %s │ %s\n", mark, pad(a), c)
+	}
+	return b.String()
+}
+
+// Dump writes observations as compared (normalised) and as printed, for a look at
+// what the tiers saw (DOCKLING_PARITY_DUMP).
+func Dump(obs []Obs, names map[string]string) string {
+	var b strings.Builder
+	for _, o := range obs {
+		so, se := o.Comparable(names)
+		fmt.Fprintf(&b, "### %s\n$ %s\n[exit %d]\n--- stdout, normalised\n%s\n--- stderr, normalised\n%s\n--- stdout, as printed\n%s\n--- stderr, as printed\n%s\n\n",
+			o.Label, o.Cmd, o.Code, so, se, CleanTerminal(o.Stdout), CleanTerminal(o.Stderr))
+	}
+	return b.String()
+}

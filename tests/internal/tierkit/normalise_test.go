@@ -1,0 +1,106 @@
+package tierkit
+
+import (
+	"strings"
+	"testing"
+)
+
+// These run in every go test ./...: the tiers' comparison must be right before it
+// judges dockling.
+
+func TestParseTableEmptyCells(t *testing.T) {
+	out := "" +
+		"IMAGE          CREATED         CREATED BY   SIZE      COMMENT\n" +
+		"46075f0952bf   1 second ago    bash         221MB     python3 via apt\n" +
+		"771831c78dd8   5 minutes ago                117MB     Imported from -\n"
+	p := ParseTable(out)
+	if got := strings.Join(p.Header, "|"); got != "IMAGE|CREATED|CREATED BY|SIZE|COMMENT" {
+		t.Fatalf("header %q", got)
+	}
+	if got := strings.Join(p.Rows[1], "|"); got != "771831c78dd8|5 minutes ago||117MB|Imported from -" {
+		t.Errorf("row 2 %q", got)
+	}
+	if got := p.Cell(0, "COMMENT"); got != "python3 via apt" {
+		t.Errorf("comment %q", got)
+	}
+}
+
+func TestNormaliseTable(t *testing.T) {
+	out := "" +
+		"CONTAINER ID   IMAGE     COMMAND                  CREATED          STATUS                      PORTS     NAMES\n" +
+		"8379258ad90b   ubuntu    \"bash\"                   1 second ago     Up Less than a second                 focused_bell\n" +
+		"0ff3576c8ebd   ubuntu    \"bash -c 'apt-get up…\"   2 minutes ago    Exited (0) 1 second ago               py\n"
+	got := NormaliseTable(out, map[string]string{"focused_bell": "<second-container>"})
+	want := "CONTAINER ID | IMAGE | COMMAND | CREATED | STATUS | PORTS | NAMES\n" +
+		"<id> | ubuntu | \"bash\" | <ago> ago | Up <ago> |  | <second-container>\n" +
+		"<id> | ubuntu | \"bash -c 'apt-get up…\" | <ago> ago | Exited (0) <ago> ago |  | py"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if c := NormaliseCell("SIZE", "0B", nil); c != "0B" {
+		t.Errorf("an empty layer's size must stay 0B, got %q", c)
+	}
+	if c := NormaliseCell("NAMES", "nifty_knuth", nil); c != "<generated>" {
+		t.Errorf("a generated name: got %q", c)
+	}
+}
+
+func TestNormaliseText(t *testing.T) {
+	in := "sha256:" + strings.Repeat("ab", 32) + "\nroot@733281136efe:/# start nifty_knuth   \n"
+	got := Normalise(in, map[string]string{"nifty_knuth": "<first-container>"})
+	want := "sha256:<id>\nroot@<host>:/# start <first-container>\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestCleanTerminal(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"crlf", "a\r\nb\r\n", "a\nb\n"},
+		{"readline redraws its prompt", "root@x:/# \rroot@x:/# pwd\r\n/\r\n", "root@x:/# pwd\n/\n"},
+		{"bracketed paste and colours", "\x1b[?2004hroot@x:/# \x1b[32mok\x1b[0m", "root@x:/# ok"},
+		{"erase to end of line", "abcdef\r\x1b[Kxy", "xy"},
+		{"backspace", "ab\bc", "ac"},
+		{"apt-get's progress bar", "Get:1\n\x1b7\x1b[50;0f\x1b[42mProgress: [ 20%]\x1b[49m\x1b8Get:2\n", "Get:1\nGet:2\n"},
+		{"title (OSC)", "\x1b]0;root@x: /\aroot@x:/# ", "root@x:/# "},
+	} {
+		if got := CleanTerminal(c.in); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestSideBySideMarksDifferences(t *testing.T) {
+	s := SideBySide("docker", "same\nleft", "dockling", "same\nright")
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if !strings.HasPrefix(lines[2], "   same") || !strings.HasPrefix(lines[3], " ! left") || !strings.HasSuffix(lines[3], "│ right") {
+		t.Errorf("got:\n%s", s)
+	}
+}
+
+func TestCompareReportsOnlyRealDifferences(t *testing.T) {
+	a := []Obs{
+		{Label: "ps", Cmd: "docker ps -a", Kind: Table, Stdout: "CONTAINER ID   NAMES\n8379258ad90b   focused_bell\n"},
+		{Label: "apt", Cmd: "docker run x apt-get", Kind: ExitCode, Stdout: "Get:1 … 2 MB/s", Code: 0},
+		{Label: "start", Cmd: "docker start focused_bell", Kind: Text, Stdout: "focused_bell\n"},
+	}
+	b := []Obs{
+		{Label: "ps", Cmd: "docker ps -a", Kind: Table, Stdout: "CONTAINER ID   NAMES\n0ff3576c8ebd   nifty_knuth\n"},
+		{Label: "apt", Cmd: "docker run x apt-get", Kind: ExitCode, Stdout: "Get:1 … 9 MB/s", Code: 0},
+		{Label: "start", Cmd: "docker start nifty_knuth", Kind: Text, Stdout: "nifty_knuth\n", Code: 1},
+	}
+	d := Compare("docker", a, map[string]string{"focused_bell": "<first>"}, "dockling", b, map[string]string{"nifty_knuth": "<first>"})
+	if len(d) != 1 || !strings.Contains(d[0].Detail, "exit code: docker 0, dockling 1") {
+		t.Errorf("want one difference, the exit code of start; got %v", d)
+	}
+}
+
+func TestLineSetIgnoresOrder(t *testing.T) {
+	a := Obs{Kind: LineSet, Stdout: "C /root\nA /root/.bash_history\nC /home\n"}
+	b := Obs{Kind: LineSet, Stdout: "C /home\nC /root\nA /root/.bash_history\n"}
+	sa, _ := a.Comparable(nil)
+	sb, _ := b.Comparable(nil)
+	if sa != sb {
+		t.Errorf("%q != %q", sa, sb)
+	}
+}

@@ -1,0 +1,110 @@
+package tierkit
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Recorder takes one engine through the lecture's sequences: it runs each command,
+// records what a learner sees (for the parity comparison) and checks what Docker
+// does (the parity tier runs the same checks on Docker, which proves them).
+type Recorder struct {
+	T testing.TB
+	E *Engine
+	// Obs is every observation in order.
+	Obs []Obs
+	// Names maps generated container names to their roles, for Normalise.
+	Names map[string]string
+}
+
+// NewRecorder starts recording e.
+func NewRecorder(t testing.TB, e *Engine) *Recorder {
+	return &Recorder{T: t, E: e, Names: map[string]string{}}
+}
+
+// Do runs a command and records it.
+func (r *Recorder) Do(label string, kind Kind, args ...string) Result {
+	r.T.Helper()
+	res := r.E.Run(r.T, args...)
+	r.Obs = append(r.Obs, Obs{Label: label, Cmd: res.Cmd(), Kind: kind, Stdout: res.Stdout, Stderr: res.Stderr, Code: res.Code})
+	return res
+}
+
+// Check reports (and goes on) when ok is false, naming the engine and the command
+// and showing both of its outputs.
+func (r *Recorder) Check(res Result, ok bool, format string, args ...any) bool {
+	r.T.Helper()
+	if !ok {
+		r.T.Errorf("%s\n%s", fmt.Sprintf(format, args...), res)
+	}
+	return ok
+}
+
+// Want checks a command's exit code and that its stdout (trailing newline trimmed)
+// satisfies match.
+func (r *Recorder) Want(res Result, code int, what string, match func(stdout string) bool) bool {
+	r.T.Helper()
+	return r.Check(res, res.Code == code && match(strings.TrimRight(res.Stdout, "\n")), "want exit %d and %s", code, what)
+}
+
+// Equals is a Want matcher for exact stdout.
+func Equals(want string) func(string) bool { return func(s string) bool { return s == want } }
+
+// Terminal starts an interactive docker command (run -it, attach) on a scripted
+// terminal and waits until it has put the terminal in raw mode; EndTerminal records it.
+func (r *Recorder) Terminal(args ...string) *Terminal {
+	r.T.Helper()
+	term := r.E.Terminal(r.T, args...)
+	term.WaitRaw()
+	return term
+}
+
+// EndTerminal records a finished terminal: each exchange (prompt, typed line and
+// what it printed) as an observation, then the command's exit code. Exchanges whose
+// typed line varies(line) are recorded for their presence only.
+func (r *Recorder) EndTerminal(label string, term *Terminal, code int, varies func(line string) bool) []Exchange {
+	r.T.Helper()
+	ex := term.Exchanges()
+	for i, x := range ex {
+		kind := Text
+		if varies != nil && varies(x.Line) {
+			kind = ExitCode
+		}
+		what := "before the first prompt"
+		if i > 0 {
+			what = "typed " + x.Line
+		}
+		r.Obs = append(r.Obs, Obs{Label: fmt.Sprintf("%s: terminal, %s", label, what), Cmd: term.Cmd(), Kind: kind, Stdout: x.Text(), Code: -1})
+	}
+	r.Obs = append(r.Obs, Obs{Label: label + ": terminal's exit code", Cmd: term.Cmd(), Kind: ExitCode, Code: code})
+	return ex
+}
+
+// CheckTerm reports (and goes on) when ok is false, showing the terminal.
+func (r *Recorder) CheckTerm(term *Terminal, ok bool, format string, args ...any) bool {
+	r.T.Helper()
+	if !ok {
+		r.T.Errorf("%s\n[%s] $ %s\n--- terminal\n%s", fmt.Sprintf(format, args...), r.E.Name, term.Cmd(), term.Screen())
+	}
+	return ok
+}
+
+// Reset gives a scenario a known start without recording it: no containers and no
+// images but the base ubuntu image.
+func Reset(t testing.TB, e *Engine) {
+	t.Helper()
+	if err := removeAllContainers(t, e); err != nil {
+		t.Fatal(err)
+	}
+	imgs := e.MustRun(t, "images", "--format", "{{.Repository}}:{{.Tag}}")
+	var drop []string
+	for _, ref := range strings.Fields(imgs.Stdout) {
+		if ref != "ubuntu:latest" {
+			drop = append(drop, ref)
+		}
+	}
+	if len(drop) > 0 {
+		e.MustRun(t, append([]string{"rmi", "-f"}, drop...)...)
+	}
+}
