@@ -131,11 +131,14 @@ func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {
 		fmt.Fprintln(ios.ErrOut, bare)
 		return exitError
 	}
-	fmt.Fprintf(ios.ErrOut, "Error: %s\n", err)
 	var withCode *exitWithMessage
 	if errors.As(err, &withCode) {
+		// Docker's CLI words a failed run or create like this, with a pointer to help.
+		msg := strings.TrimSuffix(err.Error(), ".")
+		fmt.Fprintf(ios.ErrOut, "docker: Error: %s.\nSee '%s --help'.\n", msg, c.CommandPath())
 		return withCode.code
 	}
+	fmt.Fprintf(ios.ErrOut, "Error: %s\n", err)
 	switch {
 	case errors.Is(err, store.ErrBadRef), errors.Is(err, sandbox.ErrBadChange), errors.Is(err, sandbox.ErrBadSandboxName):
 		if docker {

@@ -59,6 +59,14 @@ type Obs struct {
 //     machine's host name, where on Docker's default network, as a learner has it,
 //     the host name is the container's short ID, as dockling's is (tests/distro
 //     checks that on dockling). So a prompt's host becomes <host>.
+//   - "Error response from daemon: " (also after "docker: ") is Docker's client
+//     relaying its daemon; dockling has no daemon, so it says "Error: " and then the
+//     same words. The prefix becomes "Error: ".
+//   - Docker 20.10 refuses `rm` of a running container with "You cannot remove a
+//     running container ID. Stop the container before attempting removal or force
+//     remove"; Docker 23 and later (and dockling) say `cannot remove container
+//     "/NAME": container is running: stop the container before removing or force
+//     remove`. The old sentence becomes the new one's <removal refused>, as does ours.
 //   - Docker 20.10's client logs `time="…" level=error msg="error waiting for
 //     container: context canceled"` when a container fails to start: a race inside
 //     Docker's client, not something a learner should see from dockling. Dropped.
@@ -74,12 +82,20 @@ var (
 	genNameRE  = regexp.MustCompile(`^[a-z]+_[a-z]+[0-9]*$`)
 	promptHost = regexp.MustCompile(`(?m)^([A-Za-z0-9_.-]+)@[A-Za-z0-9_.-]+:([^\n#$ ]*[#$] )`)
 	waitRaceRE = regexp.MustCompile(`(?m)^time="[^"]*" level=error msg="error waiting for container: context canceled"\n?`)
+	daemonRE   = regexp.MustCompile(`(?m)^(docker: )?Error response from daemon: `)
+	rmOldRE    = regexp.MustCompile(`You cannot remove a running container \S+\. Stop the container before attempting removal or force remove`)
+	rmNewRE    = regexp.MustCompile(`cannot remove container "[^"]*": container is running: stop the container before removing or force remove`)
+	dockerErr  = regexp.MustCompile(`(?m)^docker: Error: `)
 )
 
 // Normalise makes free text comparable (see the comment above).
 func Normalise(s string, names map[string]string) string {
 	s = CleanTerminal(s)
 	s = waitRaceRE.ReplaceAllString(s, "")
+	s = daemonRE.ReplaceAllString(s, "Error: ")
+	s = dockerErr.ReplaceAllString(s, "Error: ")
+	s = rmOldRE.ReplaceAllString(s, "<removal refused>")
+	s = rmNewRE.ReplaceAllString(s, "<removal refused>")
 	s = promptHost.ReplaceAllString(s, "$1@<host>:$2")
 	s = sha256RE.ReplaceAllString(s, "sha256:<id>")
 	s = longIDRE.ReplaceAllString(s, "<id>")
