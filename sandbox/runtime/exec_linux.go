@@ -149,23 +149,9 @@ func readHostname(dir string) string {
 func execMain() {
 	const sock = 3
 	os.Unsetenv("_DOCKLING_NSENTER_PID")
-	fail := func(err error) {
-		code := 125
-		if ee, ok := err.(*ExecError); ok {
-			code = ee.Code
-		}
-		_ = sendMsg(sock, syncMsg{Type: "error", Msg: err.Error(), Code: code}, -1)
-		os.Exit(code)
-	}
-	m := make([]byte, 1<<20)
-	n, _, _, _, err := unix.Recvmsg(sock, m, nil, 0)
-	if err != nil || n == 0 {
-		os.Exit(125)
-	}
+	fail := roleFailer(sock, 125)
 	var cfg execConfig
-	if err := json.Unmarshal(m[:n], &cfg); err != nil {
-		fail(fmt.Errorf("exec: reading config: %w", err))
-	}
+	recvRoleConfig(sock, &cfg, "exec", 125, fail)
 	pp, err := prepareProcess(cfg.Process, cfg.Hostname)
 	if err != nil {
 		fail(err)

@@ -478,24 +478,9 @@ func initMain() {
 		_ = sendMsg(sock, syncMsg{Type: "error", Msg: "container init: re-exec after id mapping: " + err.Error()}, -1)
 		os.Exit(1)
 	}
-	fail := func(err error) {
-		code := 1
-		var ee *ExecError
-		if errors.As(err, &ee) {
-			code = ee.Code
-		}
-		_ = sendMsg(sock, syncMsg{Type: "error", Msg: err.Error(), Code: code}, -1)
-		os.Exit(code)
-	}
-	m := make([]byte, 1<<20)
-	n, _, _, _, err := unix.Recvmsg(sock, m, nil, 0)
-	if err != nil || n == 0 {
-		os.Exit(1)
-	}
+	fail := roleFailer(sock, 1)
 	var cfg initConfig
-	if err := json.Unmarshal(m[:n], &cfg); err != nil {
-		fail(fmt.Errorf("container init: reading config: %w", err))
-	}
+	recvRoleConfig(sock, &cfg, "container init", 1, fail)
 	spec := &cfg.Spec
 	if err := setupRootfs(spec, cfg.Rootless, sock); err != nil {
 		fail(err)
@@ -512,4 +497,31 @@ func initMain() {
 		os.Exit(1) // the shim is gone
 	}
 	fail(pp.exec())
+}
+
+// roleFailer reports err to the side waiting on sock and ends this re-executed role
+// with Docker's exit code for it: an ExecError's own (126, 127), else def.
+func roleFailer(sock, def int) func(error) {
+	return func(err error) {
+		code := def
+		var ee *ExecError
+		if errors.As(err, &ee) {
+			code = ee.Code
+		}
+		_ = sendMsg(sock, syncMsg{Type: "error", Msg: err.Error(), Code: code}, -1)
+		os.Exit(code)
+	}
+}
+
+// recvRoleConfig reads the role's JSON config, the first message on sock; a role
+// that gets none has nothing to do and exits with code.
+func recvRoleConfig(sock int, v any, role string, code int, fail func(error)) {
+	m := make([]byte, 1<<20)
+	n, _, _, _, err := unix.Recvmsg(sock, m, nil, 0)
+	if err != nil || n == 0 {
+		os.Exit(code)
+	}
+	if err := json.Unmarshal(m[:n], v); err != nil {
+		fail(fmt.Errorf("%s: reading config: %w", role, err))
+	}
 }
