@@ -264,12 +264,9 @@ func authorTestRun(c *cobra.Command, opts *AuthorTestOptions) error {
 	for _, p := range loadProblems {
 		results = append(results, authorResult{File: strings.SplitN(p, ":", 2)[0], Problems: []string{p}})
 	}
-	root := opts.F.DataRoot
-	if root == "" {
-		var err error
-		if root, err = sandbox.DataRoot(); err != nil {
-			return err
-		}
+	root, err := opts.F.Root()
+	if err != nil {
+		return err
 	}
 	for _, lf := range ls {
 		l := lf.lesson

@@ -4,6 +4,8 @@
 package cmd
 
 import (
+	"path/filepath"
+
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
 )
@@ -31,14 +33,19 @@ func NewFactory(ios *iostreams.IOStreams) *Factory {
 	return f
 }
 
+// Root is the data root: --root, else sandbox.DataRoot's default.
+func (f *Factory) Root() (string, error) {
+	if f.DataRoot != "" {
+		return filepath.Abs(f.DataRoot)
+	}
+	return sandbox.DataRoot()
+}
+
 // SandboxDir is the folder of the selected sandbox.
 func (f *Factory) SandboxDir() (string, error) {
-	root := f.DataRoot
-	if root == "" {
-		var err error
-		if root, err = sandbox.DataRoot(); err != nil {
-			return "", err
-		}
+	root, err := f.Root()
+	if err != nil {
+		return "", err
 	}
 	return sandbox.Dir(root, f.SandboxName)
 }

@@ -135,12 +135,3 @@ func since(now, t time.Time) string {
 	}
 	return units.HumanDuration(now.Sub(t)) + " ago"
 }
-
-// shortID is the 12-digit form of an ID.
-func shortID(id string) string {
-	id = strings.TrimPrefix(id, "sha256:")
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
-}

@@ -3,7 +3,6 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -87,11 +86,9 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "Error: no lesson %q\n", opts.Lesson)
 		return &ExitError{Code: exitBadInput}
 	}
-	root := opts.F.DataRoot
-	if root == "" {
-		if root, err = sandbox.DataRoot(); err != nil {
-			return err
-		}
+	root, err := opts.F.Root()
+	if err != nil {
+		return err
 	}
 	// The base images bundles reference (built in, stand-ins, pulled) come from
 	// one grader sandbox, made ready once for the batch.
@@ -184,62 +181,4 @@ func gradeOne(l *lessons.Lesson, subject, dest string, src bundle.LayerSource, i
 		r.Error = "graded despite: " + tamper
 	}
 	return r
-}
-
-// NewSubmitCmd is `dockling submit`.
-func NewSubmitCmd(f *Factory) *cobra.Command {
-	var output string
-	c := &cobra.Command{
-		Use:   "submit [LESSON] [-o FILE]",
-		Short: "Pack your sandbox for a lesson into a bundle to hand in",
-		Long: `Write a bundle (tar.gz) of your sandbox for a lesson: its images' and containers'
-records, what your containers changed, the images you made, and your command journal,
-with a sha256 manifest so a grader can tell if it was edited. Images that came from
-elsewhere (built in, pulled) are referenced, not copied, so bundles stay small.`,
-		Example: `  dockling submit images-vs-containers
-  dockling submit commit -o alice-commit.tar.gz`,
-		Args: rangeArgs(0, 1),
-		RunE: func(c *cobra.Command, args []string) error {
-			lesson := f.SandboxName
-			if len(args) == 1 {
-				lesson = args[0]
-			}
-			if lesson == sandbox.DefaultSandbox {
-				return &FlagError{Err: errors.New("name the lesson to submit: dockling submit LESSON")}
-			}
-			root := f.DataRoot
-			if root == "" {
-				var err error
-				if root, err = sandbox.DataRoot(); err != nil {
-					return err
-				}
-			}
-			// --sandbox picks another sandbox to pack under the lesson's name.
-			sandboxName := lesson
-			if f.SandboxName != sandbox.DefaultSandbox {
-				sandboxName = f.SandboxName
-			}
-			dir, err := sandbox.Dir(root, sandboxName)
-			if err != nil {
-				return err
-			}
-			if _, err := os.Stat(dir); err != nil {
-				return fmt.Errorf("no sandbox for lesson %q yet: start it with dockling learn %s", lesson, lesson)
-			}
-			sb, err := sandbox.Open(dir)
-			if err != nil {
-				return err
-			}
-			if output == "" {
-				output = lesson + ".bundle.tar.gz"
-			}
-			if err := writeAtomicOrStdout(f.IOStreams, output, func(w io.Writer) error { return bundle.Write(w, sb, lesson) }); err != nil {
-				return err
-			}
-			fmt.Fprintf(f.IOStreams.Out, "wrote %s\n", output)
-			return nil
-		},
-	}
-	c.Flags().StringVarP(&output, "output", "o", "", "bundle file (default LESSON.bundle.tar.gz)")
-	return c
 }

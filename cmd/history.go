@@ -2,10 +2,12 @@ package cmd
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/store"
 	"github.com/spf13/cobra"
 )
 
@@ -94,9 +96,10 @@ func historyRun(opts *HistoryOptions) error {
 		}
 		if !opts.NoTrunc {
 			if r.ID != "<missing>" {
-				r.ID = shortID(r.ID)
+				r.ID = store.ShortID(r.ID)
 			}
-			r.CreatedBy = sandbox.TrimCreatedBy(r.CreatedBy, 45)
+			// One row per entry: Dockerfile continuations and tabs become spaces.
+			r.CreatedBy = ellipsis(strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ").Replace(r.CreatedBy), 45)
 		}
 		rows = append(rows, r)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/store"
 	"github.com/spf13/cobra"
 )
 
@@ -118,7 +119,7 @@ func imagesRun(opts *ImagesOptions) error {
 			CreatedAt:    im.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
 			CreatedSince: since(now, im.Created),
 			Digest:       "<none>",
-			ID:           shortID(im.ID),
+			ID:           store.ShortID(im.ID),
 			Repository:   im.Repository,
 			Size:         humanSize(im.Size),
 			Tag:          im.Tag,

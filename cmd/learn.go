@@ -15,7 +15,6 @@ import (
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/lessons"
 	"github.com/dockling/dockling/lessons/session"
-	"github.com/dockling/dockling/sandbox"
 	"github.com/spf13/cobra"
 )
 
@@ -85,12 +84,7 @@ func newLearnOptions(f *Factory) *LearnOptions {
 	return &LearnOptions{
 		IO:       f.IOStreams,
 		Embedded: embeddedLessons(),
-		DataRoot: func() (string, error) {
-			if f.DataRoot != "" {
-				return filepath.Abs(f.DataRoot)
-			}
-			return sandbox.DataRoot()
-		},
+		DataRoot: f.Root,
 	}
 }
 

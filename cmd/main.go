@@ -80,15 +80,16 @@ func journalCommand(c *cobra.Command, code int) {
 	if os.Getenv("DOCKLING_JOURNAL") != "1" || c == nil || !isDockerVerb(c) {
 		return
 	}
-	root, err := sandbox.DataRoot()
-	if err != nil {
-		return
+	// The sandbox the command acted on: --root and --sandbox (whose defaults
+	// come from the environment), as the factory resolved them.
+	f := &Factory{SandboxName: sandbox.DefaultSandbox}
+	if fl := c.Flag("root"); fl != nil {
+		f.DataRoot = fl.Value.String()
 	}
-	name := os.Getenv("DOCKLING_SANDBOX")
-	if name == "" {
-		name = sandbox.DefaultSandbox
+	if fl := c.Flag("sandbox"); fl != nil {
+		f.SandboxName = fl.Value.String()
 	}
-	dir, err := sandbox.Dir(root, name)
+	dir, err := f.SandboxDir()
 	if err != nil {
 		return
 	}

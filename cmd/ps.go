@@ -125,7 +125,7 @@ func makePsRow(sb *sandbox.Sandbox, images map[string]string, c *sandbox.Contain
 		r.Image = store.ShortID(c.Image)
 	}
 	if !noTrunc {
-		r.ID = shortID(r.ID)
+		r.ID = store.ShortID(r.ID)
 		r.Command = ellipsis(r.Command, 20)
 	}
 	r.Command = strconv.Quote(r.Command)

@@ -231,7 +231,8 @@ func (sb *Sandbox) saveContainer(c *Container) error {
 	return store.WriteFileAtomic(filepath.Join(dir, "config.v2.json"), b, 0o644)
 }
 
-func (sb *Sandbox) readContainer(id string) (*Container, error) {
+// readContainer reads a container's record; withState adds the runtime's live view.
+func (sb *Sandbox) readContainer(id string, withState bool) (*Container, error) {
 	dir := sb.containerDir(id)
 	b, err := os.ReadFile(filepath.Join(dir, "config.v2.json"))
 	if err != nil {
@@ -244,7 +245,9 @@ func (sb *Sandbox) readContainer(id string) (*Container, error) {
 	if hc, err := os.ReadFile(filepath.Join(dir, "hostconfig.json")); err == nil {
 		_ = json.Unmarshal(hc, &c.HostConfig)
 	}
-	sb.fillState(c)
+	if withState {
+		sb.fillState(c)
+	}
 	return c, nil
 }
 
@@ -273,15 +276,24 @@ func (sb *Sandbox) fillState(c *Container) {
 
 func (sb *Sandbox) takenNames() map[string]string {
 	out := map[string]string{}
-	cs, _ := sb.Containers()
-	for _, c := range cs {
+	// Names need the records only, not each container's live state.
+	for _, c := range sb.containerRecords() {
 		out[c.Name] = c.ID
 	}
 	return out
 }
 
 // Containers lists every container, newest first.
-func (sb *Sandbox) Containers() ([]*Container, error) {
+func (sb *Sandbox) Containers() ([]*Container, error) { return sb.listContainers(true) }
+
+// containerRecords lists the records alone (names, images), without asking the
+// runtime about each container; unreadable entries are skipped.
+func (sb *Sandbox) containerRecords() []*Container {
+	cs, _ := sb.listContainers(false)
+	return cs
+}
+
+func (sb *Sandbox) listContainers(withState bool) ([]*Container, error) {
 	entries, err := os.ReadDir(sb.Store.ContainersDir())
 	if err != nil {
 		return nil, fmt.Errorf("listing containers: %w", err)
@@ -295,7 +307,7 @@ func (sb *Sandbox) Containers() ([]*Container, error) {
 	for range workers {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
-				if c, err := sb.readContainer(entries[i].Name()); err == nil {
+				if c, err := sb.readContainer(entries[i].Name(), withState); err == nil {
 					read[i] = c
 				} // else a half-created container: system check's business
 			}

@@ -16,9 +16,10 @@ func (sb *Sandbox) DiskUsage() (Usage, error) {
 		return u, err
 	}
 	counted := map[string]bool{}
+	users := imageUsers(sb.containerRecords()) // read once, not once per image
 	for _, img := range imgs {
 		u.Images++
-		active := len(sb.containersUsing(img.ID)) > 0
+		active := len(users[img.ID]) > 0
 		if active {
 			u.ActiveImages++
 		}

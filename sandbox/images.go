@@ -5,11 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/dockling/dockling/sandbox/builtin"
@@ -29,14 +25,10 @@ func (sb *Sandbox) Image(name string) (*store.Image, error) {
 		return img, err
 	}
 	ref, perr := store.ParseRef(name)
-	if perr != nil || ref.Domain != "" || ref.Tag != "latest" || ref.Digest != "" {
+	if perr != nil || !CanBuild(ref) {
 		return nil, err
 	}
-	b, ok := builtinFor[ref.Path]
-	if !ok {
-		return nil, err
-	}
-	if _, berr := sb.AddBuiltin(b, ref); berr != nil {
+	if _, berr := sb.AddBuiltin(builtinFor[ref.Path], ref); berr != nil {
 		return nil, berr
 	}
 	return sb.Store.Lookup(name)
@@ -343,30 +335,17 @@ func (sb *Sandbox) childrenOf(id string) []string {
 
 // containersUsing lists the containers created from an image.
 func (sb *Sandbox) containersUsing(id string) []string {
-	entries, _ := os.ReadDir(sb.Store.ContainersDir())
-	var out []string
-	for _, e := range entries {
-		f, err := os.Open(filepath.Join(sb.Store.ContainersDir(), e.Name(), "config.v2.json"))
-		if err != nil {
-			continue
-		}
-		var c struct{ ID, Image string }
-		err = json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(&c)
-		f.Close()
-		if err == nil && c.Image == id {
-			out = append(out, c.ID)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return imageUsers(sb.containerRecords())[id]
 }
 
-// TrimCreatedBy shortens a history command the way `docker history` does.
-func TrimCreatedBy(s string, max int) string {
-	// One row per history entry: Dockerfile continuations and tabs become spaces.
-	s = strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ").Replace(s)
-	if len([]rune(s)) <= max {
-		return s
+// imageUsers maps image IDs to the containers created from them.
+func imageUsers(cs []*Container) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range cs {
+		out[c.Image] = append(out[c.Image], c.ID)
 	}
-	return string([]rune(s)[:max-1]) + "…"
+	for id := range out {
+		sort.Strings(out[id])
+	}
+	return out
 }

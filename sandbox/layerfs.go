@@ -62,24 +62,7 @@ func (l *layerFS) find(name string) (string, os.FileInfo, error) {
 	}
 	parts := strings.Split(name, "/")
 	for _, layer := range l.layers {
-		hidden := false
-		// An ancestor that is a whiteout, a non-directory or opaque in this layer
-		// ends the search here.
-		stopAfter := false
-		for i := 1; i < len(parts); i++ {
-			p := filepath.Join(layer, filepath.Join(parts[:i]...))
-			fi, err := os.Lstat(p)
-			if err != nil {
-				continue
-			}
-			if isWhiteout(fi) || !fi.IsDir() {
-				hidden = true
-				break
-			}
-			if isOpaque(p) {
-				stopAfter = true
-			}
-		}
+		hidden, stopAfter := ancestors(layer, parts)
 		if hidden {
 			break
 		}
@@ -253,18 +236,28 @@ func (l *layerFS) hiddenBelow(layer, name string) bool {
 	if name == "." {
 		return false
 	}
-	parts := strings.Split(name, "/")
+	hidden, opaque := ancestors(layer, strings.Split(name, "/"))
+	return hidden || opaque
+}
+
+// ancestors looks at the parent directories of parts in one layer: hidden when one
+// is a whiteout or not a directory (this layer and all below hide the path), opaque
+// when one is an opaque directory (the layers below are hidden).
+func ancestors(layer string, parts []string) (hidden, opaque bool) {
 	for i := 1; i < len(parts); i++ {
 		p := filepath.Join(layer, filepath.Join(parts[:i]...))
 		fi, err := os.Lstat(p)
 		if err != nil {
 			continue
 		}
-		if isWhiteout(fi) || !fi.IsDir() || isOpaque(p) {
-			return true
+		if isWhiteout(fi) || !fi.IsDir() {
+			return true, opaque
+		}
+		if isOpaque(p) {
+			opaque = true
 		}
 	}
-	return false
+	return false, opaque
 }
 
 type layerDir struct {

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -35,16 +36,20 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 	zw := gzip.NewWriter(w)
 	tw := tar.NewWriter(zw)
 	var sums []string
-	add := func(name string, data []byte) error {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
+	// addFrom copies size bytes from r into the bundle as name and records their sum.
+	addFrom := func(name string, r io.Reader, size int64) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
 			return err
 		}
-		if _, err := tw.Write(data); err != nil {
+		d := sha256.New()
+		if _, err := io.Copy(io.MultiWriter(tw, d), r); err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
-		sums = append(sums, hex.EncodeToString(sum[:])+"  "+name)
+		sums = append(sums, hex.EncodeToString(d.Sum(nil))+"  "+name)
 		return nil
+	}
+	add := func(name string, data []byte) error {
+		return addFrom(name, bytes.NewReader(data), int64(len(data)))
 	}
 
 	// Metadata: every small regular file of the store, container records, journal.
@@ -92,21 +97,23 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 		if err != nil {
 			return fmt.Errorf("packing layers: %w", err)
 		}
+		// Staged on disk, not in memory: a tar header needs the size first, and a
+		// learner's layer (apt-get install …) can be large.
 		err = archive.WriteDiff(tmp, filepath.Join(dir, "overlay2", e.Name(), "diff"))
+		var size int64
+		if err == nil {
+			size, err = tmp.Seek(0, io.SeekCurrent)
+		}
 		if err == nil {
 			_, err = tmp.Seek(0, io.SeekStart)
 		}
-		var data []byte
 		if err == nil {
-			data, err = io.ReadAll(tmp)
+			err = addFrom(layerPrefix+e.Name()+".tar", tmp, size)
 		}
 		tmp.Close()
 		os.Remove(tmp.Name())
 		if err != nil {
 			return fmt.Errorf("packing layer %s: %w", e.Name(), err)
-		}
-		if err := add(layerPrefix+e.Name()+".tar", data); err != nil {
-			return err
 		}
 	}
 	hb, err := json.MarshalIndent(h, "", "  ")

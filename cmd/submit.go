@@ -1,0 +1,67 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/bundle"
+	"github.com/spf13/cobra"
+)
+
+// NewSubmitCmd is `dockling submit`.
+func NewSubmitCmd(f *Factory) *cobra.Command {
+	var output string
+	c := &cobra.Command{
+		Use:   "submit [LESSON] [-o FILE]",
+		Short: "Pack your sandbox for a lesson into a bundle to hand in",
+		Long: `Write a bundle (tar.gz) of your sandbox for a lesson: its images' and containers'
+records, what your containers changed, the images you made, and your command journal,
+with a sha256 manifest so a grader can tell if it was edited. Images that came from
+elsewhere (built in, pulled) are referenced, not copied, so bundles stay small.`,
+		Example: `  dockling submit images-vs-containers
+  dockling submit commit -o alice-commit.tar.gz`,
+		Args: rangeArgs(0, 1),
+		RunE: func(c *cobra.Command, args []string) error {
+			lesson := f.SandboxName
+			if len(args) == 1 {
+				lesson = args[0]
+			}
+			if lesson == sandbox.DefaultSandbox {
+				return &FlagError{Err: errors.New("name the lesson to submit: dockling submit LESSON")}
+			}
+			root, err := f.Root()
+			if err != nil {
+				return err
+			}
+			// --sandbox picks another sandbox to pack under the lesson's name.
+			sandboxName := lesson
+			if f.SandboxName != sandbox.DefaultSandbox {
+				sandboxName = f.SandboxName
+			}
+			dir, err := sandbox.Dir(root, sandboxName)
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(dir); err != nil {
+				return fmt.Errorf("no sandbox for lesson %q yet: start it with dockling learn %s", lesson, lesson)
+			}
+			sb, err := sandbox.Open(dir)
+			if err != nil {
+				return err
+			}
+			if output == "" {
+				output = lesson + ".bundle.tar.gz"
+			}
+			if err := writeAtomicOrStdout(f.IOStreams, output, func(w io.Writer) error { return bundle.Write(w, sb, lesson) }); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IOStreams.Out, "wrote %s\n", output)
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&output, "output", "o", "", "bundle file (default LESSON.bundle.tar.gz)")
+	return c
+}
