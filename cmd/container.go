@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/store"
 	"github.com/spf13/cobra"
 )
 
@@ -53,9 +55,15 @@ func inspectContainer(sb *sandbox.Sandbox, name string) (any, error) {
 	doc["HostConfig"] = c.HostConfig
 	doc["RestartCount"] = 0
 	if rw, err := sb.Store.RWLayer(c.ID); err == nil {
-		doc["GraphDriver"] = map[string]any{"Name": "overlay2", "Data": map[string]string{
-			"UpperDir": rw.Upper, "WorkDir": rw.Work, "MergedDir": rw.Merged,
-		}}
+		// Docker's vfs driver reports no data.
+		var data map[string]string
+		if rw.Driver == store.DriverOverlay {
+			data = map[string]string{"UpperDir": rw.Upper, "WorkDir": rw.Work, "MergedDir": rw.Merged}
+			if len(rw.Lower) > 0 {
+				data["LowerDir"] = strings.Join(rw.Lower, ":")
+			}
+		}
+		doc["GraphDriver"] = map[string]any{"Name": rw.Driver, "Data": data}
 	}
 	// Round-trip so templates see plain maps, as for images.
 	b, _ = json.Marshal(doc)

@@ -28,7 +28,11 @@ func NewInfoCmd(f *Factory, runF func(*InfoOptions) error) *cobra.Command {
 		Short: "Display system-wide information",
 		Long: `Show the sandbox's data root, storage driver and counts, whether dockling runs
 rootless, and what this kernel allows containers to use (user namespaces, overlay
-inside a user namespace, subordinate id ranges) with how to fix what it refuses.`,
+inside a user namespace, subordinate id ranges) with how to fix what it refuses.
+
+The storage driver is overlay2 where the kernel mounts an overlay on the data root,
+else vfs, which copies the image for each container (slower, bigger, same behaviour).
+Set DOCKLING_STORAGE_DRIVER=overlay2 or vfs to choose.`,
 		Example: `  docker info`,
 		Args:    exactArgs(0),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -50,6 +54,10 @@ func infoRun(opts *InfoOptions) error {
 		return err
 	}
 	cs := sb.ContainerCounts()
+	driver, err := sb.StorageDriver()
+	if err != nil {
+		return err
+	}
 	sup := opts.Probe()
 	w := opts.IO.Out
 	yes := func(b bool) string {
@@ -63,7 +71,7 @@ func infoRun(opts *InfoOptions) error {
 	fmt.Fprintln(w, "\nServer: (none: dockling is daemonless)")
 	fmt.Fprintf(w, " Containers: %d\n  Running: %d\n  Paused: 0\n  Stopped: %d\n", cs.Total, cs.Running, cs.Total-cs.Running)
 	fmt.Fprintf(w, " Images: %d\n", len(imgs))
-	fmt.Fprintln(w, " Storage Driver: overlay2")
+	fmt.Fprintf(w, " Storage Driver: %s%s\n", driver.Name, reason(driver.Reason))
 	fmt.Fprintln(w, " Logging Driver: json-file")
 	fmt.Fprintln(w, " Cgroup Driver: none")
 	fmt.Fprintf(w, " Docker Root Dir: %s\n", sb.Dir())

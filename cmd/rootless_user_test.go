@@ -159,7 +159,11 @@ func asUser(ts *testscript.TestScript, neg bool, args []string) {
 	if home == "" {
 		ts.Fatalf("as-user needs root and the [rootless] condition: %s", ts.Getenv("ROOTLESS_REASON"))
 	}
-	err := userCmd(home, args[0], args[1:], ts.Stdout(), ts.Stderr()).Run()
+	cmd := userCmd(home, args[0], args[1:], ts.Stdout(), ts.Stderr())
+	if d := ts.Getenv("DOCKLING_STORAGE_DRIVER"); d != "" {
+		cmd.Env = append(cmd.Env, "DOCKLING_STORAGE_DRIVER="+d)
+	}
+	err := cmd.Run()
 	switch {
 	case err != nil && !neg:
 		ts.Fatalf("as-user %s: %v", strings.Join(args, " "), err)

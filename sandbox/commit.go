@@ -38,9 +38,17 @@ func (sb *Sandbox) Diff(name string) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	return diffLayer(rw)
+}
+
+// diffLayer lists a container layer's changes, sorted by path.
+func diffLayer(rw store.RWLayer) ([]Change, error) {
 	lower := &layerFS{layers: rw.Lower}
+	if rw.Driver == store.DriverVFS {
+		return copyChanges(rw.Copy, lower)
+	}
 	var out []Change
-	err = filepath.WalkDir(rw.Upper, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(rw.Upper, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -222,7 +230,7 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 		defer resume()
 		res.Warning = warn
 	}
-	changes, err := sb.Diff(c.ID)
+	changes, err := diffLayer(rw)
 	empty := len(changes) == 0
 	if err != nil {
 		return res, fmt.Errorf("committing: %w", err)
@@ -247,6 +255,10 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 			// half image.
 			pr, pw := io.Pipe()
 			go func() {
+				if rw.Driver == store.DriverVFS {
+					pw.CloseWithError(archive.WriteChanges(pw, rw.Copy, pathChanges(changes)))
+					return
+				}
 				pw.CloseWithError(archive.WriteDiffExcluding(pw, rw.Upper, runtimeMountPoint))
 			}()
 			l, err := w.PutLayer(img.TopLayer(), pr, "")

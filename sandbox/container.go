@@ -159,6 +159,10 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("%w: no command specified", ErrNoCommand)
 	}
+	driver, err := sb.StorageDriver()
+	if err != nil {
+		return nil, err
+	}
 	id := store.NewID()
 	cfg.Hostname = opts.Hostname
 	if cfg.Hostname == "" {
@@ -166,7 +170,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	}
 	c := &Container{
 		ID: id, Created: time.Now().UTC(), Path: argv[0], Args: argv[1:], Config: cfg,
-		Image: img.ID, Driver: "overlay2",
+		Image: img.ID, Driver: driver.Name,
 		LogPath:    filepath.Join(sb.containerDir(id), id+"-json.log"),
 		State:      ContainerState{Status: "created"},
 		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: "host"},
@@ -196,7 +200,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 		if err := os.MkdirAll(sb.containerDir(id), 0o711); err != nil {
 			return fmt.Errorf("creating container: %w", err)
 		}
-		if _, err := w.CreateRWLayer(id, img.TopLayer()); err != nil {
+		if _, err := w.CreateRWLayer(id, img.TopLayer(), driver.Name); err != nil {
 			os.RemoveAll(sb.containerDir(id))
 			return err
 		}

@@ -28,7 +28,7 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 		ID:  c.ID,
 		Dir: sb.containerDir(c.ID),
 		Rootfs: runtime.Rootfs{
-			Lower: rw.Lower, Upper: rw.Upper, Work: rw.Work, Merged: rw.Merged,
+			Lower: rw.Lower, Upper: rw.Upper, Work: rw.Work, Merged: rw.Merged, Copy: rw.Copy,
 		},
 		Process: runtime.Process{
 			Args: append([]string{c.Path}, c.Args...), Env: c.Config.Env, Cwd: c.Config.WorkingDir,

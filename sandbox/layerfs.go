@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/dockling/dockling/sandbox/store"
 	"golang.org/x/sys/unix"
 )
 
@@ -295,6 +296,9 @@ func (sb *Sandbox) ContainerFS(name string) (fs.FS, error) {
 	rw, err := sb.Store.RWLayer(c.ID)
 	if err != nil {
 		return nil, err
+	}
+	if rw.Driver == store.DriverVFS {
+		return &layerFS{layers: []string{rw.Copy}}, nil
 	}
 	return &layerFS{layers: append([]string{rw.Upper}, rw.Lower...)}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/lessons/session"
 	"github.com/dockling/dockling/sandbox/journal"
+	"github.com/dockling/dockling/sandbox/runtime"
 )
 
 // TestMain lets this test binary be the "docker" the session's shell runs (the
@@ -22,6 +23,8 @@ import (
 // docker images' header, so this package's tests do not depend on the CLI's. The
 // real CLI is driven through a pty by cmd's TestLearnOnATerminal.
 func TestMain(m *testing.M) {
+	// The runtime re-executes the test binary (the overlay probe, shims, inits).
+	runtime.Init()
 	if filepath.Base(os.Args[0]) == "docker" {
 		if len(os.Args) > 1 && os.Args[1] == "images" {
 			fmt.Println("REPOSITORY   TAG       IMAGE ID   CREATED   SIZE")

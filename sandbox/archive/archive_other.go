@@ -27,3 +27,12 @@ func WriteTree(w io.Writer, dir string) error { return errNotLinux }
 func WriteDiffExcluding(w io.Writer, upperDir string, skip func(rel string) bool) error {
 	return errNotLinux
 }
+
+// WriteChanges fails off Linux.
+func WriteChanges(w io.Writer, root string, changes []PathChange) error { return errNotLinux }
+
+// PathChange is one path of WriteChanges: added or changed, or deleted.
+type PathChange struct {
+	Path    string
+	Deleted bool
+}

@@ -41,6 +41,43 @@ func WriteTree(w io.Writer, dir string) error {
 	return writeTar(w, dir, false, nil)
 }
 
+// WriteChanges writes a layer tar of the listed changes to a tree that was changed in
+// place (a vfs container's copy): each added or changed path as it is now in root
+// (directories without their content: their changed children are listed on their
+// own), each deleted one as a ".wh.NAME" entry. Paths are slash-separated, relative,
+// and must come parents first (sorted); entry rules are WriteDiff's.
+func WriteChanges(w io.Writer, root string, changes []PathChange) error {
+	a := &tarWriter{tw: tar.NewWriter(w), root: root, links: make(map[devIno]string), shallow: true}
+	for _, c := range changes {
+		if !c.Deleted {
+			if err := a.entry(c.Path); err != nil {
+				return err
+			}
+			continue
+		}
+		hdr := &tar.Header{
+			Typeflag: tar.TypeReg,
+			Name:     path.Join(path.Dir(c.Path), whiteoutPrefix+path.Base(c.Path)),
+			Mode:     0o644,
+			ModTime:  time.Unix(0, 0),
+			Format:   tar.FormatPAX,
+		}
+		if err := a.write(hdr, c.Path); err != nil {
+			return err
+		}
+	}
+	if err := a.tw.Close(); err != nil {
+		return fmt.Errorf("archiving %s: finishing tar: %w", root, err)
+	}
+	return nil
+}
+
+// PathChange is one path of WriteChanges: added or changed, or deleted.
+type PathChange struct {
+	Path    string // relative, slash-separated, e.g. "etc/motd"
+	Deleted bool
+}
+
 type devIno struct{ dev, ino uint64 }
 
 type tarWriter struct {
@@ -49,6 +86,8 @@ type tarWriter struct {
 	diff  bool
 	links map[devIno]string // first name seen for each multiply-linked inode
 	skip  func(rel string) bool
+	// shallow: a directory's entry only, not its content (WriteChanges).
+	shallow bool
 }
 
 func writeTar(w io.Writer, root string, diff bool, skip func(string) bool) error {
@@ -190,6 +229,9 @@ func (a *tarWriter) dir(hdr *tar.Header, p, rel string) error {
 		if err := a.write(opq, p); err != nil {
 			return err
 		}
+	}
+	if a.shallow {
+		return nil
 	}
 	return a.walkDir(rel)
 }

@@ -198,3 +198,46 @@ func TestWriteTreeErrors(t *testing.T) {
 		t.Error("WriteTree on a missing path succeeded")
 	}
 }
+
+// WriteChanges writes exactly the listed paths: a directory without its content, a
+// deletion as a whiteout in its parent, nothing that was not listed.
+func TestWriteChangesWritesOnlyTheListedPaths(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"etc", "home/awesome"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range map[string]string{"etc/untouched": "x", "home/awesome/container.txt": "hi"} {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("container.txt", filepath.Join(root, "home/awesome/link")); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	err := WriteChanges(&buf, root, []PathChange{
+		{Path: "etc"}, {Path: "etc/passwd", Deleted: true},
+		{Path: "home"}, {Path: "home/awesome"}, {Path: "home/awesome/container.txt"}, {Path: "home/awesome/link"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(&buf)
+	var got []string
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, fmt.Sprintf("%s %c %s", h.Name, h.Typeflag, h.Linkname))
+	}
+	want := []string{
+		"etc/ 5 ", "etc/.wh.passwd 0 ", "home/ 5 ", "home/awesome/ 5 ",
+		"home/awesome/container.txt 0 ", "home/awesome/link 2 container.txt",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -19,10 +19,10 @@ var adjectives = []string{
 }
 
 var surnames = []string{
-	"allen", "babbage", "backus", "bardeen", "bell", "berners_lee", "borg", "brattain",
+	"allen", "babbage", "backus", "bardeen", "bell", "borg", "brattain",
 	"cerf", "clarke", "codd", "conway", "curie", "darwin", "dijkstra", "einstein",
 	"engelbart", "euler", "faraday", "feynman", "franklin", "galileo", "goldberg",
-	"goodall", "hamilton", "hawking", "hodgkin", "hopper", "hypatia", "johnson", "kahn",
+	"goodall", "hamilton", "hawking", "hoare", "hodgkin", "hopper", "hypatia", "johnson", "kahn",
 	"kare", "kepler", "kernighan", "knuth", "lamarr", "lamport", "leakey", "liskov",
 	"lovelace", "mccarthy", "meitner", "mirzakhani", "morse", "newton", "nobel", "noether",
 	"pascal", "pasteur", "perlman", "pike", "ritchie", "sammet", "shannon", "shockley",

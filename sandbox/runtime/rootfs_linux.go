@@ -41,10 +41,16 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, ""); err != nil {
 		return fmt.Errorf("making / rslave: %w", err)
 	}
-	if err := mountOverlay(&spec.Rootfs, rootless); err != nil {
+	root := spec.Rootfs.Merged
+	if spec.Rootfs.Copy != "" {
+		// pivot_root needs the new root to be a mount point: the copy, bound on itself.
+		root = spec.Rootfs.Copy
+		if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("mounting the container's root file system: binding %s: %w", root, err)
+		}
+	} else if err := mountOverlay(&spec.Rootfs, rootless); err != nil {
 		return err
 	}
-	root := spec.Rootfs.Merged
 	unix.Umask(0o022)
 
 	if err := mountIn(root, "/proc", "proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
@@ -106,11 +112,11 @@ func mountOverlay(r *Rootfs, rootless bool) error {
 		case errors.Is(err, unix.ENOENT):
 			hint = " (a layer, upper or work directory is missing)"
 		case rootless && (errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL)):
-			hint = " (this kernel refuses overlayfs inside a user namespace; it needs Linux 5.11 or later, or run as root)"
+			hint = " (this kernel refuses overlayfs inside a user namespace; it needs Linux 5.11 or later, or run as root, or use the copying driver: DOCKLING_STORAGE_DRIVER=vfs)"
 		case errors.Is(err, unix.ENODEV):
-			hint = " (the overlay module is not loaded: modprobe overlay)"
+			hint = " (the overlay module is not loaded: modprobe overlay, or use the copying driver: DOCKLING_STORAGE_DRIVER=vfs)"
 		case errors.Is(err, unix.EINVAL):
-			hint = " (upper and work directories must be on the same file system, which must support overlay's upper layer)"
+			hint = " (upper and work directories must be on the same file system, which must support overlay's upper layer; elsewhere use the copying driver: DOCKLING_STORAGE_DRIVER=vfs)"
 		}
 		return fmt.Errorf("mounting the container's root file system: overlay: %w%s", err, hint)
 	}

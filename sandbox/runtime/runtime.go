@@ -54,12 +54,16 @@ type Spec struct {
 	StopSignal syscall.Signal
 }
 
-// Rootfs is an overlay stack.
+// Rootfs is an overlay stack, or (Copy) a folder holding a full copy of the image that
+// the container changes in place: the copying fallback where overlay is refused.
 type Rootfs struct {
 	Lower  []string // image layer diff dirs, topmost first (overlay lowerdir order)
 	Upper  string   // the container layer; persists across start/stop
 	Work   string   // overlay workdir, on the same file system as Upper
 	Merged string   // mount point
+	// Copy, when set, is bind-mounted as the root instead of an overlay; the other
+	// fields are then unused.
+	Copy string
 }
 
 // Process is a command to run in a container.
@@ -148,6 +152,8 @@ var (
 	ErrDetached = errors.New("read escape sequence")
 	// ErrExec: the command could not be executed (see ExecError).
 	ErrExec = errors.New("exec failed")
+	// ErrOverlayRefused: the kernel refused to mount an overlay (see ProbeOverlay).
+	ErrOverlayRefused = errors.New("overlay refused")
 	// ErrUnsupported: this platform cannot run containers.
 	ErrUnsupported = errors.New("containers need Linux")
 )

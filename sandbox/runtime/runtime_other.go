@@ -38,3 +38,6 @@ func Top(string) ([]Proc, error) { return nil, ErrUnsupported }
 func Capabilities() Support {
 	return Support{UserNSReason: ErrUnsupported.Error(), OverlayReason: ErrUnsupported.Error()}
 }
+
+// ProbeOverlay fails: containers need Linux.
+func ProbeOverlay(string) error { return ErrUnsupported }

@@ -38,10 +38,14 @@ func checkSpec(spec *Spec) error {
 		return fmt.Errorf("starting container: id %q is not 64 hex digits", spec.ID)
 	case len(spec.Process.Args) == 0:
 		return errors.New("starting container: no command given")
-	case len(spec.Rootfs.Lower) == 0 || spec.Rootfs.Upper == "" || spec.Rootfs.Work == "" || spec.Rootfs.Merged == "":
+	case spec.Rootfs.Copy == "" && (len(spec.Rootfs.Lower) == 0 || spec.Rootfs.Upper == "" || spec.Rootfs.Work == "" || spec.Rootfs.Merged == ""):
 		return errors.New("starting container: rootfs needs lower, upper, work and merged dirs")
 	}
-	for _, p := range append([]string{spec.Dir, spec.Rootfs.Upper, spec.Rootfs.Work, spec.Rootfs.Merged}, spec.Rootfs.Lower...) {
+	paths := append([]string{spec.Dir, spec.Rootfs.Upper, spec.Rootfs.Work, spec.Rootfs.Merged}, spec.Rootfs.Lower...)
+	if spec.Rootfs.Copy != "" {
+		paths = []string{spec.Dir, spec.Rootfs.Copy}
+	}
+	for _, p := range paths {
 		if !filepath.IsAbs(p) {
 			return fmt.Errorf("starting container: %q is not an absolute path", p)
 		}

@@ -135,6 +135,22 @@ type probeError struct{ msg string }
 
 func (e *probeError) Error() string { return e.msg }
 
+// Unwrap lets errors.Is(err, ErrOverlayRefused) match.
+func (e *probeError) Unwrap() error { return ErrOverlayRefused }
+
+// ProbeOverlay says whether a container's overlay can be mounted with its folders in
+// parent (the data root's file system matters: overlay refuses some as upper layer),
+// in a user namespace unless root. It mounts one in a throw-away child; the error
+// says what the kernel refused.
+func ProbeOverlay(parent string) error {
+	dir, err := os.MkdirTemp(parent, "overlay-probe-")
+	if err != nil {
+		return fmt.Errorf("probing overlay: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	return probeIn(dir, os.Geteuid() != 0)
+}
+
 // probe runs the probe role in new namespaces; a *probeError means it ran and overlay failed.
 func probe(userns bool) error {
 	dir, err := os.MkdirTemp("", "dockling-probe-")
@@ -142,6 +158,10 @@ func probe(userns bool) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	return probeIn(dir, userns)
+}
+
+func probeIn(dir string, userns bool) error {
 	attr := &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS, Pdeathsig: syscall.SIGKILL}
 	if userns {
 		attr.Cloneflags |= unix.CLONE_NEWUSER

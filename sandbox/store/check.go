@@ -62,11 +62,13 @@ func (s *Store) Check() ([]Problem, error) {
 		}
 		known[rw.MountID] = true
 	}
-	dirs, _ := os.ReadDir(s.overlayDir())
-	for _, e := range dirs {
-		if !known[e.Name()] {
-			p := filepath.Join(s.overlayDir(), e.Name())
-			add("layer folder no layer uses: "+p, removeAll(p))
+	for _, parent := range []string{s.overlayDir(), s.vfsDir()} {
+		dirs, _ := os.ReadDir(parent)
+		for _, e := range dirs {
+			if !known[e.Name()] {
+				p := filepath.Join(parent, e.Name())
+				add("layer folder no layer uses: "+p, removeAll(p))
+			}
 		}
 	}
 	links, _ := os.ReadDir(filepath.Join(s.overlayDir(), "l"))

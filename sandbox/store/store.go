@@ -85,5 +85,10 @@ func (s *Store) metadataDir() string {
 func (s *Store) layerDBDir() string { return filepath.Join(s.imageDir(), "layerdb", "sha256") }
 func (s *Store) mountsDir() string  { return filepath.Join(s.imageDir(), "layerdb", "mounts") }
 func (s *Store) overlayDir() string { return filepath.Join(s.root, "overlay2") }
+func (s *Store) vfsDir() string     { return filepath.Join(s.root, "vfs", "dir") }
 func (s *Store) tmpDir() string     { return filepath.Join(s.root, "tmp") }
-func (s *Store) reposFile() string  { return filepath.Join(s.imageDir(), "repositories.json") }
+
+// TmpDir is the data root's folder for work in progress (what system check finds
+// there is a leftover), on the same file system as the layers.
+func (s *Store) TmpDir() string    { return s.tmpDir() }
+func (s *Store) reposFile() string { return filepath.Join(s.imageDir(), "repositories.json") }

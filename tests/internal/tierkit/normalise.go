@@ -67,6 +67,10 @@ type Obs struct {
 //     remove"; Docker 23 and later (and dockling) say `cannot remove container
 //     "/NAME": container is running: stop the container before removing or force
 //     remove`. The old sentence becomes the new one's <removal refused>, as does ours.
+//   - The order of an image's rows in docker images when it has names in more than
+//     one repository: Docker's client collects an image's tags in a map keyed by
+//     repository and prints them in the map's (random) order. Rows of one image are
+//     compared sorted by repository and tag (sameImageRowsSorted).
 //   - Docker 20.10's client logs `time="…" level=error msg="error waiting for
 //     container: context canceled"` when a container fails to start: a race inside
 //     Docker's client, not something a learner should see from dockling. Dropped.
@@ -219,7 +223,7 @@ func ParseTable(out string) ParsedTable {
 // NormaliseTable renders a table with normalised cells, one row a line, cells
 // separated by " | ", so the comparison ignores alignment.
 func NormaliseTable(out string, names map[string]string) string {
-	p := ParseTable(out)
+	p := sameImageRowsSorted(ParseTable(out))
 	var b strings.Builder
 	b.WriteString(strings.Join(p.Header, " | "))
 	for _, r := range p.Rows {
@@ -230,6 +234,43 @@ func NormaliseTable(out string, names map[string]string) string {
 		b.WriteString("\n" + strings.Join(cells, " | "))
 	}
 	return b.String()
+}
+
+// sameImageRowsSorted sorts each run of rows with the same IMAGE ID in a docker images
+// table by REPOSITORY and TAG (see the comment at the top); other tables are returned
+// as they are.
+func sameImageRowsSorted(p ParsedTable) ParsedTable {
+	id, repo, tag := -1, -1, -1
+	for i, h := range p.Header {
+		switch h {
+		case "IMAGE ID":
+			id = i
+		case "REPOSITORY":
+			repo = i
+		case "TAG":
+			tag = i
+		}
+	}
+	if id < 0 || repo < 0 || tag < 0 {
+		return p
+	}
+	rows := append([][]string(nil), p.Rows...)
+	for start := 0; start < len(rows); {
+		end := start + 1
+		for end < len(rows) && rows[end][id] == rows[start][id] {
+			end++
+		}
+		run := rows[start:end]
+		sort.SliceStable(run, func(a, b int) bool {
+			if run[a][repo] != run[b][repo] {
+				return run[a][repo] < run[b][repo]
+			}
+			return run[a][tag] < run[b][tag]
+		})
+		start = end
+	}
+	p.Rows = rows
+	return p
 }
 
 // Comparable is what is compared of an observation: exit code, stdout and stderr,

@@ -104,3 +104,29 @@ func TestLineSetIgnoresOrder(t *testing.T) {
 		t.Errorf("%q != %q", sa, sb)
 	}
 }
+
+// Docker prints an image's repositories in random order; rows of one image compare
+// equal whichever order they came in, and rows of different images keep their order.
+func TestNormaliseTableImageRowsOfOneImage(t *testing.T) {
+	a := "" +
+		"REPOSITORY   TAG        IMAGE ID       CREATED         SIZE\n" +
+		"ubuntu       latest     771831c78dd8   2 seconds ago   117MB\n" +
+		"debian       bookworm   771831c78dd8   2 seconds ago   117MB\n" +
+		"busybox      latest     0123456789ab   2 years ago     4.2MB\n"
+	b := "" +
+		"REPOSITORY   TAG        IMAGE ID       CREATED         SIZE\n" +
+		"debian       bookworm   771831c78dd8   2 seconds ago   117MB\n" +
+		"ubuntu       latest     771831c78dd8   2 seconds ago   117MB\n" +
+		"busybox      latest     0123456789ab   2 years ago     4.2MB\n"
+	if na, nb := NormaliseTable(a, nil), NormaliseTable(b, nil); na != nb {
+		t.Errorf("the same image's rows in another order compare different:\n%s\n\n%s", na, nb)
+	}
+	c := "" +
+		"REPOSITORY   TAG        IMAGE ID       CREATED         SIZE\n" +
+		"busybox      latest     0123456789ab   2 years ago     4.2MB\n" +
+		"debian       bookworm   771831c78dd8   2 seconds ago   117MB\n" +
+		"ubuntu       latest     771831c78dd8   2 seconds ago   117MB\n"
+	if NormaliseTable(c, nil) == NormaliseTable(b, nil) {
+		t.Error("rows of different images in another order compare equal")
+	}
+}
