@@ -6,11 +6,11 @@ import (
 	"os"
 
 	"github.com/dockling/dockling/cmd"
-	"github.com/dockling/dockling/sandbox/runtime"
 )
 
+// A re-executed shim, container init or exec helper never gets here: the runtime
+// package takes those roles over in its init, before the command line's packages are
+// initialised.
 func main() {
-	// A re-executed shim or container init must take over before anything else runs.
-	runtime.Init()
 	os.Exit(cmd.Main())
 }

@@ -57,13 +57,25 @@ func Render(md string, width int, colour bool) string {
 	return newStyles(colour).render(md, width)
 }
 
-var (
-	headingRE = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
-	bulletRE  = regexp.MustCompile(`^(\s*)([-*+]|\d{1,3}[.)])\s+(.*)$`)
-	fenceRE   = regexp.MustCompile("^\\s*(```+|~~~+)\\s*([\\w+-]*)\\s*$")
-	ruleRE    = regexp.MustCompile(`^\s*([-*_])(\s*[-*_]){2,}\s*$`)
-	setextRE  = regexp.MustCompile(`^\s{0,3}(=+|-+)\s*$`)
-)
+// The Markdown patterns, compiled on first use: commands that render nothing (every
+// docker verb) do not pay for them at start-up.
+var mdRE = sync.OnceValue(func() *mdPatterns {
+	return &mdPatterns{
+		heading:    regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`),
+		bullet:     regexp.MustCompile(`^(\s*)([-*+]|\d{1,3}[.)])\s+(.*)$`),
+		fence:      regexp.MustCompile("^\\s*(```+|~~~+)\\s*([\\w+-]*)\\s*$"),
+		rule:       regexp.MustCompile(`^\s*([-*_])(\s*[-*_]){2,}\s*$`),
+		setext:     regexp.MustCompile(`^\s{0,3}(=+|-+)\s*$`),
+		inlineCode: regexp.MustCompile("`+([^`]+?)`+"),
+		link:       regexp.MustCompile(`\[([^\]]+)\]\(([^)\s]+)\)`),
+		strong:     regexp.MustCompile(`\*\*([^*]+?)\*\*|__([^_]+?)__`),
+		em:         regexp.MustCompile(`(^|[^\w*])\*([^*\s][^*]*?)\*|(^|[^\w])_([^_\s][^_]*?)_([^\w]|$)`),
+	}
+})
+
+type mdPatterns struct {
+	heading, bullet, fence, rule, setext, inlineCode, link, strong, em *regexp.Regexp
+}
 
 func (st *styles) render(md string, width int) string {
 	if width <= 20 {
@@ -85,9 +97,9 @@ func (st *styles) render(md string, width int) string {
 		switch {
 		case trimmed == "":
 			flush()
-		case fenceRE.MatchString(line):
+		case mdRE().fence.MatchString(line):
 			flush()
-			fence := fenceRE.FindStringSubmatch(line)[1]
+			fence := mdRE().fence.FindStringSubmatch(line)[1]
 			i++
 			for ; i < len(lines); i++ {
 				if t := strings.TrimSpace(lines[i]); len(t) >= len(fence) && strings.Trim(t, fence[:1]) == "" {
@@ -96,7 +108,7 @@ func (st *styles) render(md string, width int) string {
 				out = append(out, "    "+st.block.Sprint(strings.ReplaceAll(lines[i], "\t", "    ")))
 			}
 			out = append(out, "")
-		case len(para) > 0 && setextRE.MatchString(line):
+		case len(para) > 0 && mdRE().setext.MatchString(line):
 			// "Title" over "=====" or "-----" is a heading too.
 			level := 2
 			if strings.HasPrefix(trimmed, "=") {
@@ -105,13 +117,13 @@ func (st *styles) render(md string, width int) string {
 			text := strings.Join(para, " ")
 			para = nil
 			out = st.heading(out, level, text)
-		case headingRE.MatchString(line):
+		case mdRE().heading.MatchString(line):
 			flush()
-			m := headingRE.FindStringSubmatch(line)
+			m := mdRE().heading.FindStringSubmatch(line)
 			out = st.heading(out, len(m[1]), m[2])
-		case ruleRE.MatchString(line) && len(para) == 0:
+		case mdRE().rule.MatchString(line) && len(para) == 0:
 			out = append(out, st.dim.Sprint(strings.Repeat("─", min(width, 40))), "")
-		case bulletRE.MatchString(line):
+		case mdRE().bullet.MatchString(line):
 			flush()
 			i = st.list(lines, i, width, &out) - 1
 		case strings.HasPrefix(trimmed, ">"):
@@ -169,12 +181,12 @@ func (st *styles) list(lines []string, i, width int, out *[]string) int {
 		line := lines[i]
 		if strings.TrimSpace(line) == "" {
 			// A blank line ends the list unless the next line is another item.
-			if i+1 < len(lines) && bulletRE.MatchString(lines[i+1]) {
+			if i+1 < len(lines) && mdRE().bullet.MatchString(lines[i+1]) {
 				continue
 			}
 			break
 		}
-		if m := bulletRE.FindStringSubmatch(line); m != nil {
+		if m := mdRE().bullet.FindStringSubmatch(line); m != nil {
 			ind := len(strings.ReplaceAll(m[1], "\t", "    "))
 			for len(indents) > 0 && ind < indents[len(indents)-1] {
 				indents = indents[:len(indents)-1]
@@ -189,7 +201,7 @@ func (st *styles) list(lines []string, i, width int, out *[]string) int {
 			items = append(items, item{depth: len(indents) - 1, marker: marker, text: []string{m[3]}})
 			continue
 		}
-		if len(items) == 0 || fenceRE.MatchString(line) || headingRE.MatchString(line) {
+		if len(items) == 0 || mdRE().fence.MatchString(line) || mdRE().heading.MatchString(line) {
 			break
 		}
 		last := &items[len(items)-1]
@@ -205,38 +217,31 @@ func (st *styles) list(lines []string, i, width int, out *[]string) int {
 	return i
 }
 
-var (
-	inlineCodeRE = regexp.MustCompile("`+([^`]+?)`+")
-	linkRE       = regexp.MustCompile(`\[([^\]]+)\]\(([^)\s]+)\)`)
-	strongRE     = regexp.MustCompile(`\*\*([^*]+?)\*\*|__([^_]+?)__`)
-	emRE         = regexp.MustCompile(`(^|[^\w*])\*([^*\s][^*]*?)\*|(^|[^\w])_([^_\s][^_]*?)_([^\w]|$)`)
-)
-
 // inline renders emphasis, code and links in one paragraph's text. Inline code is
 // set aside first so that nothing inside it is taken for emphasis.
 func (st *styles) inline(s string) string {
 	var codes []string
-	s = inlineCodeRE.ReplaceAllStringFunc(s, func(m string) string {
-		inner := strings.TrimSpace(inlineCodeRE.FindStringSubmatch(m)[1])
+	s = mdRE().inlineCode.ReplaceAllStringFunc(s, func(m string) string {
+		inner := strings.TrimSpace(mdRE().inlineCode.FindStringSubmatch(m)[1])
 		if !st.on {
 			inner = "`" + inner + "`"
 		}
 		codes = append(codes, styleWords(st.code, inner))
 		return "\x00" + strconv.Itoa(len(codes)-1) + "\x00"
 	})
-	s = linkRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := linkRE.FindStringSubmatch(m)
+	s = mdRE().link.ReplaceAllStringFunc(s, func(m string) string {
+		sub := mdRE().link.FindStringSubmatch(m)
 		if sub[1] == sub[2] {
 			return styleWords(st.link, sub[2])
 		}
 		return styleWords(st.link, sub[1]) + " (" + sub[2] + ")"
 	})
-	s = strongRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := strongRE.FindStringSubmatch(m)
+	s = mdRE().strong.ReplaceAllStringFunc(s, func(m string) string {
+		sub := mdRE().strong.FindStringSubmatch(m)
 		return styleWords(st.bold, sub[1]+sub[2])
 	})
-	s = emRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := emRE.FindStringSubmatch(m)
+	s = mdRE().em.ReplaceAllStringFunc(s, func(m string) string {
+		sub := mdRE().em.FindStringSubmatch(m)
 		if sub[2] != "" {
 			return sub[1] + styleWords(st.em, sub[2])
 		}

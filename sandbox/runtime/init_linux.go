@@ -30,8 +30,8 @@ const (
 )
 
 // Init runs the role of a re-executed runtime process (shim, container init, exec helper,
-// capability probe) and exits; in any other process it returns at once. Call it first
-// thing in main and in TestMain.
+// capability probe) and exits; in any other process it returns at once. The package's
+// init calls it (see early_linux.go); calling it again is harmless.
 func Init() {
 	role := os.Getenv(roleEnv)
 	if role == "" {
