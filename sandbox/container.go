@@ -200,12 +200,20 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 		if err := os.MkdirAll(sb.containerDir(id), 0o711); err != nil {
 			return fmt.Errorf("creating container: %w", err)
 		}
-		if _, err := w.CreateRWLayer(id, img.TopLayer(), driver.Name); err != nil {
+		// The layer's and the container's records are written in one batch: few
+		// waits for the disk, the container's record last.
+		var b store.Batch
+		rw, err := w.CreateRWLayer(id, img.TopLayer(), driver.Name, &b)
+		if err != nil {
 			os.RemoveAll(sb.containerDir(id))
 			return err
 		}
-		if err := sb.saveContainer(c); err != nil {
-			w.RemoveRWLayer(id)
+		err = sb.addContainerRecord(&b, c)
+		if err == nil {
+			err = b.Commit()
+		}
+		if err != nil {
+			w.DiscardRWLayer(rw)
 			os.RemoveAll(sb.containerDir(id))
 			return err
 		}
@@ -217,22 +225,21 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	return c, nil
 }
 
-// saveContainer writes config.v2.json and hostconfig.json atomically; config.v2.json
-// goes last because it is what makes the container exist.
-func (sb *Sandbox) saveContainer(c *Container) error {
+// addContainerRecord adds hostconfig.json and, in the last step, config.v2.json (what
+// makes the container exist) to b.
+func (sb *Sandbox) addContainerRecord(b *store.Batch, c *Container) error {
 	dir := sb.containerDir(c.ID)
 	hc, err := json.Marshal(c.HostConfig)
 	if err != nil {
 		return err
 	}
-	if err := store.WriteFileAtomic(filepath.Join(dir, "hostconfig.json"), hc, 0o644); err != nil {
-		return err
-	}
-	b, err := json.Marshal(c)
+	cfg, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
-	return store.WriteFileAtomic(filepath.Join(dir, "config.v2.json"), b, 0o644)
+	b.Put(store.StepContent, filepath.Join(dir, "hostconfig.json"), hc, 0o644)
+	b.Put(store.StepRecord, filepath.Join(dir, "config.v2.json"), cfg, 0o644)
+	return nil
 }
 
 // readContainer reads a container's record; withState adds the runtime's live view.

@@ -34,21 +34,43 @@ type RWLayer struct {
 	// vfs only: vfs/dir/<mount-id>, the image's files copied, then the container's
 	// changes made in place.
 	Copy string
+
+	link string // the l/ short link, while a create may still be discarded
 }
 
-// CreateRWLayer makes the writable layer for a new container on top of parent.
-func (w *Writer) CreateRWLayer(containerID, parent, driver string) (RWLayer, error) {
-	s := w.s
+// CreateRWLayer makes the writable layer for a new container on top of parent. With a
+// batch, its records are added to b (the layer exists once b is committed; Discard
+// undoes it before that); without, they are written at once.
+func (w *Writer) CreateRWLayer(containerID, parent, driver string, b *Batch) (RWLayer, error) {
 	if _, err := hexOf(containerID); err != nil {
 		return RWLayer{}, fmt.Errorf("creating container layer: %w", err)
 	}
+	own := b == nil
+	if own {
+		b = &Batch{}
+	}
+	var rw RWLayer
+	var err error
 	switch driver {
 	case DriverOverlay:
+		rw, err = w.createOverlayLayer(containerID, parent, b)
 	case DriverVFS:
-		return w.createCopyLayer(containerID, parent)
+		rw, err = w.createCopyLayer(containerID, parent, b)
 	default:
 		return RWLayer{}, fmt.Errorf("creating container layer: unknown storage driver %q", driver)
 	}
+	if err != nil || !own {
+		return rw, err
+	}
+	if err := b.Commit(); err != nil {
+		w.DiscardRWLayer(rw)
+		return RWLayer{}, err
+	}
+	return rw, nil
+}
+
+func (w *Writer) createOverlayLayer(containerID, parent string, b *Batch) (RWLayer, error) {
+	s := w.s
 	mountID := NewID()
 	dir := filepath.Join(s.overlayDir(), mountID)
 	for _, d := range []string{"diff", "work", "merged"} {
@@ -64,14 +86,16 @@ func (w *Writer) CreateRWLayer(containerID, parent, driver string) (RWLayer, err
 		os.RemoveAll(dir)
 		return RWLayer{}, fmt.Errorf("creating container layer: %w", err)
 	}
+	rw := RWLayer{
+		ContainerID: containerID, Driver: DriverOverlay, MountID: mountID, Parent: parent,
+		Upper: filepath.Join(dir, "diff"), Work: filepath.Join(dir, "work"), Merged: filepath.Join(dir, "merged"),
+		link: link,
+	}
 	fail := func(err error) (RWLayer, error) {
-		os.Remove(filepath.Join(s.overlayDir(), "l", link))
-		os.RemoveAll(dir)
+		w.DiscardRWLayer(rw)
 		return RWLayer{}, err
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "link"), []byte(link), 0o644); err != nil {
-		return fail(err)
-	}
+	b.Put(StepContent, filepath.Join(dir, "link"), []byte(link), 0o644)
 	if parent != "" {
 		l, err := s.Layer(parent)
 		if err != nil {
@@ -81,19 +105,20 @@ func (w *Writer) CreateRWLayer(containerID, parent, driver string) (RWLayer, err
 		if err != nil {
 			return fail(err)
 		}
-		if err := WriteFileAtomic(filepath.Join(dir, "lower"), []byte(lower), 0o644); err != nil {
+		b.Put(StepContent, filepath.Join(dir, "lower"), []byte(lower), 0o644)
+		if rw.Lower, err = s.LayerDirs(parent); err != nil {
 			return fail(err)
 		}
 	}
-	if err := w.recordRWLayer(containerID, parent, mountID, DriverOverlay); err != nil {
+	if err := w.recordRWLayer(rw, b); err != nil {
 		return fail(err)
 	}
-	return s.RWLayer(containerID)
+	return rw, nil
 }
 
 // createCopyLayer makes a vfs container layer: the image's layers applied one after
 // the other, from their recorded tars, into a new folder, as Docker's vfs driver does.
-func (w *Writer) createCopyLayer(containerID, parent string) (RWLayer, error) {
+func (w *Writer) createCopyLayer(containerID, parent string, b *Batch) (RWLayer, error) {
 	s := w.s
 	mountID := NewID()
 	dir := filepath.Join(s.vfsDir(), mountID)
@@ -103,8 +128,9 @@ func (w *Writer) createCopyLayer(containerID, parent string) (RWLayer, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return RWLayer{}, fmt.Errorf("creating container layer: %w", err)
 	}
+	rw := RWLayer{ContainerID: containerID, Driver: DriverVFS, MountID: mountID, Parent: parent, Copy: dir}
 	fail := func(err error) (RWLayer, error) {
-		os.RemoveAll(dir)
+		w.DiscardRWLayer(rw)
 		return RWLayer{}, fmt.Errorf("creating container layer: copying the image: %w", err)
 	}
 	var chain []string // bottom first
@@ -121,11 +147,17 @@ func (w *Writer) createCopyLayer(containerID, parent string) (RWLayer, error) {
 			return fail(err)
 		}
 	}
-	if err := w.recordRWLayer(containerID, parent, mountID, DriverVFS); err != nil {
-		os.RemoveAll(dir)
+	if parent != "" {
+		var err error
+		if rw.Lower, err = s.LayerDirs(parent); err != nil {
+			return fail(err)
+		}
+	}
+	if err := w.recordRWLayer(rw, b); err != nil {
+		w.DiscardRWLayer(rw)
 		return RWLayer{}, err
 	}
-	return s.RWLayer(containerID)
+	return rw, nil
 }
 
 func (s *Store) applyLayerTo(dir, chainID string) error {
@@ -142,30 +174,43 @@ func (s *Store) applyLayerTo(dir, chainID string) error {
 	return err
 }
 
-// recordRWLayer writes layerdb/mounts/<container>/: parent, the driver when it is not
-// overlay2 (older records have none), and mount-id last, which makes the layer exist.
-func (w *Writer) recordRWLayer(containerID, parent, mountID, driver string) error {
-	m := filepath.Join(w.s.mountsDir(), containerID)
+// recordRWLayer adds layerdb/mounts/<container>/ to b: parent, the driver when it is
+// not overlay2 (older records have none), and mount-id in a later step, as it is what
+// makes the layer exist.
+func (w *Writer) recordRWLayer(rw RWLayer, b *Batch) error {
+	m := filepath.Join(w.s.mountsDir(), rw.ContainerID)
 	if err := os.MkdirAll(m, 0o700); err != nil {
 		return fmt.Errorf("creating container layer: %w", err)
 	}
-	if parent != "" {
-		if err := WriteFileAtomic(filepath.Join(m, "parent"), []byte(parent), 0o644); err != nil {
-			os.RemoveAll(m)
-			return err
-		}
+	if rw.Parent != "" {
+		b.Put(StepContent, filepath.Join(m, "parent"), []byte(rw.Parent), 0o644)
 	}
-	if driver != DriverOverlay {
-		if err := WriteFileAtomic(filepath.Join(m, "driver"), []byte(driver), 0o644); err != nil {
-			os.RemoveAll(m)
-			return err
-		}
+	if rw.Driver != DriverOverlay {
+		b.Put(StepContent, filepath.Join(m, "driver"), []byte(rw.Driver), 0o644)
 	}
-	if err := WriteFileAtomic(filepath.Join(m, "mount-id"), []byte(mountID), 0o644); err != nil {
-		os.RemoveAll(m)
-		return err
-	}
+	b.Put(StepLayer, filepath.Join(m, "mount-id"), []byte(rw.MountID), 0o644)
 	return nil
+}
+
+// DiscardRWLayer removes what CreateRWLayer made, whether or not its records were
+// written: for a create that failed after it.
+func (w *Writer) DiscardRWLayer(rw RWLayer) {
+	s := w.s
+	os.RemoveAll(filepath.Join(s.mountsDir(), rw.ContainerID))
+	if rw.Driver == DriverVFS {
+		os.RemoveAll(rw.Copy)
+		return
+	}
+	dir := filepath.Join(s.overlayDir(), rw.MountID)
+	link := rw.link
+	if b, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
+		link = strings.TrimSpace(string(b))
+	}
+	if link != "" {
+		os.Remove(filepath.Join(s.overlayDir(), "l", link))
+	}
+	os.Chmod(filepath.Join(dir, "work", "work"), 0o700)
+	os.RemoveAll(dir)
 }
 
 // RWLayer reads a container's writable layer.

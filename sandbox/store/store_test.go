@@ -331,7 +331,7 @@ func TestRWLayer(t *testing.T) {
 	var rw RWLayer
 	if err := s.Write(func(w *Writer) error {
 		var err error
-		rw, err = w.CreateRWLayer(cid, img.TopLayer(), DriverOverlay)
+		rw, err = w.CreateRWLayer(cid, img.TopLayer(), DriverOverlay, nil)
 		return err
 	}); err != nil {
 		t.Fatal(err)
