@@ -48,7 +48,7 @@ func Main() int {
 		root = NewDockerCmd(f)
 		addGlobalFlags(root, f)
 	} else {
-		root = NewRootCmd(f)
+		root = NewRootCmd(f, os.Args[1:])
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -2,13 +2,17 @@ package cmd
 
 import (
 	"os"
+	"slices"
 
 	"github.com/dockling/dockling/sandbox"
 	"github.com/spf13/cobra"
 )
 
-// NewRootCmd is `dockling`.
-func NewRootCmd(f *Factory) *cobra.Command {
+// NewRootCmd is `dockling`, to run with args (without the program name). The docker
+// verbs under `dockling docker` are the same commands as at the top level; they are
+// built only when args name docker, since building every command twice took a
+// tenth of a short command's time.
+func NewRootCmd(f *Factory, args []string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "dockling",
 		Short: "Learn containers by doing: guided Docker lessons on a built-in runtime",
@@ -33,7 +37,7 @@ The docker commands work as "dockling <verb>", as "dockling docker <verb>", and 
 	}
 	addGlobalFlags(c, f)
 	addDockerVerbs(c, f)
-	c.AddCommand(NewDockerCmd(f))
+	c.AddCommand(newDockerGroup(f, slices.Contains(args, "docker")))
 	c.AddCommand(NewEnvCmd(f, nil))
 	c.AddCommand(NewStandinCmd(f))
 	c.AddCommand(NewLearnCmd(f, nil))
@@ -53,7 +57,10 @@ func addGlobalFlags(c *cobra.Command, f *Factory) {
 
 // NewDockerCmd is the docker-compatible command set, as `dockling docker` or as the
 // whole program when invoked under the name docker.
-func NewDockerCmd(f *Factory) *cobra.Command {
+func NewDockerCmd(f *Factory) *cobra.Command { return newDockerGroup(f, true) }
+
+// newDockerGroup is NewDockerCmd, with its verbs only when withVerbs.
+func newDockerGroup(f *Factory, withVerbs bool) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "docker",
 		Short: "Docker-compatible commands, carried out by dockling's built-in runtime",
@@ -65,7 +72,9 @@ func NewDockerCmd(f *Factory) *cobra.Command {
 			return c.Help()
 		},
 	}
-	addDockerVerbs(c, f)
+	if withVerbs {
+		addDockerVerbs(c, f)
+	}
 	return c
 }
 

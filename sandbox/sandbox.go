@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sync"
 
 	"github.com/dockling/dockling/sandbox/store"
 )
@@ -24,8 +22,24 @@ const DefaultSandbox = "default"
 // ErrBadSandboxName: a sandbox name would leave the data root.
 var ErrBadSandboxName = errors.New("invalid sandbox name")
 
-// Compiled on first use, to keep start-up fast.
-var sandboxNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,127}$`) })
+// validSandboxName is ^[a-z0-9][a-z0-9_.-]{0,127}$, written out: every command checks
+// it, and compiling the regular expression took about a tenth of what `images` does
+// once started.
+func validSandboxName(name string) bool {
+	if len(name) == 0 || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case i > 0 && (c == '_' || c == '.' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // DataRoot is where dockling keeps its sandboxes: $DOCKLING_ROOT, else
 // /var/lib/dockling for root, else $XDG_DATA_HOME/dockling (~/.local/share/dockling).
@@ -48,7 +62,7 @@ func DataRoot() (string, error) {
 
 // Dir is the folder of a named sandbox below a data root.
 func Dir(dataRoot, name string) (string, error) {
-	if !sandboxNameRE().MatchString(name) {
+	if !validSandboxName(name) {
 		return "", fmt.Errorf("%w %q: use lowercase letters, digits, '.', '_' and '-'", ErrBadSandboxName, name)
 	}
 	return filepath.Join(dataRoot, "sandboxes", name), nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,7 +58,7 @@ func (s *Store) Image(id string) (*Image, error) {
 	if err != nil {
 		return nil, &NoSuchImageError{Ref: id}
 	}
-	raw, err := os.ReadFile(filepath.Join(s.contentDir(), h))
+	raw, err := readFile(filepath.Join(s.contentDir(), h))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, &NoSuchImageError{Ref: id}
 	}
@@ -70,10 +71,10 @@ func (s *Store) Image(id string) (*Image, error) {
 	}
 	img := &Image{ID: "sha256:" + h, Raw: raw, Config: cfg}
 	meta := filepath.Join(s.metadataDir(), h)
-	if p, err := os.ReadFile(filepath.Join(meta, "parent")); err == nil {
+	if p, err := readFile(filepath.Join(meta, "parent")); err == nil {
 		img.Parent = strings.TrimSpace(string(p))
 	}
-	if t, err := os.ReadFile(filepath.Join(meta, "lastUpdated")); err == nil {
+	if t, err := readFile(filepath.Join(meta, "lastUpdated")); err == nil {
 		img.LastUpdated, _ = time.Parse(time.RFC3339Nano, strings.TrimSpace(string(t)))
 	}
 	return img, nil
@@ -109,8 +110,14 @@ func (s *Store) Images() ([]*Image, error) {
 func (s *Store) Size(img *Image) int64 {
 	var total int64
 	for _, c := range img.ChainIDs() {
-		if l, err := s.Layer(c); err == nil {
-			total += l.Size
+		// The size alone: the layer's other records are not needed here.
+		h, err := hexOf(c)
+		if err != nil {
+			continue
+		}
+		if b, err := readFile(filepath.Join(s.layerDBDir(), h, "size")); err == nil {
+			n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+			total += n
 		}
 	}
 	return total
@@ -201,7 +208,7 @@ func (s *Store) usedLayers() (map[string]bool, error) {
 	}
 	mounts, _ := os.ReadDir(s.mountsDir())
 	for _, m := range mounts {
-		if p, err := os.ReadFile(filepath.Join(s.mountsDir(), m.Name(), "parent")); err == nil {
+		if p, err := readFile(filepath.Join(s.mountsDir(), m.Name(), "parent")); err == nil {
 			for id := strings.TrimSpace(string(p)); id != ""; {
 				used[id] = true
 				l, err := s.Layer(id)

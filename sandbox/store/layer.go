@@ -74,7 +74,7 @@ func (s *Store) Layer(chainID string) (Layer, error) {
 	}
 	dir := filepath.Join(s.layerDBDir(), h)
 	read := func(name string) (string, error) {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		b, err := readFile(filepath.Join(dir, name))
 		return strings.TrimSpace(string(b)), err
 	}
 	l := Layer{ChainID: "sha256:" + h}
@@ -290,12 +290,12 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 
 // lowerOf returns the overlay "lower" list for a layer placed on top of cacheID.
 func (s *Store) lowerOf(cacheID string) (string, error) {
-	link, err := os.ReadFile(filepath.Join(s.overlayDir(), cacheID, "link"))
+	link, err := readFile(filepath.Join(s.overlayDir(), cacheID, "link"))
 	if err != nil {
 		return "", fmt.Errorf("reading layer link: %w", err)
 	}
 	lower := "l/" + strings.TrimSpace(string(link))
-	if below, err := os.ReadFile(filepath.Join(s.overlayDir(), cacheID, "lower")); err == nil {
+	if below, err := readFile(filepath.Join(s.overlayDir(), cacheID, "lower")); err == nil {
 		lower += ":" + strings.TrimSpace(string(below))
 	}
 	return lower, nil
@@ -324,7 +324,7 @@ func (w *Writer) removeLayer(chainID string) error {
 	if err := os.RemoveAll(filepath.Join(s.layerDBDir(), h)); err != nil {
 		return fmt.Errorf("removing layer %s: %w", chainID, err)
 	}
-	if link, err := os.ReadFile(filepath.Join(s.overlayDir(), l.CacheID, "link")); err == nil {
+	if link, err := readFile(filepath.Join(s.overlayDir(), l.CacheID, "link")); err == nil {
 		os.Remove(filepath.Join(s.overlayDir(), "l", strings.TrimSpace(string(link))))
 	}
 	if err := os.RemoveAll(filepath.Join(s.overlayDir(), l.CacheID)); err != nil {

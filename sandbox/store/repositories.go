@@ -16,7 +16,7 @@ type repositories struct {
 
 func (s *Store) readRepos() (*repositories, error) {
 	r := &repositories{Repositories: map[string]map[string]string{}}
-	b, err := os.ReadFile(s.reposFile())
+	b, err := readFile(s.reposFile())
 	if errors.Is(err, os.ErrNotExist) {
 		return r, nil
 	}

@@ -203,7 +203,7 @@ func (w *Writer) DiscardRWLayer(rw RWLayer) {
 	}
 	dir := filepath.Join(s.overlayDir(), rw.MountID)
 	link := rw.link
-	if b, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
+	if b, err := readFile(filepath.Join(dir, "link")); err == nil {
 		link = strings.TrimSpace(string(b))
 	}
 	if link != "" {
@@ -219,7 +219,7 @@ func (s *Store) RWLayer(containerID string) (RWLayer, error) {
 		return RWLayer{}, fmt.Errorf("reading container layer: %w", err)
 	}
 	m := filepath.Join(s.mountsDir(), containerID)
-	b, err := os.ReadFile(filepath.Join(m, "mount-id"))
+	b, err := readFile(filepath.Join(m, "mount-id"))
 	if err != nil {
 		return RWLayer{}, fmt.Errorf("reading container layer: %w", err)
 	}
@@ -228,7 +228,7 @@ func (s *Store) RWLayer(containerID string) (RWLayer, error) {
 		return RWLayer{}, fmt.Errorf("reading container layer: bad mount-id: %w", err)
 	}
 	rw := RWLayer{ContainerID: containerID, MountID: mountID}
-	if p, err := os.ReadFile(filepath.Join(m, "parent")); err == nil {
+	if p, err := readFile(filepath.Join(m, "parent")); err == nil {
 		rw.Parent = strings.TrimSpace(string(p))
 	}
 	if rw.Parent != "" {
@@ -237,7 +237,7 @@ func (s *Store) RWLayer(containerID string) (RWLayer, error) {
 		}
 	}
 	rw.Driver = DriverOverlay
-	if d, err := os.ReadFile(filepath.Join(m, "driver")); err == nil {
+	if d, err := readFile(filepath.Join(m, "driver")); err == nil {
 		rw.Driver = strings.TrimSpace(string(d))
 	}
 	switch rw.Driver {
@@ -271,7 +271,7 @@ func (w *Writer) RemoveRWLayer(containerID string) error {
 		return nil
 	}
 	dir := filepath.Join(s.overlayDir(), rw.MountID)
-	if link, err := os.ReadFile(filepath.Join(dir, "link")); err == nil {
+	if link, err := readFile(filepath.Join(dir, "link")); err == nil {
 		os.Remove(filepath.Join(s.overlayDir(), "l", strings.TrimSpace(string(link))))
 	}
 	// Overlay leaves work/work with mode 000; rootless, that blocks removal.

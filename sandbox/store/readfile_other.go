@@ -1,0 +1,7 @@
+//go:build !linux
+
+package store
+
+import "os"
+
+func readFile(name string) ([]byte, error) { return os.ReadFile(name) }
