@@ -201,8 +201,10 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 			return fmt.Errorf("creating container: %w", err)
 		}
 		// The layer's and the container's records are written in one batch: few
-		// waits for the disk, the container's record last.
-		var b store.Batch
+		// waits for the disk, the container's record last. A --rm container does
+		// not outlive its run, so after a crash it is garbage however it was
+		// written (system check and the next listing remove it): no waits at all.
+		b := store.Batch{NoSync: opts.AutoRemove}
 		rw, err := w.CreateRWLayer(id, img.TopLayer(), driver.Name, &b)
 		if err != nil {
 			os.RemoveAll(sb.containerDir(id))

@@ -19,6 +19,11 @@ import (
 // file of step n+1 is renamed, so a crash leaves whole steps done and a prefix of them
 // (the last step is the one whose file makes the thing exist).
 type Batch struct {
+	// NoSync writes atomically but does not wait for the disk: for records that are
+	// garbage after a crash anyway (a container run with --rm), which system check
+	// and the next listing remove.
+	NoSync bool
+
 	files []batchFile
 }
 
@@ -73,7 +78,11 @@ func (b *Batch) Commit() error {
 			return fmt.Errorf("writing %s: %w", bf.name, err)
 		}
 	}
-	err := syncAll(len(opened), func(i int) error {
+	sync := syncAll
+	if b.NoSync {
+		sync = func(int, func(int) error) error { return nil }
+	}
+	err := sync(len(opened), func(i int) error {
 		if err := opened[i].Sync(); err != nil {
 			return fmt.Errorf("writing %s: %w", b.files[i].name, err)
 		}
@@ -105,7 +114,7 @@ func (b *Batch) Commit() error {
 		for d := range dirs {
 			list = append(list, d)
 		}
-		if err := syncAll(len(list), func(i int) error { return syncDir(list[i]) }); err != nil {
+		if err := sync(len(list), func(i int) error { return syncDir(list[i]) }); err != nil {
 			return err
 		}
 	}

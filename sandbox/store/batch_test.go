@@ -8,12 +8,18 @@ import (
 )
 
 func TestBatchWritesEveryFileInPlace(t *testing.T) {
+	for _, noSync := range []bool{false, true} {
+		t.Run(map[bool]string{false: "synced", true: "nosync"}[noSync], func(t *testing.T) { testBatchWrites(t, noSync) })
+	}
+}
+
+func testBatchWrites(t *testing.T, noSync bool) {
 	dir := t.TempDir()
 	for _, d := range []string{"a", "b"} {
 		os.Mkdir(filepath.Join(dir, d), 0o755)
 	}
 	os.WriteFile(filepath.Join(dir, "a", "old"), []byte("before"), 0o644)
-	var b Batch
+	b := Batch{NoSync: noSync}
 	b.Put(StepRecord, filepath.Join(dir, "b", "marker"), []byte("exists"), 0o600)
 	b.Put(StepContent, filepath.Join(dir, "a", "old"), []byte("after"), 0o644)
 	b.Put(StepContent, filepath.Join(dir, "b", "content"), []byte("body"), 0o644)

@@ -2,9 +2,7 @@ package store
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 )
 
 // Ref is an image reference in Docker's familiar form: "ubuntu:latest",
@@ -16,16 +14,91 @@ type Ref struct {
 	Digest string
 }
 
-// Docker's reference grammar (distribution/reference), restated. Compiled on first
-// use: `docker images` must start fast and rarely needs them.
-var refRE = sync.OnceValue(func() struct{ component, domain, tag, digest *regexp.Regexp } {
-	return struct{ component, domain, tag, digest *regexp.Regexp }{
-		component: regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$`),
-		domain:    regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$`),
-		tag:       regexp.MustCompile(`^[\w][\w.-]{0,127}$`),
-		digest:    regexp.MustCompile(`^sha256:[a-f0-9]{64}$`),
+// Docker's reference grammar (distribution/reference), restated as code rather than
+// regular expressions: every command that names an image parses a reference, and
+// compiling the expressions took longer than the rest of looking the image up.
+//
+//	component = [a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*
+//	domain    = label ( "." label )* ( ":" [0-9]+ )?
+//	label     = [a-zA-Z0-9] ( [a-zA-Z0-9-]* [a-zA-Z0-9] )?
+//	tag       = [A-Za-z0-9_] [A-Za-z0-9_.-]{0,127}
+//	digest    = "sha256:" [a-f0-9]{64}
+
+func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+func isAlnum(c byte) bool { return isLowerAlnum(c) || c >= 'A' && c <= 'Z' }
+
+func validComponent(s string) bool {
+	if s == "" || !isLowerAlnum(s[0]) {
+		return false
 	}
-})
+	for i := 0; i < len(s); {
+		for i < len(s) && isLowerAlnum(s[i]) {
+			i++
+		}
+		if i == len(s) {
+			return true
+		}
+		switch s[i] {
+		case '.':
+			i++
+		case '_':
+			i++
+			if i < len(s) && s[i] == '_' {
+				i++
+			}
+		case '-':
+			for i < len(s) && s[i] == '-' {
+				i++
+			}
+		default:
+			return false
+		}
+		if i == len(s) || !isLowerAlnum(s[i]) {
+			return false // a separator must be followed by a letter or digit
+		}
+	}
+	return true
+}
+
+func validDomain(s string) bool {
+	host := s
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		host = s[:i]
+		port := s[i+1:]
+		if port == "" || strings.Trim(port, "0123456789") != "" {
+			return false
+		}
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || !isAlnum(label[0]) || !isAlnum(label[len(label)-1]) {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if !isAlnum(label[i]) && label[i] != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func validTag(s string) bool {
+	if s == "" || len(s) > 128 || !(isAlnum(s[0]) || s[0] == '_') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func validDigest(s string) bool {
+	h, ok := strings.CutPrefix(s, "sha256:")
+	return ok && len(h) == 64 && strings.Trim(h, "0123456789abcdef") == ""
+}
 
 // ParseRef parses and normalises a reference the way the docker CLI does.
 func ParseRef(s string) (Ref, error) {
@@ -38,13 +111,12 @@ func ParseRef(s string) (Ref, error) {
 	if s == "" || len(s) > 512 {
 		return bad("")
 	}
-	re := refRE()
 	var r Ref
 	name := s
 	if i := strings.Index(name, "@"); i >= 0 {
 		r.Digest = name[i+1:]
 		name = name[:i]
-		if !re.digest.MatchString(r.Digest) {
+		if !validDigest(r.Digest) {
 			return bad("")
 		}
 	}
@@ -52,7 +124,7 @@ func ParseRef(s string) (Ref, error) {
 	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
 		r.Tag = name[i+1:]
 		name = name[:i]
-		if !re.tag.MatchString(r.Tag) {
+		if !validTag(r.Tag) {
 			return bad("")
 		}
 	}
@@ -63,13 +135,13 @@ func ParseRef(s string) (Ref, error) {
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:") || parts[0] == "localhost") {
 		r.Domain = parts[0]
 		parts = parts[1:]
-		if !re.domain.MatchString(r.Domain) {
+		if !validDomain(r.Domain) {
 			return bad("")
 		}
 	}
 	for _, p := range parts {
-		if !re.component.MatchString(p) {
-			if strings.ToLower(p) != p && re.component.MatchString(strings.ToLower(p)) {
+		if !validComponent(p) {
+			if strings.ToLower(p) != p && validComponent(strings.ToLower(p)) {
 				return bad(fmt.Sprintf("repository name (%s) must be lowercase", name))
 			}
 			return bad("")

@@ -2,6 +2,9 @@ package store
 
 import (
 	"errors"
+	"math/rand/v2"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -33,5 +36,38 @@ func TestParseRef(t *testing.T) {
 	}
 	if r, _ := ParseRef("ubuntu"); r.Remote() != "index.docker.io/library/ubuntu:latest" {
 		t.Errorf("Remote = %s", r.Remote())
+	}
+}
+
+// The hand-written grammar accepts exactly what distribution/reference's expressions
+// accept, for every piece, on random strings over the characters that matter.
+func TestReferenceGrammarMatchesTheExpressions(t *testing.T) {
+	exprs := map[string]struct {
+		re *regexp.Regexp
+		fn func(string) bool
+	}{
+		"component": {regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$`), validComponent},
+		"domain":    {regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$`), validDomain},
+		"tag":       {regexp.MustCompile(`^[\w][\w.-]{0,127}$`), validTag},
+		"digest":    {regexp.MustCompile(`^sha256:[a-f0-9]{64}$`), validDigest},
+	}
+	const alphabet = "ab0Z._-:/@é"
+	rng := rand.New(rand.NewPCG(1, 2))
+	samples := []string{"", "a", "a__b", "a___b", "a--b", "a.-b", "localhost:5000", "a:", ":1", "x-", "-x", "A",
+		strings.Repeat("a", 128), strings.Repeat("a", 129), "sha256:" + strings.Repeat("a", 64), "sha256:" + strings.Repeat("A", 64)}
+	for range 20000 {
+		n := rng.IntN(12)
+		b := make([]byte, 0, n)
+		for range n {
+			b = append(b, alphabet[rng.IntN(len(alphabet))])
+		}
+		samples = append(samples, string(b))
+	}
+	for name, e := range exprs {
+		for _, s := range samples {
+			if got, want := e.fn(s), e.re.MatchString(s); got != want {
+				t.Errorf("%s(%q) = %v, the expression says %v", name, s, got, want)
+			}
+		}
 	}
 }

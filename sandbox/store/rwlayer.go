@@ -215,6 +215,21 @@ func (w *Writer) DiscardRWLayer(rw RWLayer) {
 
 // RWLayer reads a container's writable layer.
 func (s *Store) RWLayer(containerID string) (RWLayer, error) {
+	rw, err := s.rwLayerRecord(containerID)
+	if err != nil {
+		return RWLayer{}, err
+	}
+	if rw.Parent != "" {
+		if rw.Lower, err = s.LayerDirs(rw.Parent); err != nil {
+			return RWLayer{}, err
+		}
+	}
+	return rw, nil
+}
+
+// rwLayerRecord reads layerdb/mounts/<container>/ alone: the layer without its
+// lower folders, which removing it does not need.
+func (s *Store) rwLayerRecord(containerID string) (RWLayer, error) {
 	if _, err := hexOf(containerID); err != nil {
 		return RWLayer{}, fmt.Errorf("reading container layer: %w", err)
 	}
@@ -230,11 +245,6 @@ func (s *Store) RWLayer(containerID string) (RWLayer, error) {
 	rw := RWLayer{ContainerID: containerID, MountID: mountID}
 	if p, err := readFile(filepath.Join(m, "parent")); err == nil {
 		rw.Parent = strings.TrimSpace(string(p))
-	}
-	if rw.Parent != "" {
-		if rw.Lower, err = s.LayerDirs(rw.Parent); err != nil {
-			return RWLayer{}, err
-		}
 	}
 	rw.Driver = DriverOverlay
 	if d, err := readFile(filepath.Join(m, "driver")); err == nil {
@@ -257,7 +267,7 @@ func (s *Store) RWLayer(containerID string) (RWLayer, error) {
 // RemoveRWLayer deletes a container's writable layer.
 func (w *Writer) RemoveRWLayer(containerID string) error {
 	s := w.s
-	rw, err := s.RWLayer(containerID)
+	rw, err := s.rwLayerRecord(containerID)
 	if err != nil {
 		return err
 	}
