@@ -45,7 +45,7 @@ func Main() int {
 	var root *cobra.Command
 	if strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") == "docker" {
 		// Installed as "docker": the docker verbs are the whole program.
-		root = NewDockerCmd(f)
+		root = NewDockerCmd(f, os.Args[1:])
 		addGlobalFlags(root, f)
 	} else {
 		root = NewRootCmd(f, os.Args[1:])

@@ -3,15 +3,17 @@ package cmd
 import (
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/dockling/dockling/sandbox"
 	"github.com/spf13/cobra"
 )
 
-// NewRootCmd is `dockling`, to run with args (without the program name). The docker
-// verbs under `dockling docker` are the same commands as at the top level; they are
-// built only when args name docker, since building every command twice took a
-// tenth of a short command's time.
+// NewRootCmd is `dockling`, to run with args (without the program name). Only the
+// commands args can reach are built: one docker verb when args run one (at the top
+// level or under docker), every command otherwise (help, completion, a typo that
+// cobra suggests a fix for). Building all of them, twice for the docker verbs, took
+// a tenth of a short command's time.
 func NewRootCmd(f *Factory, args []string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "dockling",
@@ -36,8 +38,21 @@ The docker commands work as "dockling <verb>", as "dockling docker <verb>", and 
 		},
 	}
 	addGlobalFlags(c, f)
-	addDockerVerbs(c, f)
-	c.AddCommand(newDockerGroup(f, slices.Contains(args, "docker")))
+	switch verb, rest := wantedVerb(args); {
+	case verb == "docker":
+		addDockerVerbs(c, f, verbNone)
+		c.AddCommand(newDockerGroup(f, dockerVerbWanted(rest)))
+	case dockerVerbs[verb] != nil:
+		addDockerVerbs(c, f, verb)
+		c.AddCommand(newDockerGroup(f, verbNone))
+	default:
+		addDockerVerbs(c, f, verbAll)
+		group := verbNone
+		if slices.Contains(args, "docker") { // completion or help under docker
+			group = verbAll
+		}
+		c.AddCommand(newDockerGroup(f, group))
+	}
 	c.AddCommand(NewEnvCmd(f, nil))
 	c.AddCommand(NewStandinCmd(f))
 	c.AddCommand(NewLearnCmd(f, nil))
@@ -57,10 +72,12 @@ func addGlobalFlags(c *cobra.Command, f *Factory) {
 
 // NewDockerCmd is the docker-compatible command set, as `dockling docker` or as the
 // whole program when invoked under the name docker.
-func NewDockerCmd(f *Factory) *cobra.Command { return newDockerGroup(f, true) }
+func NewDockerCmd(f *Factory, args []string) *cobra.Command {
+	return newDockerGroup(f, dockerVerbWanted(args))
+}
 
-// newDockerGroup is NewDockerCmd, with its verbs only when withVerbs.
-func newDockerGroup(f *Factory, withVerbs bool) *cobra.Command {
+// newDockerGroup is NewDockerCmd with the verbs that want names (see addDockerVerbs).
+func newDockerGroup(f *Factory, want string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "docker",
 		Short: "Docker-compatible commands, carried out by dockling's built-in runtime",
@@ -72,47 +89,85 @@ func newDockerGroup(f *Factory, withVerbs bool) *cobra.Command {
 			return c.Help()
 		},
 	}
-	if withVerbs {
-		addDockerVerbs(c, f)
-	}
+	addDockerVerbs(c, f, want)
 	return c
 }
 
-// addDockerVerbs adds every docker verb to parent.
-func addDockerVerbs(parent *cobra.Command, f *Factory) {
-	verbs := []*cobra.Command{
-		NewImagesCmd(f, nil),
-		NewImageCmd(f),
-		NewInspectCmd(f, nil),
-		NewHistoryCmd(f, nil),
-		NewTagCmd(f, nil),
-		NewRmiCmd(f, nil),
-		NewPullCmd(f, nil),
-		NewLoadCmd(f, nil),
-		NewSaveCmd(f, nil),
-		NewImportCmd(f, nil),
-		NewSystemCmd(f),
-		NewInfoCmd(f, nil),
-		NewVersionCmd(f),
-		NewContainerCmd(f),
-		NewRunCmd(f, nil),
-		NewCreateCmd(f, nil),
-		NewStartCmd(f, nil),
-		NewAttachCmd(f, nil),
-		NewStopCmd(f),
-		NewKillCmd(f),
-		NewRestartCmd(f),
-		NewRmCmd(f),
-		NewPsCmd(f, nil),
-		NewLogsCmd(f, nil),
-		NewExecCmd(f, nil),
-		NewWaitCmd(f),
-		NewTopCmd(f),
-		NewCommitCmd(f, nil),
-		NewDiffCmd(f),
-		NewExportCmd(f),
+// What addDockerVerbs builds besides one verb by name.
+const (
+	verbAll  = ""
+	verbNone = "-"
+)
+
+// wantedVerb is the first word of args that is neither a flag nor a global flag's
+// value, and the words after it.
+func wantedVerb(args []string) (string, []string) {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--root" || a == "--sandbox":
+			i++ // its value follows
+		case strings.HasPrefix(a, "-"):
+		default:
+			return a, args[i+1:]
+		}
 	}
-	for _, v := range verbs {
+	return "", nil
+}
+
+// dockerVerbWanted is the docker verb args run, or verbAll when they run none of them.
+func dockerVerbWanted(args []string) string {
+	verb, _ := wantedVerb(args)
+	if _, ok := dockerVerbs[verb]; ok {
+		return verb
+	}
+	return verbAll
+}
+
+// dockerVerbs builds each docker verb, by name.
+var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
+	"images":    func(f *Factory) *cobra.Command { return NewImagesCmd(f, nil) },
+	"image":     NewImageCmd,
+	"inspect":   func(f *Factory) *cobra.Command { return NewInspectCmd(f, nil) },
+	"history":   func(f *Factory) *cobra.Command { return NewHistoryCmd(f, nil) },
+	"tag":       func(f *Factory) *cobra.Command { return NewTagCmd(f, nil) },
+	"rmi":       func(f *Factory) *cobra.Command { return NewRmiCmd(f, nil) },
+	"pull":      func(f *Factory) *cobra.Command { return NewPullCmd(f, nil) },
+	"load":      func(f *Factory) *cobra.Command { return NewLoadCmd(f, nil) },
+	"save":      func(f *Factory) *cobra.Command { return NewSaveCmd(f, nil) },
+	"import":    func(f *Factory) *cobra.Command { return NewImportCmd(f, nil) },
+	"system":    NewSystemCmd,
+	"info":      func(f *Factory) *cobra.Command { return NewInfoCmd(f, nil) },
+	"version":   NewVersionCmd,
+	"container": NewContainerCmd,
+	"run":       func(f *Factory) *cobra.Command { return NewRunCmd(f, nil) },
+	"create":    func(f *Factory) *cobra.Command { return NewCreateCmd(f, nil) },
+	"start":     func(f *Factory) *cobra.Command { return NewStartCmd(f, nil) },
+	"attach":    func(f *Factory) *cobra.Command { return NewAttachCmd(f, nil) },
+	"stop":      NewStopCmd,
+	"kill":      NewKillCmd,
+	"restart":   NewRestartCmd,
+	"rm":        NewRmCmd,
+	"ps":        func(f *Factory) *cobra.Command { return NewPsCmd(f, nil) },
+	"logs":      func(f *Factory) *cobra.Command { return NewLogsCmd(f, nil) },
+	"exec":      func(f *Factory) *cobra.Command { return NewExecCmd(f, nil) },
+	"wait":      NewWaitCmd,
+	"top":       NewTopCmd,
+	"commit":    func(f *Factory) *cobra.Command { return NewCommitCmd(f, nil) },
+	"diff":      NewDiffCmd,
+	"export":    NewExportCmd,
+}
+
+// addDockerVerbs adds the docker verbs to parent: all of them (verbAll), none
+// (verbNone), or the one named want.
+func addDockerVerbs(parent *cobra.Command, f *Factory, want string) {
+	if want == verbNone {
+		return
+	}
+	for name, build := range dockerVerbs {
+		if want != verbAll && name != want {
+			continue
+		}
+		v := build(f)
 		if v.Annotations == nil {
 			v.Annotations = map[string]string{}
 		}
