@@ -130,7 +130,7 @@ func (x *extractor) entry(hdr *tar.Header, tr io.Reader) error {
 	case kindOpaque:
 		return x.opaque(hdr.Name, target)
 	case kindWhiteout:
-		return x.whiteout(hdr.Name, target)
+		return x.whiteout(hdr, target)
 	}
 	if isSparse(hdr) {
 		// The logical size of a sparse entry is not bounded by the archive's bytes: a
@@ -161,7 +161,7 @@ func (x *extractor) entry(hdr *tar.Header, tr io.Reader) error {
 	case tar.TypeChar, tar.TypeBlock:
 		if hdr.Typeflag == tar.TypeChar && hdr.Devmajor == 0 && hdr.Devminor == 0 {
 			// Already in overlay form (some tools ship it like that).
-			return x.whiteout(hdr.Name, rel)
+			return x.whiteout(hdr, rel)
 		}
 		// The runtime gives containers their own /dev; a device node in a layer is at
 		// best useless and at worst a door to host hardware.
@@ -379,9 +379,11 @@ func (x *extractor) hardlink(hdr *tar.Header, rel string) error {
 	return nil
 }
 
-// whiteout deletes rel: in overlay form by leaving a 0/0 character device in its place,
-// in flat form by removing it.
-func (x *extractor) whiteout(entry, rel string) error {
+// whiteout deletes rel: in overlay form by leaving a 0/0 character device in its place
+// (with the entry's times, so that writing the layer back gives the same bytes), in
+// flat form by removing it.
+func (x *extractor) whiteout(hdr *tar.Header, rel string) error {
+	entry := hdr.Name
 	if x.flat {
 		dirfd, err := x.t.parent(entry, path.Dir(rel), false)
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, errNotDir) {
@@ -402,7 +404,7 @@ func (x *extractor) whiteout(entry, rel string) error {
 	if err := unix.Mknodat(dirfd, base, unix.S_IFCHR, 0); err != nil {
 		return fmt.Errorf("applying whiteout %q: creating whiteout device: %w", entry, err)
 	}
-	return nil
+	return setTimesAt(hdr, dirfd, base)
 }
 
 // opaque hides everything the lower layers have below rel.

@@ -113,6 +113,12 @@ func TestWriteDiffRoundTrip(t *testing.T) {
 func TestWriteDiffFixedPoint(t *testing.T) {
 	dir := t.TempDir()
 	applyTar(t, dir, callerOpts(), false, diffLayer()...)
+	// The whiteout device carries its entry's time, not the moment it was made: were it
+	// the latter, two extractions a second apart would write different layers.
+	var st unix.Stat_t
+	if err := unix.Lstat(filepath.Join(dir, "etc", "removed"), &st); err != nil || st.Mtim.Sec != epoch.Unix() {
+		t.Fatalf("whiteout device time %d (%v), want the entry's %d", st.Mtim.Sec, err, epoch.Unix())
+	}
 	first := writeDiff(t, dir)
 	if again := writeDiff(t, dir); !bytes.Equal(first, again) {
 		t.Fatal("two WriteDiff calls on the same tree differ")
