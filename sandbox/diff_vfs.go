@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/dockling/dockling/sandbox/archive"
+	"github.com/dockling/dockling/sandbox/store"
 )
 
 // copyChanges lists what a vfs container changed: its copy compared, path by path,
@@ -129,4 +131,25 @@ func pathChanges(changes []Change) []archive.PathChange {
 		out[i] = archive.PathChange{Path: strings.TrimPrefix(c.Path, "/"), Deleted: c.Kind == 'D'}
 	}
 	return out
+}
+
+// CopiedLayers lists the vfs containers' layers by mount ID, each with a function
+// writing its changes as a layer tar (deletions as whiteouts): how a bundle carries
+// them, so that a grader reads them as it reads an overlay2 container's upper dir.
+func (sb *Sandbox) CopiedLayers() (map[string]func(io.Writer) error, error) {
+	out := map[string]func(io.Writer) error{}
+	for _, c := range sb.containerRecords() {
+		rw, err := sb.Store.RWLayer(c.ID)
+		if err != nil || rw.Driver != store.DriverVFS {
+			continue
+		}
+		out[rw.MountID] = func(w io.Writer) error {
+			changes, err := copyChanges(rw.Copy, &layerFS{layers: rw.Lower})
+			if err != nil {
+				return err
+			}
+			return archive.WriteChanges(w, rw.Copy, pathChanges(changes))
+		}
+	}
+	return out, nil
 }

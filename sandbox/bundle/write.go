@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -60,12 +61,17 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if rel == "tmp" || (strings.HasPrefix(rel, "overlay2/") && strings.Count(rel, "/") >= 2) {
+			if rel == "tmp" || rel == "vfs" || (strings.HasPrefix(rel, "overlay2/") && strings.Count(rel, "/") >= 2) {
 				return fs.SkipDir // layer content goes in as layer tars below
 			}
 			return nil
 		}
 		if !d.Type().IsRegular() || !metaAllowed(rel) {
+			return nil
+		}
+		if isDriverRecord(rel) {
+			// A vfs container travels as an overlay2 one: its changes as a layer tar
+			// (below), read by the grader as any container's upper dir.
 			return nil
 		}
 		data, err := os.ReadFile(p)
@@ -93,27 +99,19 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 		if !e.IsDir() || e.Name() == "l" || skip[e.Name()] {
 			continue
 		}
-		tmp, err := os.CreateTemp(filepath.Join(dir, "tmp"), "bundle-layer-*")
-		if err != nil {
-			return fmt.Errorf("packing layers: %w", err)
-		}
-		// Staged on disk, not in memory: a tar header needs the size first, and a
-		// learner's layer (apt-get install …) can be large.
-		err = archive.WriteDiff(tmp, filepath.Join(dir, "overlay2", e.Name(), "diff"))
-		var size int64
-		if err == nil {
-			size, err = tmp.Seek(0, io.SeekCurrent)
-		}
-		if err == nil {
-			_, err = tmp.Seek(0, io.SeekStart)
-		}
-		if err == nil {
-			err = addFrom(layerPrefix+e.Name()+".tar", tmp, size)
-		}
-		tmp.Close()
-		os.Remove(tmp.Name())
+		diff := filepath.Join(dir, "overlay2", e.Name(), "diff")
+		err := addStaged(dir, layerPrefix+e.Name()+".tar", func(w io.Writer) error { return archive.WriteDiff(w, diff) }, addFrom)
 		if err != nil {
 			return fmt.Errorf("packing layer %s: %w", e.Name(), err)
+		}
+	}
+	copied, err := sb.CopiedLayers()
+	if err != nil {
+		return fmt.Errorf("packing layers: %w", err)
+	}
+	for mountID, writeChanges := range copied {
+		if err := addStaged(dir, layerPrefix+mountID+".tar", writeChanges, addFrom); err != nil {
+			return fmt.Errorf("packing container layer %s: %w", mountID, err)
 		}
 	}
 	hb, err := json.MarshalIndent(h, "", "  ")
@@ -135,6 +133,35 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 		return err
 	}
 	return zw.Close()
+}
+
+// addStaged adds what write writes as name, staged on disk rather than in memory: a
+// tar header needs the size first, and a learner's layer (apt-get install …) can be
+// large.
+func addStaged(dir, name string, write func(io.Writer) error, addFrom func(string, io.Reader, int64) error) error {
+	tmp, err := os.CreateTemp(filepath.Join(dir, "tmp"), "bundle-layer-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := write(tmp); err != nil {
+		return err
+	}
+	size, err := tmp.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		return err
+	}
+	return addFrom(name, tmp, size)
+}
+
+// isDriverRecord is a container layer's storage driver record
+// (image/overlay2/layerdb/mounts/<id>/driver).
+func isDriverRecord(rel string) bool {
+	return strings.HasPrefix(rel, "image/overlay2/layerdb/mounts/") && path.Base(rel) == "driver"
 }
 
 // metaAllowed is the set of small files a bundle carries (and Extract accepts).
