@@ -46,16 +46,22 @@ func learnerSandbox(t *testing.T) (*sandbox.Sandbox, string) {
 			t.Fatal(err)
 		}
 	}
+	return sb, writeBundle(t, sb)
+}
+
+// writeBundle packs sb for the images-vs-containers lesson into a temporary file.
+func writeBundle(t *testing.T, sb *sandbox.Sandbox) string {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "b.tar.gz")
 	f, err := os.Create(out)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Close()
 	if err := Write(f, sb, "images-vs-containers"); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
-	return sb, out
+	return out
 }
 
 func sourceFrom(sb *sandbox.Sandbox) LayerSource {

@@ -36,15 +36,7 @@ func TestBundleCarriesACopiedContainersChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	out := filepath.Join(t.TempDir(), "b.tar.gz")
-	f, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Write(f, sb, "images-vs-containers"); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	out := writeBundle(t, sb)
 	if st, _ := os.Stat(out); st.Size() > 1<<20 {
 		t.Fatalf("bundle is %d bytes: the copy of the image must not travel", st.Size())
 	}
