@@ -103,7 +103,9 @@ func Attach(dir string, s Streams) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	if st.Status != "running" {
+	// A stopped container's shim still answers while it keeps the output of a
+	// command that ended before its first attacher (run, start -a) connected.
+	if st.Status != "running" && !st.AwaitingAttach {
 		return -1, ErrNotRunning
 	}
 	c, err := dial(dir)

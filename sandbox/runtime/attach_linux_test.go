@@ -3,7 +3,10 @@ package runtime
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -116,5 +119,43 @@ func TestCopyInputEscape(t *testing.T) {
 		if (err != nil) != c.detached || got.String() != c.want {
 			t.Errorf("copyInput(%q) = %q, %v; want %q, detached %v", c.in, got.String(), err, c.want, c.detached)
 		}
+	}
+}
+
+// Without a terminal, a start that waits for its first attacher runs the command at
+// once: a command that ended before the attach still gives it all its output, in
+// order, then its exit code; and one that writes more than is kept waits for the
+// attacher rather than losing bytes.
+func TestFirstAttachGetsOutputOfAnEndedCommand(t *testing.T) {
+	requireRoot(t)
+	for _, tc := range []struct {
+		name  string
+		lines int
+	}{{"small", 3}, {"larger than kept", 200000}} { // 200000 lines of 10 bytes: 2 MB
+		t.Run(tc.name, func(t *testing.T) {
+			spec := newSpec(t, "sh", "-c", fmt.Sprintf(`i=0; while [ $i -lt %d ]; do printf 'line %%04d\n' $((i %% 10000)); i=$((i+1)); done; echo err >&2; exit 7`, tc.lines))
+			if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.lines < 10 {
+				waitFor(t, "the command to end", func() bool { st, _ := Status(spec.Dir); return st.Status == "exited" })
+			}
+			var out, errOut syncBuffer
+			code, err := attachTimeout(t, spec.Dir, Streams{Out: &out, Err: &errOut})
+			if err != nil || code != 7 {
+				t.Fatalf("Attach = %d, %v", code, err)
+			}
+			if got := strings.Count(out.String(), "\n"); got != tc.lines || !strings.HasPrefix(out.String(), "line 0000\nline 0001\n") {
+				t.Errorf("%d lines of output, want %d; it begins %.40q", got, tc.lines, out.String())
+			}
+			if errOut.String() != "err\n" {
+				t.Errorf("stderr %q", errOut.String())
+			}
+			// The first attacher had it all: the container is stopped for everyone else.
+			waitFor(t, "the shim to go", func() bool { _, err := os.Stat(filepath.Join(spec.Dir, sockFile)); return err != nil })
+			if _, err := Attach(spec.Dir, Streams{}); !errors.Is(err, ErrNotRunning) {
+				t.Fatalf("a second attach: %v, want ErrNotRunning", err)
+			}
+		})
 	}
 }

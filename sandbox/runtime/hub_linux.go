@@ -33,7 +33,64 @@ type hub struct {
 	inMu        sync.Mutex // input writes may block; they must not stall output
 	stdinClosed bool
 
+	// Output kept for the first attacher (see keepForFirstAttach): the process runs
+	// before `run` has connected and must not lose its first bytes.
+	keep      bool
+	kept      []keptFrame
+	keptBytes int
+	keptRoom  *sync.Cond // output waits here while kept is full
+
 	pumps sync.WaitGroup
+}
+
+type keptFrame struct {
+	stream byte
+	p      []byte
+}
+
+// maxKept bounds the output kept for the first attacher; past it the container's
+// writes wait (its pipe fills) until someone attaches.
+const maxKept = 1 << 20
+
+// keepForFirstAttach keeps the container's output from now on for the first stdio
+// attacher, who gets it before anything else. Nobody attaching within giveUp (the
+// caller that asked died) ends the keeping: the log has everything anyway.
+func (h *hub) keepForFirstAttach(giveUp time.Duration) {
+	h.mu.Lock()
+	h.keep = true
+	h.keptRoom = sync.NewCond(&h.mu)
+	h.mu.Unlock()
+	time.AfterFunc(giveUp, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.stopKeeping()
+	})
+}
+
+// keeping says whether output is kept for a first attacher that has not come yet.
+func (h *hub) keeping() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.keep
+}
+
+// awaitFirstAttach returns once no output is kept for a first attacher any more: it
+// came (and got its output and, the process being gone, the exit code), or it was
+// given up on.
+func (h *hub) awaitFirstAttach() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for h.keep {
+		h.keptRoom.Wait()
+	}
+}
+
+// stopKeeping ends keepForFirstAttach; call with h.mu held.
+func (h *hub) stopKeeping() {
+	if h.keep {
+		h.keep, h.kept, h.keptBytes = false, nil, 0
+		h.keptRoom.Broadcast()
+	}
 }
 
 type client struct {
@@ -92,6 +149,12 @@ func (h *hub) handle(c *net.UnixConn) {
 
 	h.mu.Lock()
 	_ = h.send(cl, frMode, []byte{mode})
+	if cl.stdio && h.keep {
+		for _, f := range h.kept {
+			_ = h.send(cl, f.stream, f.p)
+		}
+		h.stopKeeping()
+	}
 	if h.exited {
 		h.sendExit(cl, h.code)
 		h.mu.Unlock()
@@ -174,6 +237,14 @@ func (h *hub) output(stream byte, p []byte) {
 	h.log.write(stream, p)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	for h.keep && h.keptBytes >= maxKept {
+		h.keptRoom.Wait()
+	}
+	if h.keep {
+		h.kept = append(h.kept, keptFrame{stream: stream, p: append([]byte(nil), p...)})
+		h.keptBytes += len(p)
+		return
+	}
 	for cl := range h.clients {
 		if !cl.stdio {
 			continue

@@ -309,6 +309,9 @@ func testSealedBinary(t *testing.T, memfd bool) {
 	}
 	before := sum()
 	spec := newSpec(t, "true")
+	// Held before its exec (which with a terminal waits for the first attach), pid 1
+	// is still dockling's own binary: the moment the attack aims at.
+	spec.Process.Tty = true
 	if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
 		t.Fatal(err)
 	}

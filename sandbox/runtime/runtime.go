@@ -90,8 +90,11 @@ type State struct {
 
 // StartOptions tune Start.
 type StartOptions struct {
-	// HoldUntilAttach keeps the process from exec'ing until the first Attach connects,
-	// so `run -it` and foreground `run` lose no output.
+	// HoldUntilAttach makes the first Attach see everything: with a terminal the
+	// process does not exec until it connects (the shell must start at the attacher's
+	// window size); without one the process runs at once and the shim keeps its
+	// output (and, if it ends first, its exit code) for that attacher, so a
+	// foreground `run` connects while its command already runs.
 	HoldUntilAttach bool
 }
 

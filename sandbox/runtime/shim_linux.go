@@ -267,7 +267,13 @@ func (s *shim) run() int {
 	}
 	defer ln.Close()
 
-	if !s.hold {
+	if !s.hold || !s.spec.Process.Tty {
+		if s.hold {
+			// Without a terminal, nothing but the output needs the first attacher
+			// (a terminal's size does: the shell reads it as it starts). The command
+			// runs now, while the caller connects, and its output is kept for it.
+			s.hub.keepForFirstAttach(10 * time.Second)
+		}
 		if err := ip.release(); err != nil {
 			ip.kill()
 			ln.Close()
@@ -307,9 +313,19 @@ func (s *shim) run() int {
 		s.state.Error = s.hub.execErr.Error()
 	}
 	s.hub.mu.Unlock()
-	_ = os.Remove(filepath.Join(dir, sockFile))
+	// A `run` whose command ended before it connected still gets the output and the
+	// exit code: the socket stays until it came. Otherwise it goes first, so that
+	// nobody connects to a container known to have exited.
+	s.state.AwaitingAttach = s.hub.keeping()
+	if !s.state.AwaitingAttach {
+		_ = os.Remove(filepath.Join(dir, sockFile))
+	}
 	_ = writeState(dir, &s.state)
 	s.hub.finish(code)
+	if s.state.AwaitingAttach {
+		s.hub.awaitFirstAttach()
+		_ = os.Remove(filepath.Join(dir, sockFile))
+	}
 	return 0
 }
 

@@ -35,6 +35,9 @@ type diskState struct {
 	InitStart  uint64    `json:"initStart,omitempty"`
 	StopSignal int       `json:"stopSignal,omitempty"`
 	Tty        bool      `json:"tty,omitempty"`
+	// AwaitingAttach: exited, but the shim keeps the output for the first attacher
+	// of a start that asked for one, who has not connected yet.
+	AwaitingAttach bool `json:"awaitingAttach,omitempty"`
 }
 
 func (d *diskState) public() State {
