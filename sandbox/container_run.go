@@ -41,7 +41,8 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 }
 
 // Start runs a created or stopped container's command again on the same writable
-// layer. hold keeps the process waiting for the first attach (run, start -a).
+// layer. hold makes the first attach see all of it (run, start -a; see
+// runtime.StartOptions).
 func (sb *Sandbox) Start(name string, hold bool) (*Container, error) {
 	c, err := sb.Container(name)
 	if err != nil {
