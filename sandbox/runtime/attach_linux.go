@@ -19,7 +19,7 @@ import (
 // The attach protocol: frames of a type byte, a big-endian uint32 length and the payload.
 const (
 	// client -> shim
-	frHello  = 'h' // 1 byte: helloStdio or 0 (a waiter: exit code only, does not release a hold)
+	frHello  = 'h' // 1 byte: helloStdio or 0 (a waiter: exit code only, does not release a hold); then, optionally, the window size as frResize's 4 bytes
 	frStdin  = 'i'
 	frEOF    = 'e' // the client's stdin ended
 	frResize = 'r' // rows, cols as big-endian uint16
@@ -119,7 +119,20 @@ func Attach(dir string, s Streams) (int, error) {
 		defer wmu.Unlock()
 		return writeFrame(c, typ, p)
 	}
-	if err := send(frHello, []byte{helloStdio}); err != nil {
+	// The window size, when known, rides in the hello: a held shell must start at the
+	// attacher's size, and a separate frame could arrive after its release.
+	hello := []byte{helloStdio}
+	if s.Resize != nil {
+		select {
+		case ws, ok := <-s.Resize:
+			if ok {
+				hello = binary.BigEndian.AppendUint16(hello, ws.Rows)
+				hello = binary.BigEndian.AppendUint16(hello, ws.Cols)
+			}
+		default:
+		}
+	}
+	if err := send(frHello, hello); err != nil {
 		return -1, fmt.Errorf("attaching: %w", err)
 	}
 	out, errw := s.Out, s.Err

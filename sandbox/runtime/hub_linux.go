@@ -136,9 +136,12 @@ func (h *hub) handle(c *net.UnixConn) {
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 32*1024)
 	typ, p, err := readFrame(c, buf)
-	if err != nil || typ != frHello || len(p) != 1 {
+	if err != nil || typ != frHello || (len(p) != 1 && len(p) != 5) {
 		c.Close()
 		return
+	}
+	if len(p) == 5 {
+		h.resize(p[1:]) // before a held process is released
 	}
 	_ = c.SetReadDeadline(time.Time{})
 	cl := &client{c: c, stdio: p[0]&helloStdio != 0}
@@ -185,16 +188,21 @@ func (h *hub) handle(c *net.UnixConn) {
 		case frEOF:
 			h.closeStdin()
 		case frResize:
-			if h.master != nil && len(p) == 4 {
-				ws := &unix.Winsize{Row: binary.BigEndian.Uint16(p), Col: binary.BigEndian.Uint16(p[2:])}
-				_ = unix.IoctlSetWinsize(int(h.master.Fd()), unix.TIOCSWINSZ, ws)
-			}
+			h.resize(p)
 		}
 	}
 	h.mu.Lock()
 	delete(h.clients, cl)
 	h.mu.Unlock()
 	c.Close()
+}
+
+// resize sets the terminal's size from a frResize payload (rows, cols).
+func (h *hub) resize(p []byte) {
+	if h.master != nil && len(p) == 4 {
+		ws := &unix.Winsize{Row: binary.BigEndian.Uint16(p), Col: binary.BigEndian.Uint16(p[2:])}
+		_ = unix.IoctlSetWinsize(int(h.master.Fd()), unix.TIOCSWINSZ, ws)
+	}
 }
 
 func (h *hub) input(p []byte) {

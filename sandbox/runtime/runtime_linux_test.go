@@ -109,10 +109,12 @@ func TestCapabilities(t *testing.T) {
 	}
 }
 
-// Wait does not release a held container; Attach does.
+// Wait does not release a held container; Attach does. (A hold holds the process with
+// a terminal; without one it runs, its output kept: TestFirstAttachGetsOutput….)
 func TestWaitHeld(t *testing.T) {
 	requireRoot(t)
 	spec := newSpec(t, "sh", "-c", "exit 9")
+	spec.Process.Tty = true
 	if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // shimConfig is what Start hands the shim on fd 3.
@@ -249,6 +251,13 @@ func (s *shim) run() int {
 		return s.fail(err)
 	}
 	s.init = ip
+	// Hold the container's mount namespace. Were pid 1 its last user, its exit would
+	// unmount everything (and wait out the kernel's RCU grace period) before the
+	// shim could reap it and report the exit code; held here, that happens as the
+	// shim itself exits, after the report.
+	if fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/mnt", ip.proc.Pid), unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+		defer unix.Close(fd)
+	}
 	if ip.master != nil {
 		s.hub.master = ip.master
 	}
