@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -140,26 +139,16 @@ func (sb *Sandbox) Remove(name string, force bool) (*Container, error) {
 		}
 	}
 	err = sb.Store.Write(func(w *store.Writer) error {
-		// The record goes first: a crash after it leaves only a layer that
-		// `system check` removes, never a container without its files.
-		if err := os.Remove(filepath.Join(sb.containerDir(c.ID), "config.v2.json")); err != nil {
+		// The container's folder goes first, its record with it: a crash after it
+		// leaves only a layer, which system check removes.
+		if err := w.Trash(sb.containerDir(c.ID)); err != nil {
 			return fmt.Errorf("removing %s: %w", c.ShortName(), err)
 		}
-		// The layer and the container's folder at once: each is a few dozen
-		// unlinks, which the file system serves in parallel.
-		var layerErr error
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			layerErr = w.RemoveRWLayer(c.ID)
-		}()
-		dirErr := os.RemoveAll(sb.containerDir(c.ID))
-		<-done
-		if layerErr != nil {
-			return layerErr
-		}
-		return dirErr
+		return w.RemoveRWLayer(c.ID)
 	})
+	if err == nil {
+		sb.emptyTrash()
+	}
 	return c, err
 }
 

@@ -23,6 +23,9 @@ func (s *Store) Check() ([]Problem, error) {
 	for _, dir := range []string{s.tmpDir(), filepath.Join(s.imageDir(), "layerdb", "tmp")} {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), trashPrefix) {
+				continue // being emptied (see Trash)
+			}
 			p := filepath.Join(dir, e.Name())
 			add("unfinished write left "+p, removeAll(p))
 		}

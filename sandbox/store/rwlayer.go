@@ -264,7 +264,8 @@ func (s *Store) rwLayerRecord(containerID string) (RWLayer, error) {
 	return rw, nil
 }
 
-// RemoveRWLayer deletes a container's writable layer.
+// RemoveRWLayer removes a container's writable layer: its record at once, its
+// folder to the trash (see Trash).
 func (w *Writer) RemoveRWLayer(containerID string) error {
 	s := w.s
 	rw, err := s.rwLayerRecord(containerID)
@@ -275,19 +276,11 @@ func (w *Writer) RemoveRWLayer(containerID string) error {
 		return fmt.Errorf("removing container layer: %w", err)
 	}
 	if rw.Driver == DriverVFS {
-		if err := os.RemoveAll(rw.Copy); err != nil {
-			return fmt.Errorf("removing container layer: %w", err)
-		}
-		return nil
+		return w.Trash(rw.Copy)
 	}
 	dir := filepath.Join(s.overlayDir(), rw.MountID)
 	if link, err := readFile(filepath.Join(dir, "link")); err == nil {
 		os.Remove(filepath.Join(s.overlayDir(), "l", strings.TrimSpace(string(link))))
 	}
-	// Overlay leaves work/work with mode 000; rootless, that blocks removal.
-	os.Chmod(filepath.Join(dir, "work", "work"), 0o700)
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("removing container layer: %w", err)
-	}
-	return nil
+	return w.Trash(dir)
 }

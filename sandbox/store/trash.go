@@ -1,0 +1,63 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Deleting a container's folders costs milliseconds even when it made nothing (every
+// folder removed is a synchronous metadata update), and seconds after an apt-get.
+// Removing one therefore moves its folders into the trash, the store's tmp folder: a
+// rename each, after which no reader sees them. EmptyTrash deletes them afterwards,
+// usually in a process of its own (see sandbox.Remove). Check leaves the trash alone,
+// as it may be being emptied; each EmptyTrash takes whatever an earlier one left.
+const trashPrefix = "trash-"
+
+// Trash moves path, a folder of this store, to the trash.
+func (w *Writer) Trash(path string) error {
+	dst := filepath.Join(w.s.tmpDir(), trashPrefix+NewID()[:16])
+	if err := os.Rename(path, dst); err != nil {
+		return fmt.Errorf("removing %s: %w", path, err)
+	}
+	return nil
+}
+
+// EmptyTrash deletes what is in the trash of the store rooted at root.
+func EmptyTrash(root string) error {
+	tmp := (&Store{root: root}).tmpDir()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return fmt.Errorf("emptying the trash: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), trashPrefix) {
+			errs = append(errs, removeAllForce(filepath.Join(tmp, e.Name())))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeAllForce is os.RemoveAll that also gets through folders whose mode keeps
+// their owner out: overlay leaves its work/work at 000, and a container may have
+// made such folders; without root, their content cannot be deleted until they are
+// opened up.
+func removeAllForce(path string) error {
+	if os.RemoveAll(path) == nil {
+		return nil
+	}
+	_ = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if d != nil && d.IsDir() {
+			_ = os.Chmod(p, 0o700) // before WalkDir reads it
+		}
+		return nil
+	})
+	if err := os.RemoveAll(path); err != nil {
+		return fmt.Errorf("emptying the trash: %w", err)
+	}
+	return nil
+}
