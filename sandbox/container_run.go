@@ -41,7 +41,8 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 
 // Start runs a created or stopped container's command again on the same writable
 // layer. hold makes the first attach see all of it (run, start -a; see
-// runtime.StartOptions).
+// runtime.StartOptions). The container comes back as it was found: its state is not
+// read again (callers want its ID and config; a command may already have ended).
 func (sb *Sandbox) Start(name string, hold bool) (*Container, error) {
 	c, err := sb.Container(name)
 	if err != nil {
@@ -57,7 +58,7 @@ func (sb *Sandbox) Start(name string, hold bool) (*Container, error) {
 	if err := runtime.Start(spec, runtime.StartOptions{HoldUntilAttach: hold}); err != nil {
 		return nil, err
 	}
-	return sb.Container(c.ID)
+	return c, nil
 }
 
 // Attach connects streams to a running container; it returns the exit code when the
