@@ -113,7 +113,7 @@ func differs(copyDir, rel string, now, was fs.FileInfo, lower *layerFS) bool {
 	if now.IsDir() {
 		return false
 	}
-	if a.Size != b.Size || a.Mtim.Sec != b.Mtim.Sec || a.Rdev != b.Rdev {
+	if a.Size != b.Size || now.ModTime().Unix() != was.ModTime().Unix() || a.Rdev != b.Rdev {
 		return true
 	}
 	if now.Mode()&fs.ModeSymlink != 0 {
