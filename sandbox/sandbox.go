@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/dockling/dockling/sandbox/store"
 )
@@ -70,8 +71,9 @@ func Dir(dataRoot, name string) (string, error) {
 
 // Sandbox is one isolated set of images and containers.
 type Sandbox struct {
-	Store *store.Store
-	dir   string
+	Store   *store.Store
+	dir     string
+	reaping atomic.Bool // a process emptying the trash is running (see emptyTrash)
 }
 
 // Open opens the sandbox whose data root is dir, creating it when needed.

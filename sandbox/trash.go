@@ -26,7 +26,12 @@ func init() {
 // outlives this one: the command that removed the container need not wait for the
 // file system (`run --rm` answers that much sooner). Where no process can be started,
 // it deletes it here.
+// One reaper at a time per sandbox: it empties the trash until nothing is left, so a
+// loop of removals (rm a b c, container prune) starts one process, not one each.
 func (sb *Sandbox) emptyTrash() {
+	if !sb.reaping.CompareAndSwap(false, true) {
+		return
+	}
 	cmd := &exec.Cmd{
 		Path:        "/proc/self/exe",
 		Args:        []string{"dockling-empty-trash"},
@@ -34,8 +39,12 @@ func (sb *Sandbox) emptyTrash() {
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
 	if err := cmd.Start(); err == nil {
-		go func() { _ = cmd.Wait() }() // no zombie while this process lives on (a lesson session)
+		go func() {
+			_ = cmd.Wait() // no zombie while this process lives on (a lesson session)
+			sb.reaping.Store(false)
+		}()
 		return
 	}
 	_ = store.EmptyTrash(sb.dir)
+	sb.reaping.Store(false)
 }

@@ -26,18 +26,36 @@ func (w *Writer) Trash(path string) error {
 	return nil
 }
 
-// EmptyTrash deletes what is in the trash of the store rooted at root.
+// EmptyTrash deletes what is in the trash of the store rooted at root, including
+// what is put there meanwhile, until it finds it empty (or only what it could not
+// delete).
 func EmptyTrash(root string) error {
 	tmp := (&Store{root: root}).tmpDir()
-	entries, err := os.ReadDir(tmp)
-	if err != nil {
-		return fmt.Errorf("emptying the trash: %w", err)
+	failed := map[string]error{}
+	for {
+		entries, err := os.ReadDir(tmp)
+		if err != nil {
+			return fmt.Errorf("emptying the trash: %w", err)
+		}
+		deleted := 0
+		for _, e := range entries {
+			name := e.Name()
+			if !strings.HasPrefix(name, trashPrefix) || failed[name] != nil {
+				continue
+			}
+			if err := removeAllForce(filepath.Join(tmp, name)); err != nil {
+				failed[name] = err
+				continue
+			}
+			deleted++
+		}
+		if deleted == 0 {
+			break
+		}
 	}
 	var errs []error
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), trashPrefix) {
-			errs = append(errs, removeAllForce(filepath.Join(tmp, e.Name())))
-		}
+	for _, err := range failed {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
