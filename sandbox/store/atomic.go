@@ -5,42 +5,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"path/filepath"
 )
 
 // WriteFileAtomic replaces name with data so that readers see the old or the new
-// content, never a mix, and a crash never leaves a truncated file.
+// content, never a mix, and a crash never leaves a truncated file: a batch of one.
 func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := f.Chmod(perm); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	ok = true
-	return syncDir(dir)
+	var b Batch
+	b.Put(StepContent, name, data, perm)
+	return b.Commit()
 }
 
 // syncDir makes a rename in dir durable.

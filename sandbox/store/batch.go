@@ -78,11 +78,11 @@ func (b *Batch) Commit() error {
 			return fmt.Errorf("writing %s: %w", bf.name, err)
 		}
 	}
-	sync := syncAll
+	syncEach := syncAll
 	if b.NoSync {
-		sync = func(int, func(int) error) error { return nil }
+		syncEach = func(int, func(int) error) error { return nil }
 	}
-	err := sync(len(opened), func(i int) error {
+	err := syncEach(len(opened), func(i int) error {
 		if err := opened[i].Sync(); err != nil {
 			return fmt.Errorf("writing %s: %w", b.files[i].name, err)
 		}
@@ -91,6 +91,12 @@ func (b *Batch) Commit() error {
 	if err != nil {
 		return err
 	}
+	for i, f := range opened {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", b.files[i].name, err)
+		}
+	}
+	opened = nil
 	steps := map[int][]*batchFile{}
 	var order []int
 	for i := range b.files {
@@ -114,7 +120,7 @@ func (b *Batch) Commit() error {
 		for d := range dirs {
 			list = append(list, d)
 		}
-		if err := sync(len(list), func(i int) error { return syncDir(list[i]) }); err != nil {
+		if err := syncEach(len(list), func(i int) error { return syncDir(list[i]) }); err != nil {
 			return err
 		}
 	}
@@ -123,6 +129,9 @@ func (b *Batch) Commit() error {
 
 // syncAll runs n syncs at once and returns the first failure.
 func syncAll(n int, do func(i int) error) error {
+	if n == 1 {
+		return do(0)
+	}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {

@@ -35,7 +35,7 @@ type RWLayer struct {
 	// changes made in place.
 	Copy string
 
-	link string // the l/ short link, while a create may still be discarded
+	link string // the l/ short link, known to the create that may discard it
 }
 
 // CreateRWLayer makes the writable layer for a new container on top of parent. With a
@@ -133,23 +133,18 @@ func (w *Writer) createCopyLayer(containerID, parent string, b *Batch) (RWLayer,
 		w.DiscardRWLayer(rw)
 		return RWLayer{}, fmt.Errorf("creating container layer: copying the image: %w", err)
 	}
-	var chain []string // bottom first
+	var chain []string // topmost first, as rw.Lower
 	for id := parent; id != ""; {
 		l, err := s.Layer(id)
 		if err != nil {
 			return fail(err)
 		}
-		chain = append([]string{id}, chain...)
+		chain = append(chain, id)
+		rw.Lower = append(rw.Lower, s.DiffDir(l.CacheID))
 		id = l.Parent
 	}
-	for _, id := range chain {
-		if err := s.applyLayerTo(dir, id); err != nil {
-			return fail(err)
-		}
-	}
-	if parent != "" {
-		var err error
-		if rw.Lower, err = s.LayerDirs(parent); err != nil {
+	for i := len(chain) - 1; i >= 0; i-- {
+		if err := s.applyLayerTo(dir, chain[i]); err != nil {
 			return fail(err)
 		}
 	}
@@ -198,19 +193,13 @@ func (w *Writer) DiscardRWLayer(rw RWLayer) {
 	s := w.s
 	os.RemoveAll(filepath.Join(s.mountsDir(), rw.ContainerID))
 	if rw.Driver == DriverVFS {
-		os.RemoveAll(rw.Copy)
+		removeAllForce(rw.Copy)
 		return
 	}
-	dir := filepath.Join(s.overlayDir(), rw.MountID)
-	link := rw.link
-	if b, err := readFile(filepath.Join(dir, "link")); err == nil {
-		link = strings.TrimSpace(string(b))
+	if rw.link != "" {
+		os.Remove(filepath.Join(s.overlayDir(), "l", rw.link))
 	}
-	if link != "" {
-		os.Remove(filepath.Join(s.overlayDir(), "l", link))
-	}
-	os.Chmod(filepath.Join(dir, "work", "work"), 0o700)
-	os.RemoveAll(dir)
+	removeAllForce(filepath.Join(s.overlayDir(), rw.MountID))
 }
 
 // RWLayer reads a container's writable layer.

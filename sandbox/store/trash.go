@@ -75,7 +75,7 @@ func removeAllForce(path string) error {
 		return nil
 	})
 	if err := os.RemoveAll(path); err != nil {
-		return fmt.Errorf("emptying the trash: %w", err)
+		return fmt.Errorf("removing %s: %w", path, err)
 	}
 	return nil
 }
