@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
 	"sync"
 	"time"
@@ -67,7 +66,7 @@ func readFrame(r io.Reader, buf []byte) (byte, []byte, error) {
 // long paths go through /proc/self/fd/N of an O_PATH descriptor of dir. The returned
 // function releases that descriptor.
 func sockPath(dir string) (string, func(), error) {
-	p := filepath.Join(dir, sockFile)
+	p := path.Join(dir, sockFile)
 	if len(p) < 100 {
 		return p, func() {}, nil
 	}
@@ -78,13 +77,13 @@ func sockPath(dir string) (string, func(), error) {
 	return "/proc/self/fd/" + strconv.Itoa(fd) + "/" + sockFile, func() { unix.Close(fd) }, nil
 }
 
-func dial(dir string) (*net.UnixConn, error) {
+func dial(dir string) (*os.File, error) {
 	p, done, err := sockPath(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: p, Net: "unix"})
+	c, err := dialUnix(p)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ECONNREFUSED) {
 			return nil, ErrNotRunning
@@ -177,7 +176,7 @@ func Attach(dir string, s Streams) (int, error) {
 			err := copyInput(s.In, keys, func(p []byte) error { return send(frStdin, p) })
 			if errors.Is(err, ErrDetached) {
 				close(detached)
-				c.CloseRead() // unblocks the output loop
+				_ = closeRead(c) // unblocks the output loop
 				return
 			}
 			if err == nil {
@@ -304,7 +303,7 @@ func wait(dir string, timeout time.Duration) (int, error) {
 	}
 }
 
-func waitConn(c *net.UnixConn, deadline time.Time) (int, error) {
+func waitConn(c *os.File, deadline time.Time) (int, error) {
 	if !deadline.IsZero() {
 		_ = c.SetDeadline(deadline)
 	}

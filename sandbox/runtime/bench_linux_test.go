@@ -25,8 +25,8 @@ func BenchmarkRunTrue(b *testing.B) {
 }
 
 // TestShimMemory reports the shim's resident memory while a container sleeps and keeps it
-// within the 10 MiB budget. The shim sheds its start-up pages just after replying to Start
-// (see settle), so this waits for that rather than racing it.
+// within the 10 MiB budget. The shim sheds its start-up pages shortly after replying to Start
+// (see settleDelay), so this waits for that rather than racing it.
 func TestShimMemory(t *testing.T) {
 	requireRoot(t)
 	spec := newSpec(t, "sleep", "1000")

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,51 +49,47 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 	childSock := os.NewFile(uintptr(fds[1]), "sync")
 	defer childSock.Close()
 
-	cmd := &exec.Cmd{
-		// From the protected binary: the helper is visible inside the container before it execs.
-		Path: "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
-		Args: []string{"dockling-exec"},
+	a := spawnAttr{
 		Env: []string{roleEnv + "=" + roleExec,
 			"_DOCKLING_NSENTER_PID=" + strconv.Itoa(st.Pid)},
-		ExtraFiles:  []*os.File{childSock},
-		SysProcAttr: &syscall.SysProcAttr{},
-		// Wait must not hang on a caller's stdin that never ends.
-		WaitDelay: time.Second,
+		Extra: []*os.File{childSock},
+		Sys:   &syscall.SysProcAttr{},
 	}
-	var master *os.File
+	var master, slave *os.File
 	if p.Tty {
-		m, slave, err := openPty()
+		master, slave, err = openPty()
 		if err != nil {
 			return -1, fmt.Errorf("exec: creating a pty: %w", err)
 		}
-		master = m
 		defer master.Close()
 		defer slave.Close()
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-		cmd.SysProcAttr.Setsid, cmd.SysProcAttr.Setctty = true, true
+		a.Stdin, a.Stdout, a.Stderr = slave, slave, slave
+		a.Sys.Setsid, a.Sys.Setctty = true, true
 	} else {
 		if p.OpenStdin {
-			cmd.Stdin = s.In
+			a.Stdin = s.In
 		}
-		cmd.Stdout, cmd.Stderr = s.Out, s.Err
+		a.Stdout, a.Stderr = s.Out, s.Err
 	}
-	if err := cmd.Start(); err != nil {
+	// From the protected binary: the helper is visible inside the container before it execs.
+	cmd, err := spawn("/proc/self/fd/"+strconv.Itoa(int(self.Fd())), []string{"dockling-exec"}, a)
+	if err != nil {
 		return -1, fmt.Errorf("exec: starting helper: %w", err)
 	}
 	childSock.Close()
-	if tty, ok := cmd.Stdin.(*os.File); ok && master != nil {
-		tty.Close() // the child has its copy; ours would keep the pty open after it exits
+	if slave != nil {
+		slave.Close() // the child has its copy; ours would keep the pty open after it exits
 	}
 
 	b, _ := json.Marshal(execConfig{Process: p, Hostname: readHostname(dir)})
 	if err := unix.Sendmsg(sock, b, nil, nil, 0); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		_ = cmd.Kill()
+		_, _ = cmd.wait(time.Second)
 		return -1, fmt.Errorf("exec: %w", err)
 	}
 	m, _, ok, err := recvMsg(sock)
 	if err != nil || (ok && m.Type == "error") {
-		_ = cmd.Wait()
+		_, _ = cmd.wait(time.Second)
 		if err != nil {
 			return -1, fmt.Errorf("exec: %w", err)
 		}
@@ -131,16 +126,18 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 	} else {
 		close(outDone)
 	}
-	_ = cmd.Wait()
+	// The wait must not hang on a caller's stdin that never ends, nor on output pipes a
+	// process left behind holds open.
+	ps, _ := cmd.wait(time.Second)
 	select {
 	case <-outDone:
 	case <-time.After(2 * time.Second):
 	}
-	return exitCode(cmd.ProcessState), nil
+	return exitCode(ps), nil
 }
 
 func readHostname(dir string) string {
-	b, _ := os.ReadFile(filepath.Join(dir, "hostname"))
+	b, _ := os.ReadFile(path.Join(dir, "hostname"))
 	return strings.TrimSpace(string(b))
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"time"
@@ -94,7 +93,7 @@ func (h *hub) stopKeeping() {
 }
 
 type client struct {
-	c     *net.UnixConn
+	c     *os.File
 	stdio bool
 }
 
@@ -102,27 +101,25 @@ func newHub(tty bool, log *jsonLog) *hub {
 	return &hub{tty: tty, log: log, clients: map[*client]bool{}}
 }
 
-func listen(dir string) (*net.UnixListener, error) {
+func listen(dir string) (*os.File, error) {
 	p, done, err := sockPath(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	_ = os.Remove(p)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: p, Net: "unix"})
+	ln, err := listenUnix(p)
 	if err != nil {
 		return nil, fmt.Errorf("listening for attach: %w", err)
 	}
-	// The socket file is removed explicitly once the container exits.
-	ln.SetUnlinkOnClose(false)
 	return ln, nil
 }
 
-func (h *hub) serve(ln *net.UnixListener) {
+func (h *hub) serve(ln *os.File) {
 	for {
-		c, err := ln.AcceptUnix()
+		c, err := acceptUnix(ln)
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+			if errors.Is(err, os.ErrClosed) {
 				return
 			}
 			time.Sleep(10 * time.Millisecond)
@@ -132,7 +129,7 @@ func (h *hub) serve(ln *net.UnixListener) {
 	}
 }
 
-func (h *hub) handle(c *net.UnixConn) {
+func (h *hub) handle(c *os.File) {
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 32*1024)
 	typ, p, err := readFrame(c, buf)

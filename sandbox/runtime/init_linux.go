@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	goruntime "runtime"
 	"strconv"
 	"sync"
@@ -205,18 +204,16 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 			env = append(env, waitMapEnv+"=1")
 		}
 	}
-	cmd := &exec.Cmd{
-		// Run from the protected binary: /proc/<init>/exe cannot be written through.
-		Path:        "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
-		Args:        []string{"dockling-init"},
-		Env:         env,
-		Stdin:       stdio[0],
-		Stdout:      stdio[1],
-		Stderr:      stdio[2],
-		ExtraFiles:  []*os.File{childSock},
-		SysProcAttr: attr,
-	}
-	if err := cmd.Start(); err != nil {
+	// Run from the protected binary: /proc/<init>/exe cannot be written through.
+	cmd, err := spawn("/proc/self/fd/"+strconv.Itoa(int(self.Fd())), []string{"dockling-init"}, spawnAttr{
+		Env:    env,
+		Stdin:  stdio[0],
+		Stdout: stdio[1],
+		Stderr: stdio[2],
+		Extra:  []*os.File{childSock},
+		Sys:    attr,
+	})
+	if err != nil {
 		unix.Close(ip.sock)
 		ip.closeAll()
 		return nil, fmt.Errorf("starting container init: %w%s", err, userNSHint(rootless, err))
@@ -434,19 +431,15 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 			return nil, fmt.Errorf("starting container: %w", err)
 		}
 		defer self.Close()
-		cmd := &exec.Cmd{
-			Path:       "/proc/self/fd/" + strconv.Itoa(int(self.Fd())),
-			Args:       []string{"dockling-init"},
-			Env:        []string{roleEnv + "=" + roleInit},
-			Stdin:      stdio[0],
-			Stdout:     stdio[1],
-			Stderr:     stdio[2],
-			ExtraFiles: []*os.File{childSync},
-			SysProcAttr: &syscall.SysProcAttr{Cloneflags: e.Flags, Setsid: true,
-				// The container dies with its shim rather than running unsupervised.
-				Pdeathsig: syscall.SIGKILL},
-		}
-		err = cmd.Start()
+		cmd, err := spawn("/proc/self/fd/"+strconv.Itoa(int(self.Fd())), []string{"dockling-init"}, spawnAttr{
+			Env:    []string{roleEnv + "=" + roleInit},
+			Stdin:  stdio[0],
+			Stdout: stdio[1],
+			Stderr: stdio[2],
+			Extra:  []*os.File{childSync},
+			// The container dies with its shim rather than running unsupervised.
+			Sys: &syscall.SysProcAttr{Cloneflags: e.Flags, Setsid: true, Pdeathsig: syscall.SIGKILL},
+		})
 		if err != nil {
 			closeChild()
 			unix.Close(ip.sock)

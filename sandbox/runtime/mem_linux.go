@@ -4,26 +4,23 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
-	"runtime/debug"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// shimMemoryLimit bounds the Go heap of a shim once its container runs: with the GC
-// percentage off, the collector runs only when the heap nears it, so an idle shim never
-// runs the GC (which would fault code and type data back in) and a chatty one stays small.
-const shimMemoryLimit = 8 << 20
+// shimGCEnv keeps a shim's Go heap small without its GC running while it idles: the
+// collector is off (GOGC) and runs only when the heap nears the limit (GOMEMLIMIT), so
+// an idle shim never faults code and type data back in, and a chatty one stays small.
+// Set in the shim's environment, as the runtime reads it at start (not runtime/debug:
+// the runtime's imports stay few, see early_linux.go).
+var shimGCEnv = []string{"GOGC=off", "GOMEMLIMIT=8MiB"}
 
-// settle is the shim's diet once its container runs: the GC only near shimMemoryLimit,
-// and the file pages of setup given back (trimText). What the shim runs afterwards faults
-// back in, 64 KiB at a time (the kernel's fault-around), so trimming again later does not
-// pay: the idle shim settles at a few MiB of the binary.
-func settle() {
-	debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(shimMemoryLimit)
-	trimText()
-}
+// settleDelay is how long a container must run before its shim gives back the pages of
+// its setup (trimText): a short command ends sooner, and its exit is reported without
+// waiting for that work.
+const settleDelay = 50 * time.Millisecond
 
 // trimText drops this process's page-table entries for its read-only file mappings
 // (the binary's code and read-only data, libc, the dynamic loader). The shim is the whole

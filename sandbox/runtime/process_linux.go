@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -37,7 +37,7 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 	if cwd == "" {
 		cwd = "/"
 	}
-	if !filepath.IsAbs(cwd) {
+	if !path.IsAbs(cwd) {
 		cwd = "/" + cwd
 	}
 	if err := os.MkdirAll(cwd, 0o755); err != nil {
@@ -66,11 +66,11 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 	if err := cloexecAll(); err != nil {
 		return nil, err
 	}
-	path, err := lookPath(p.Args[0], env)
+	exe, err := lookPath(p.Args[0], env)
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{path: path, argv: p.Args, env: env, uid: u.uid}, nil
+	return &prepared{path: exe, argv: p.Args, env: env, uid: u.uid}, nil
 }
 
 // threadSetres sets this thread's real, effective and saved uid (SYS_SETRESUID) or gid.
@@ -176,11 +176,11 @@ func lookPath(name string, env []string) (string, error) {
 		pathEnv = defaultPath
 	}
 	denied := false
-	for _, dir := range filepath.SplitList(pathEnv) {
+	for _, dir := range strings.Split(pathEnv, ":") {
 		if dir == "" {
 			dir = "."
 		}
-		p := filepath.Join(dir, name)
+		p := path.Join(dir, name)
 		err := check(p)
 		if err == nil {
 			return p, nil
@@ -287,8 +287,8 @@ func resolveUser(spec string) (*idUser, error) {
 	return u, nil
 }
 
-func readColonFile(path string, fields int) ([][]string, error) {
-	f, err := os.Open(path)
+func readColonFile(name string, fields int) ([][]string, error) {
+	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -70,7 +69,7 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 		if err != nil {
 			return err
 		}
-		if err := unix.Mount(filepath.Join(spec.Dir, name), target, "", unix.MS_BIND, ""); err != nil {
+		if err := unix.Mount(path.Join(spec.Dir, name), target, "", unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("mounting /etc/%s: %w", name, err)
 		}
 	}
@@ -145,7 +144,7 @@ func secureJoin(root, p string) (string, error) {
 			continue
 		}
 		next := path.Join(resolved, part)
-		fi, err := os.Lstat(filepath.Join(root, next))
+		fi, err := os.Lstat(path.Join(root, next))
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				resolved = next
@@ -160,7 +159,7 @@ func secureJoin(root, p string) (string, error) {
 		if links++; links > 40 {
 			return "", fmt.Errorf("resolving %s in the container: too many symlinks", p)
 		}
-		target, err := os.Readlink(filepath.Join(root, next))
+		target, err := os.Readlink(path.Join(root, next))
 		if err != nil {
 			return "", fmt.Errorf("resolving %s in the container: %w", p, err)
 		}
@@ -169,7 +168,7 @@ func secureJoin(root, p string) (string, error) {
 		}
 		rest = target + "/" + rest
 	}
-	return filepath.Join(root, resolved), nil
+	return path.Join(root, resolved), nil
 }
 
 func ensureDir(root, p string) (string, error) {
@@ -191,7 +190,7 @@ func ensureFile(root, p string) (string, error) {
 	if _, err := os.Lstat(t); err == nil {
 		return t, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(t), 0o755); err != nil {
+	if err := os.MkdirAll(path.Dir(t), 0o755); err != nil {
 		return "", fmt.Errorf("creating %s in the container: %w", p, err)
 	}
 	f, err := os.OpenFile(t, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
@@ -219,9 +218,9 @@ func setupDev(root string, rootless bool) error {
 	if err := mountIn(root, "/dev", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME, "mode=755,size=65536k"); err != nil {
 		return err
 	}
-	dev := filepath.Join(root, "dev") // a fresh tmpfs: no symlinks to fear below it
+	dev := path.Join(root, "dev") // a fresh tmpfs: no symlinks to fear below it
 	for _, d := range devices {
-		p := filepath.Join(dev, d.name)
+		p := path.Join(dev, d.name)
 		if !rootless {
 			if err := unix.Mknod(p, unix.S_IFCHR|0o666, int(unix.Mkdev(d.major, d.minor))); err != nil {
 				return fmt.Errorf("creating /dev/%s: %w", d.name, err)
@@ -254,7 +253,7 @@ func setupDev(root string, rootless bool) error {
 	links := [][2]string{{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
 		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}}
 	for _, l := range links {
-		if err := os.Symlink(l[0], filepath.Join(dev, l[1])); err != nil {
+		if err := os.Symlink(l[0], path.Join(dev, l[1])); err != nil {
 			return fmt.Errorf("creating /dev/%s: %w", l[1], err)
 		}
 	}
@@ -299,9 +298,9 @@ func remountRO(p string) error {
 }
 
 func maskPaths(root string) error {
-	null := filepath.Join(root, "dev/null")
+	null := path.Join(root, "dev/null")
 	for _, m := range maskedPaths {
-		p := filepath.Join(root, m) // inside proc and sysfs: kernel files, no image symlinks
+		p := path.Join(root, m) // inside proc and sysfs: kernel files, no image symlinks
 		fi, err := os.Lstat(p)
 		if err != nil {
 			continue
@@ -316,7 +315,7 @@ func maskPaths(root string) error {
 		}
 	}
 	for _, r := range readonlyPaths {
-		p := filepath.Join(root, r)
+		p := path.Join(root, r)
 		if _, err := os.Lstat(p); err != nil {
 			continue
 		}
@@ -333,7 +332,7 @@ func maskPaths(root string) error {
 // setupTty makes the container's pty in its own devpts (so `tty` says /dev/pts/0), gives
 // the master to the shim and makes the slave init's stdio and controlling terminal.
 func setupTty(root string, sock int) error {
-	master, err := unix.Open(filepath.Join(root, "dev/pts/ptmx"), unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	master, err := unix.Open(path.Join(root, "dev/pts/ptmx"), unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("creating the container's pty: %w", err)
 	}
@@ -345,7 +344,7 @@ func setupTty(root string, sock int) error {
 	if err != nil {
 		return fmt.Errorf("creating the container's pty: %w", err)
 	}
-	slavePath := filepath.Join(root, "dev/pts", strconv.Itoa(n))
+	slavePath := path.Join(root, "dev/pts", strconv.Itoa(n))
 	slave, err := unix.Open(slavePath, unix.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
 		return fmt.Errorf("opening the container's pty: %w", err)

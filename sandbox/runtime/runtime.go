@@ -15,7 +15,8 @@
 // the shim's Go runtime starts (package nsenter), so both start-ups overlap; the binary is
 // exec'd from a read-only bind mount (no copy); state files are replaced atomically but
 // not fsync'ed; and once its container runs, a shim gives back the binary's pages it used
-// for setup and keeps its GC quiet (settle), to stay within a few MiB.
+// for setup and keeps its GC quiet (shimGCEnv, trimText), to stay within a few MiB; and
+// the package initialises early, before most of the CLI (see early_linux.go).
 //
 // Files the runtime writes in Spec.Dir (the caller removes them by deleting Dir):
 // state.json (atomically replaced), shim.pid, attach.sock (while running), <ID>-json.log

@@ -5,8 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,7 +49,7 @@ func checkSpec(spec *Spec) error {
 		paths = []string{spec.Dir, spec.Rootfs.Copy}
 	}
 	for _, p := range paths {
-		if !filepath.IsAbs(p) {
+		if !path.IsAbs(p) {
 			return fmt.Errorf("starting container: %q is not an absolute path", p)
 		}
 		if strings.ContainsAny(p, ",:") {
@@ -78,7 +77,7 @@ func Start(spec Spec, opts StartOptions) error {
 	if st.Status == "running" {
 		return errors.New("starting container: container is already running")
 	}
-	_ = os.Remove(filepath.Join(spec.Dir, sockFile))
+	_ = os.Remove(path.Join(spec.Dir, sockFile))
 	if err := writeEtcFiles(&spec); err != nil {
 		return failStart(&spec, err)
 	}
@@ -98,23 +97,14 @@ func Start(spec Spec, opts StartOptions) error {
 		return fmt.Errorf("starting container: %w", err)
 	}
 	defer devnull.Close()
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{"dockling-shim", spec.ID[:12]},
-		Env:        append(os.Environ(), roleEnv+"="+roleShim),
-		Stdin:      devnull,
-		Stdout:     devnull,
-		Stderr:     devnull,
-		ExtraFiles: []*os.File{cfgR, repW},
-		// Its own session: the shim outlives the CLI and gets no terminal signals.
-		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
-	}
+	files := []*os.File{devnull, devnull, devnull, cfgR, repW}
+	env := shimEnv()
 	var early *earlyInit
 	if os.Geteuid() == 0 {
 		// As root the init needs nothing from the shim to start: it is forked before the
 		// shim's Go runtime starts, with its config already waiting (see earlyInit).
-		var files []*os.File
-		early, files, err = prepareEarly(&spec, 3+len(cmd.ExtraFiles))
+		var extra []*os.File
+		early, extra, err = prepareEarly(&spec, len(files))
 		if err != nil {
 			cfgR.Close()
 			cfgW.Close()
@@ -122,16 +112,21 @@ func Start(spec Spec, opts StartOptions) error {
 			repW.Close()
 			return fmt.Errorf("starting container: %w", err)
 		}
-		cmd.ExtraFiles = append(cmd.ExtraFiles, files...)
-		cmd.Env = append(cmd.Env, earlyEnv+"="+early.envValue())
+		files = append(files, extra...)
+		env = append(env, earlyEnv+"="+early.envValue())
 	}
 	if os.Getenv("DOCKLING_SHIM_DEBUG") != "" {
-		cmd.Stderr = os.Stderr
+		files[2] = os.Stderr
 	}
-	err = cmd.Start()
+	proc, err := os.StartProcess("/proc/self/exe", []string{"dockling-shim", spec.ID[:12]}, &os.ProcAttr{
+		Env:   env,
+		Files: files,
+		// Its own session: the shim outlives the CLI and gets no terminal signals.
+		Sys: &syscall.SysProcAttr{Setsid: true},
+	})
 	// The shim has its copies. Ours must go at once: the init's end of its sync socket
 	// closing is how the shim learns that the init exec'd.
-	for _, f := range cmd.ExtraFiles {
+	for _, f := range files[3:] {
 		f.Close()
 	}
 	if err != nil {
@@ -140,7 +135,7 @@ func Start(spec Spec, opts StartOptions) error {
 		return fmt.Errorf("starting container shim: %w", err)
 	}
 	// Reap the shim if it ends while we live; after we exit, init adopts it.
-	go func() { _ = cmd.Wait() }()
+	go func() { _, _ = proc.Wait() }()
 
 	cfg := shimConfig{Spec: spec, Hold: opts.HoldUntilAttach, Early: early}
 	if early == nil {
@@ -230,8 +225,8 @@ func (s *shim) fail(err error) int {
 
 func (s *shim) run() int {
 	dir := s.spec.Dir
-	_ = os.WriteFile(filepath.Join(dir, shimPidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
-	logf, err := os.OpenFile(filepath.Join(dir, s.spec.ID+"-json.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o640)
+	_ = os.WriteFile(path.Join(dir, shimPidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	logf, err := os.OpenFile(path.Join(dir, s.spec.ID+"-json.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_CLOEXEC, 0o640)
 	if err != nil {
 		return s.fail(fmt.Errorf("opening the container log: %w", err))
 	}
@@ -288,7 +283,7 @@ func (s *shim) run() int {
 		if err := ip.release(); err != nil {
 			ip.kill()
 			ln.Close()
-			_ = os.Remove(filepath.Join(dir, sockFile))
+			_ = os.Remove(path.Join(dir, sockFile))
 			return s.fail(err)
 		}
 	} else {
@@ -309,11 +304,12 @@ func (s *shim) run() int {
 	_ = json.NewEncoder(s.reply).Encode(shimReply{Pid: ip.proc.Pid})
 	s.reply.Close()
 	s.reply = nil
-	// Setup is done: shed the binary's pages it needed. After the reply, so the caller
-	// goes on meanwhile (its process exits, or it attaches: both take longer than this).
-	settle()
+	// Setup is done: once the container has run a while, shed the binary's pages it
+	// needed.
+	trim := time.AfterFunc(settleDelay, trimText)
 
 	code := ip.wait()
+	trim.Stop()
 	s.hub.drain()
 	s.state.Status = "exited"
 	s.state.ExitCode = code
@@ -329,13 +325,13 @@ func (s *shim) run() int {
 	// nobody connects to a container known to have exited.
 	s.state.AwaitingAttach = s.hub.keeping()
 	if !s.state.AwaitingAttach {
-		_ = os.Remove(filepath.Join(dir, sockFile))
+		_ = os.Remove(path.Join(dir, sockFile))
 	}
 	_ = writeState(dir, &s.state)
 	s.hub.finish(code)
 	if s.state.AwaitingAttach {
 		s.hub.awaitFirstAttach()
-		_ = os.Remove(filepath.Join(dir, sockFile))
+		_ = os.Remove(path.Join(dir, sockFile))
 	}
 	return 0
 }
@@ -359,11 +355,22 @@ func writeEtcFiles(spec *Spec) error {
 		resolv = string(b)
 	}
 	for name, data := range map[string]string{"hostname": host + "\n", "hosts": hosts, "resolv.conf": resolv} {
-		if err := writeFileAtomic(filepath.Join(spec.Dir, name), []byte(data), 0o644); err != nil {
+		if err := writeFileAtomic(path.Join(spec.Dir, name), []byte(data), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// shimEnv is the shim's environment: ours, with its role and its GC settings.
+func shimEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, roleEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	return append(append(env, shimGCEnv...), roleEnv+"="+roleShim)
 }
 
 // exitCode turns a wait status into Docker's exit code (128+signal when killed).

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,7 +46,7 @@ func (d *diskState) public() State {
 }
 
 func readState(dir string) (*diskState, error) {
-	p := filepath.Join(dir, stateFile)
+	p := path.Join(dir, stateFile)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return &diskState{Status: "created"}, nil
@@ -76,7 +76,7 @@ func writeState(dir string, st *diskState) error {
 	if err != nil {
 		return fmt.Errorf("encoding container state: %w", err)
 	}
-	p := filepath.Join(dir, stateFile)
+	p := path.Join(dir, stateFile)
 	err = writeFileAtomic(p, b, 0o644)
 	if errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT) {
 		if writeInPlace(p, b) == nil {
@@ -91,8 +91,8 @@ func writeState(dir string, st *diskState) error {
 
 // writeInPlace overwrites an existing file with one write, padding with blanks (which JSON
 // ignores) to its old length rather than truncating, so no reader sees a stale tail.
-func writeInPlace(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+func writeInPlace(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}
@@ -109,10 +109,10 @@ func writeInPlace(path string, data []byte) error {
 }
 
 // writeFileAtomic writes path through a temporary file and a rename (no fsync).
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+func writeFileAtomic(name string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(path.Dir(name), "."+path.Base(name)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
@@ -123,11 +123,11 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = os.Rename(tmp, name)
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
 }
@@ -199,7 +199,7 @@ func status(dir string) (*diskState, error) {
 	}
 	st.Pid = 0
 	_ = writeState(dir, st)
-	_ = os.Remove(filepath.Join(dir, sockFile))
+	_ = os.Remove(path.Join(dir, sockFile))
 	return st, nil
 }
 

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
+	"path"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,8 +37,8 @@ func planIDMap() *idMapPlan {
 	if os.Geteuid() == 0 {
 		return nil
 	}
-	nu, e1 := exec.LookPath("newuidmap")
-	ng, e2 := exec.LookPath("newgidmap")
+	nu, e1 := lookPath("newuidmap", os.Environ())
+	ng, e2 := lookPath("newgidmap", os.Environ())
 	su, sg := subIDs(subUIDFile), subIDs(subGIDFile)
 	if e1 != nil || e2 != nil || len(su) == 0 || len(sg) == 0 {
 		return nil
@@ -56,8 +54,8 @@ func (p *idMapPlan) apply(pid int) error {
 		r      IDRange
 	}{{p.NewUIDMap, os.Getuid(), p.UID}, {p.NewGIDMap, os.Getgid(), p.GID}} {
 		args := []string{strconv.Itoa(pid), "0", strconv.Itoa(m.id), "1", "1", strconv.Itoa(m.r.Start), strconv.Itoa(m.r.Count)}
-		if out, err := exec.Command(m.helper, args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("%s %s: %v: %s", filepath.Base(m.helper), strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		if out, err := runHelper(m.helper, args); err != nil {
+			return fmt.Errorf("%s %s: %v: %s", path.Base(m.helper), strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 		}
 	}
 	return nil
@@ -167,31 +165,48 @@ func probeIn(dir string, userns bool) error {
 		attr.Cloneflags |= unix.CLONE_NEWUSER
 		attr.UidMappings, attr.GidMappings = idMaps()
 	}
-	var out bytes.Buffer
-	cmd := &exec.Cmd{
-		Path:        "/proc/self/exe",
-		Args:        []string{"dockling-probe", dir},
-		Env:         []string{roleEnv + "=" + roleProbe},
-		Stdout:      &out,
-		SysProcAttr: attr,
-	}
+	args := []string{"dockling-probe", dir}
 	if userns {
-		cmd.Args = append(cmd.Args, "userxattr")
+		args = append(args, "userxattr")
 	}
-	if err := cmd.Run(); err != nil {
-		if _, ok := err.(*exec.ExitError); ok && out.Len() > 0 {
-			return &probeError{msg: strings.TrimSpace(out.String())}
-		}
+	var out bytes.Buffer
+	cmd, err := spawn("/proc/self/exe", args, spawnAttr{Env: []string{roleEnv + "=" + roleProbe}, Stdout: &out, Sys: attr})
+	if err != nil {
 		return err
 	}
+	ps, err := cmd.wait(0)
+	if err != nil {
+		return err
+	}
+	if !ps.Success() {
+		if out.Len() > 0 {
+			return &probeError{msg: strings.TrimSpace(out.String())}
+		}
+		return errors.New(ps.String())
+	}
 	return nil
+}
+
+// runHelper runs a setuid helper and returns what it printed, and an error when it
+// failed.
+func runHelper(name string, args []string) ([]byte, error) {
+	var out bytes.Buffer
+	cmd, err := spawn(name, append([]string{name}, args...), spawnAttr{Env: os.Environ(), Stdout: &out, Stderr: &out})
+	if err != nil {
+		return nil, err
+	}
+	ps, err := cmd.wait(0)
+	if err == nil && !ps.Success() {
+		err = errors.New(ps.String())
+	}
+	return out.Bytes(), err
 }
 
 // probeMain mounts a small overlay in args[1] and writes through it.
 func probeMain() {
 	dir := os.Args[1]
 	for _, d := range []string{"l", "u", "w", "m"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+		if err := os.Mkdir(path.Join(dir, d), 0o755); err != nil {
 			fmt.Println(err)
 			os.Exit(1)
 		}
@@ -204,11 +219,11 @@ func probeMain() {
 	if len(os.Args) > 2 {
 		opts += ",userxattr"
 	}
-	if err := unix.Mount("overlay", filepath.Join(dir, "m"), "overlay", 0, opts); err != nil {
+	if err := unix.Mount("overlay", path.Join(dir, "m"), "overlay", 0, opts); err != nil {
 		fmt.Printf("mounting overlay: %v\n", err)
 		os.Exit(1)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "m", "probe"), []byte("ok"), 0o644); err != nil {
+	if err := os.WriteFile(path.Join(dir, "m", "probe"), []byte("ok"), 0o644); err != nil {
 		fmt.Printf("writing through overlay: %v\n", err)
 		os.Exit(1)
 	}
@@ -223,10 +238,7 @@ func subIDs(file string) []IDRange {
 	}
 	defer f.Close()
 	uid := strconv.Itoa(os.Getuid())
-	name := ""
-	if u, err := user.LookupId(uid); err == nil {
-		name = u.Username
-	}
+	name := userName(uid)
 	var out []IDRange
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -241,4 +253,17 @@ func subIDs(file string) []IDRange {
 		}
 	}
 	return out
+}
+
+// userName returns the name /etc/passwd gives uid, else $USER. A wrong name costs nothing
+// worse than the single mapping: newuidmap checks the ranges against the real user.
+// (Not os/user: the runtime's imports stay few, see early_linux.go.)
+func userName(uid string) string {
+	entries, _ := readColonFile("/etc/passwd", 7)
+	for _, e := range entries {
+		if e[2] == uid {
+			return e[0]
+		}
+	}
+	return os.Getenv("USER")
 }

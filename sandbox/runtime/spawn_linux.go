@@ -1,0 +1,144 @@
+package runtime
+
+import (
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// spawn is the part of os/exec the runtime needs, on os.StartProcess: stdio may be
+// files, handed to the child as they are, or any reader and writers, through pipes
+// that goroutines copy. Not os/exec itself: with it imported, this package would
+// initialise among the last, after most of the CLI's packages, in every shim, init and
+// exec helper (see early_linux.go).
+type spawnAttr struct {
+	Env    []string
+	Stdin  io.Reader // nil: /dev/null
+	Stdout io.Writer // nil: /dev/null; the same writer as Stderr: one pipe for both
+	Stderr io.Writer
+	Extra  []*os.File // descriptors 3, 4, ...
+	Sys    *syscall.SysProcAttr
+}
+
+// child is a started process and the copying of its stdio.
+type child struct {
+	*os.Process
+	stdin  *os.File   // our end of the stdin pipe
+	outs   []*os.File // our ends of the output pipes
+	copies sync.WaitGroup
+}
+
+func spawn(path string, args []string, a spawnAttr) (*child, error) {
+	c := &child{}
+	var theirs []*os.File // closed here once the child has its copies
+	defer func() {
+		for _, f := range theirs {
+			f.Close()
+		}
+	}()
+	files := make([]*os.File, 3, 3+len(a.Extra))
+	fail := func(err error) (*child, error) {
+		c.closePipes()
+		return nil, err
+	}
+
+	// A nil *os.File is no stream, as with os/exec (to os.StartProcess, a closed descriptor).
+	if f, ok := a.Stdin.(*os.File); ok && f == nil {
+		a.Stdin = nil
+	}
+	if f, ok := a.Stdout.(*os.File); ok && f == nil {
+		a.Stdout = nil
+	}
+	if f, ok := a.Stderr.(*os.File); ok && f == nil {
+		a.Stderr = nil
+	}
+	switch in := a.Stdin.(type) {
+	case nil:
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			return fail(err)
+		}
+		files[0], theirs = f, append(theirs, f)
+	case *os.File:
+		files[0] = in
+	default:
+		r, w, err := os.Pipe()
+		if err != nil {
+			return fail(err)
+		}
+		files[0], theirs, c.stdin = r, append(theirs, r), w
+		// Never waited for: a read of a terminal cannot be interrupted. Once the child
+		// is gone, the closed pipe ends the copy at its next write.
+		go func() {
+			_, _ = io.Copy(w, in)
+			w.Close()
+		}()
+	}
+	for i, out := range []io.Writer{a.Stdout, a.Stderr} {
+		if i == 1 && out != nil && out == a.Stdout {
+			files[2] = files[1]
+			continue
+		}
+		switch o := out.(type) {
+		case nil:
+			f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+			if err != nil {
+				return fail(err)
+			}
+			files[1+i], theirs = f, append(theirs, f)
+		case *os.File:
+			files[1+i] = o
+		default:
+			r, w, err := os.Pipe()
+			if err != nil {
+				return fail(err)
+			}
+			files[1+i], theirs, c.outs = w, append(theirs, w), append(c.outs, r)
+			c.copies.Add(1)
+			go func() {
+				defer c.copies.Done()
+				_, _ = io.Copy(o, r)
+			}()
+		}
+	}
+	files = append(files, a.Extra...)
+	p, err := os.StartProcess(path, args, &os.ProcAttr{Env: a.Env, Files: files, Sys: a.Sys})
+	if err != nil {
+		return fail(err)
+	}
+	c.Process = p
+	return c, nil
+}
+
+// wait waits for the process, then for its output to be copied: at most delay when
+// delay > 0, as a process it left behind may hold the pipes open.
+func (c *child) wait(delay time.Duration) (*os.ProcessState, error) {
+	ps, err := c.Process.Wait()
+	done := make(chan struct{})
+	go func() {
+		c.copies.Wait()
+		close(done)
+	}()
+	if delay > 0 {
+		select {
+		case <-done:
+		case <-time.After(delay):
+		}
+	} else {
+		<-done
+	}
+	c.closePipes()
+	<-done
+	return ps, err
+}
+
+func (c *child) closePipes() {
+	if c.stdin != nil {
+		c.stdin.Close()
+	}
+	for _, r := range c.outs {
+		r.Close()
+	}
+}
