@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/dockling/dockling/sandbox/trash"
 )
 
 // Problem is one inconsistency Check found; Fix repairs it.
@@ -23,7 +25,7 @@ func (s *Store) Check() ([]Problem, error) {
 	for _, dir := range []string{s.tmpDir(), filepath.Join(s.imageDir(), "layerdb", "tmp")} {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), trashPrefix) {
+			if strings.HasPrefix(e.Name(), trash.Prefix) {
 				continue // being emptied (see Trash)
 			}
 			p := filepath.Join(dir, e.Name())

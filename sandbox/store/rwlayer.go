@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dockling/dockling/sandbox/archive"
+	"github.com/dockling/dockling/sandbox/trash"
 )
 
 // Storage drivers, named as Docker names them.
@@ -193,13 +194,13 @@ func (w *Writer) DiscardRWLayer(rw RWLayer) {
 	s := w.s
 	os.RemoveAll(filepath.Join(s.mountsDir(), rw.ContainerID))
 	if rw.Driver == DriverVFS {
-		removeAllForce(rw.Copy)
+		_ = trash.RemoveAll(rw.Copy)
 		return
 	}
 	if rw.link != "" {
 		os.Remove(filepath.Join(s.overlayDir(), "l", rw.link))
 	}
-	removeAllForce(filepath.Join(s.overlayDir(), rw.MountID))
+	_ = trash.RemoveAll(filepath.Join(s.overlayDir(), rw.MountID))
 }
 
 // RWLayer reads a container's writable layer.

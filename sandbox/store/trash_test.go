@@ -5,10 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dockling/dockling/sandbox/trash"
 )
 
 // Trash takes a folder out of the store at once; Check does not take it for a
-// leftover; EmptyTrash deletes it, folders closed to their owner included.
+// leftover; trash.Empty deletes it, folders closed to their owner included.
 func TestTrashThenEmpty(t *testing.T) {
 	root := t.TempDir()
 	s, err := Open(root, Options{})
@@ -29,13 +31,13 @@ func TestTrashThenEmpty(t *testing.T) {
 		t.Fatalf("the trashed folder is still in place: %v", err)
 	}
 	entries, _ := os.ReadDir(s.TmpDir())
-	if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), trashPrefix) {
+	if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), trash.Prefix) {
 		t.Fatalf("tmp holds %v, want one trash entry", entries)
 	}
 	if ps, err := s.Check(); err != nil || len(ps) != 0 {
 		t.Fatalf("Check = %v, %v: the trash is not a leftover", ps, err)
 	}
-	if err := EmptyTrash(root); err != nil {
+	if err := trash.Empty(s.TmpDir()); err != nil {
 		t.Fatal(err)
 	}
 	if entries, _ := os.ReadDir(s.TmpDir()); len(entries) != 0 {
