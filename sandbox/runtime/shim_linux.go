@@ -337,7 +337,9 @@ func (s *shim) run() int {
 }
 
 // writeEtcFiles writes Dir/hostname, hosts and resolv.conf, which init binds over the
-// container's /etc files.
+// container's /etc files. In place, not through a rename: nothing reads them while the
+// container is stopped, and a start interrupted halfway is followed by another that
+// writes them again.
 func writeEtcFiles(spec *Spec) error {
 	host := spec.Hostname
 	if host == "" {
@@ -355,8 +357,8 @@ func writeEtcFiles(spec *Spec) error {
 		resolv = string(b)
 	}
 	for name, data := range map[string]string{"hostname": host + "\n", "hosts": hosts, "resolv.conf": resolv} {
-		if err := writeFileAtomic(path.Join(spec.Dir, name), []byte(data), 0o644); err != nil {
-			return err
+		if err := os.WriteFile(path.Join(spec.Dir, name), []byte(data), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
 		}
 	}
 	return nil

@@ -262,7 +262,9 @@ func (w *Writer) RemoveRWLayer(containerID string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.RemoveAll(filepath.Join(s.mountsDir(), containerID)); err != nil {
+	// Its records go to the trash too: a rename, where deleting their files would wait
+	// for the file system (see package trash).
+	if err := w.Trash(filepath.Join(s.mountsDir(), containerID)); err != nil {
 		return fmt.Errorf("removing container layer: %w", err)
 	}
 	if rw.Driver == DriverVFS {
