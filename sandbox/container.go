@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dockling/dockling/internal/rawfile"
 	"github.com/dockling/dockling/sandbox/names"
 	"github.com/dockling/dockling/sandbox/runtime"
 	"github.com/dockling/dockling/sandbox/store"
@@ -247,7 +248,7 @@ func (sb *Sandbox) addContainerRecord(b *store.Batch, c *Container) error {
 // readContainer reads a container's record; withState adds the runtime's live view.
 func (sb *Sandbox) readContainer(id string, withState bool) (*Container, error) {
 	dir := sb.containerDir(id)
-	b, err := os.ReadFile(filepath.Join(dir, "config.v2.json"))
+	b, err := rawfile.ReadFile(filepath.Join(dir, "config.v2.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +256,7 @@ func (sb *Sandbox) readContainer(id string, withState bool) (*Container, error) 
 	if err := json.Unmarshal(b, c); err != nil {
 		return nil, fmt.Errorf("reading container %s: %w", shortID(id), err)
 	}
-	if hc, err := os.ReadFile(filepath.Join(dir, "hostconfig.json")); err == nil {
+	if hc, err := rawfile.ReadFile(filepath.Join(dir, "hostconfig.json")); err == nil {
 		_ = json.Unmarshal(hc, &c.HostConfig)
 	}
 	if withState {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dockling/dockling/internal/rawfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,7 +48,7 @@ func (d *diskState) public() State {
 
 func readState(dir string) (*diskState, error) {
 	p := path.Join(dir, stateFile)
-	b, err := os.ReadFile(p)
+	b, err := rawfile.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return &diskState{Status: "created"}, nil
 	}

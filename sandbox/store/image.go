@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dockling/dockling/internal/rawfile"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -58,7 +59,7 @@ func (s *Store) Image(id string) (*Image, error) {
 	if err != nil {
 		return nil, &NoSuchImageError{Ref: id}
 	}
-	raw, err := readFile(filepath.Join(s.contentDir(), h))
+	raw, err := rawfile.ReadFile(filepath.Join(s.contentDir(), h))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, &NoSuchImageError{Ref: id}
 	}
@@ -71,10 +72,10 @@ func (s *Store) Image(id string) (*Image, error) {
 	}
 	img := &Image{ID: "sha256:" + h, Raw: raw, Config: cfg}
 	meta := filepath.Join(s.metadataDir(), h)
-	if p, err := readFile(filepath.Join(meta, "parent")); err == nil {
+	if p, err := rawfile.ReadFile(filepath.Join(meta, "parent")); err == nil {
 		img.Parent = strings.TrimSpace(string(p))
 	}
-	if t, err := readFile(filepath.Join(meta, "lastUpdated")); err == nil {
+	if t, err := rawfile.ReadFile(filepath.Join(meta, "lastUpdated")); err == nil {
 		img.LastUpdated, _ = time.Parse(time.RFC3339Nano, strings.TrimSpace(string(t)))
 	}
 	return img, nil
@@ -115,7 +116,7 @@ func (s *Store) Size(img *Image) int64 {
 		if err != nil {
 			continue
 		}
-		if b, err := readFile(filepath.Join(s.layerDBDir(), h, "size")); err == nil {
+		if b, err := rawfile.ReadFile(filepath.Join(s.layerDBDir(), h, "size")); err == nil {
 			n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 			total += n
 		}
@@ -208,7 +209,7 @@ func (s *Store) usedLayers() (map[string]bool, error) {
 	}
 	mounts, _ := os.ReadDir(s.mountsDir())
 	for _, m := range mounts {
-		if p, err := readFile(filepath.Join(s.mountsDir(), m.Name(), "parent")); err == nil {
+		if p, err := rawfile.ReadFile(filepath.Join(s.mountsDir(), m.Name(), "parent")); err == nil {
 			for id := strings.TrimSpace(string(p)); id != ""; {
 				used[id] = true
 				l, err := s.Layer(id)

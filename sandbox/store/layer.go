@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dockling/dockling/internal/rawfile"
 	"github.com/dockling/dockling/sandbox/archive"
 	"github.com/vbatts/tar-split/tar/asm"
 	"github.com/vbatts/tar-split/tar/storage"
@@ -74,7 +75,7 @@ func (s *Store) Layer(chainID string) (Layer, error) {
 	}
 	dir := filepath.Join(s.layerDBDir(), h)
 	read := func(name string) (string, error) {
-		b, err := readFile(filepath.Join(dir, name))
+		b, err := rawfile.ReadFile(filepath.Join(dir, name))
 		return strings.TrimSpace(string(b)), err
 	}
 	l := Layer{ChainID: "sha256:" + h}
@@ -290,12 +291,12 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 
 // lowerOf returns the overlay "lower" list for a layer placed on top of cacheID.
 func (s *Store) lowerOf(cacheID string) (string, error) {
-	link, err := readFile(filepath.Join(s.overlayDir(), cacheID, "link"))
+	link, err := rawfile.ReadFile(filepath.Join(s.overlayDir(), cacheID, "link"))
 	if err != nil {
 		return "", fmt.Errorf("reading layer link: %w", err)
 	}
 	lower := "l/" + strings.TrimSpace(string(link))
-	if below, err := readFile(filepath.Join(s.overlayDir(), cacheID, "lower")); err == nil {
+	if below, err := rawfile.ReadFile(filepath.Join(s.overlayDir(), cacheID, "lower")); err == nil {
 		lower += ":" + strings.TrimSpace(string(below))
 	}
 	return lower, nil
@@ -324,7 +325,7 @@ func (w *Writer) removeLayer(chainID string) error {
 	if err := os.RemoveAll(filepath.Join(s.layerDBDir(), h)); err != nil {
 		return fmt.Errorf("removing layer %s: %w", chainID, err)
 	}
-	if link, err := readFile(filepath.Join(s.overlayDir(), l.CacheID, "link")); err == nil {
+	if link, err := rawfile.ReadFile(filepath.Join(s.overlayDir(), l.CacheID, "link")); err == nil {
 		os.Remove(filepath.Join(s.overlayDir(), "l", strings.TrimSpace(string(link))))
 	}
 	if err := os.RemoveAll(filepath.Join(s.overlayDir(), l.CacheID)); err != nil {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/dockling/dockling/internal/rawfile"
 )
 
 // repositories is repositories.json: repo → "repo:tag" → image ID.
@@ -16,7 +18,7 @@ type repositories struct {
 
 func (s *Store) readRepos() (*repositories, error) {
 	r := &repositories{Repositories: map[string]map[string]string{}}
-	b, err := readFile(s.reposFile())
+	b, err := rawfile.ReadFile(s.reposFile())
 	if errors.Is(err, os.ErrNotExist) {
 		return r, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dockling/dockling/internal/rawfile"
 	"github.com/dockling/dockling/sandbox/archive"
 	"github.com/dockling/dockling/sandbox/trash"
 )
@@ -224,7 +225,7 @@ func (s *Store) rwLayerRecord(containerID string) (RWLayer, error) {
 		return RWLayer{}, fmt.Errorf("reading container layer: %w", err)
 	}
 	m := filepath.Join(s.mountsDir(), containerID)
-	b, err := readFile(filepath.Join(m, "mount-id"))
+	b, err := rawfile.ReadFile(filepath.Join(m, "mount-id"))
 	if err != nil {
 		return RWLayer{}, fmt.Errorf("reading container layer: %w", err)
 	}
@@ -233,11 +234,11 @@ func (s *Store) rwLayerRecord(containerID string) (RWLayer, error) {
 		return RWLayer{}, fmt.Errorf("reading container layer: bad mount-id: %w", err)
 	}
 	rw := RWLayer{ContainerID: containerID, MountID: mountID}
-	if p, err := readFile(filepath.Join(m, "parent")); err == nil {
+	if p, err := rawfile.ReadFile(filepath.Join(m, "parent")); err == nil {
 		rw.Parent = strings.TrimSpace(string(p))
 	}
 	rw.Driver = DriverOverlay
-	if d, err := readFile(filepath.Join(m, "driver")); err == nil {
+	if d, err := rawfile.ReadFile(filepath.Join(m, "driver")); err == nil {
 		rw.Driver = strings.TrimSpace(string(d))
 	}
 	switch rw.Driver {
@@ -271,7 +272,7 @@ func (w *Writer) RemoveRWLayer(containerID string) error {
 		return w.Trash(rw.Copy)
 	}
 	dir := filepath.Join(s.overlayDir(), rw.MountID)
-	if link, err := readFile(filepath.Join(dir, "link")); err == nil {
+	if link, err := rawfile.ReadFile(filepath.Join(dir, "link")); err == nil {
 		os.Remove(filepath.Join(s.overlayDir(), "l", strings.TrimSpace(string(link))))
 	}
 	return w.Trash(dir)
