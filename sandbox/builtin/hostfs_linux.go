@@ -157,6 +157,11 @@ func (b *hostBuilder) skeleton(rootShell string) error {
 		{"/etc/group", "root:x:0:\nnogroup:x:65534:\n"},
 		// glibc tools (id, whoami, ls -l) look users up through NSS.
 		{"/etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"},
+		// Empty, as in distribution images: the runtime binds each container's own over
+		// them; were they missing, every start would create them in the container's layer.
+		{"/etc/hostname", ""},
+		{"/etc/hosts", ""},
+		{"/etc/resolv.conf", ""},
 	}
 	for _, f := range files {
 		if err := b.t.file(f.p, 0o644, []byte(f.content)); err != nil {
