@@ -9,7 +9,8 @@ import (
 )
 
 // protectedSelf returns the runtime binary to exec as a container's init or as an exec
-// helper, in a form the container cannot write through: the container's processes can
+// helper (or, as root, as the shim whose fork becomes the init: see earlySelf), in a form
+// the container cannot write through: the container's processes can
 // reach it as /proc/<pid>/exe while those run (CVE-2019-5736), and root in the container
 // may write any file it reaches. In order of preference:
 //

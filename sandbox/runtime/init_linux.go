@@ -32,6 +32,11 @@ const (
 // capability probe) and exits; in any other process it returns at once. The package's
 // init calls it (see early_linux.go); calling it again is harmless.
 func Init() {
+	if nsenter.EarlyInit() {
+		// Forked by its shim's constructor, with the shim's environment.
+		goruntime.LockOSThread()
+		initMain()
+	}
 	role := os.Getenv(roleEnv)
 	if role == "" {
 		return

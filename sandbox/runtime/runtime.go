@@ -11,12 +11,13 @@
 // waits for the process and records the exit in Dir/state.json.
 //
 // Start-up cost is what `docker run` feels like, so: as root, Start queues the init's
-// config and makes its pipes itself, and the shim's C constructor forks the init before
-// the shim's Go runtime starts (package nsenter), so both start-ups overlap; the binary is
-// exec'd from a read-only bind mount (no copy); state files are replaced atomically but
-// not fsync'ed; and once its container runs, a shim gives back the binary's pages it used
-// for setup and keeps its GC quiet (shimGCEnv, trimText), to stay within a few MiB; and
-// the package initialises early, before most of the CLI (see early_linux.go).
+// config and makes its pipes itself, and runs the shim from a read-only bind mount of the
+// binary (no copy), whose C constructor forks the init before the shim's Go runtime
+// starts (package nsenter); the init starts its own Go runtime without an exec, so both
+// start-ups overlap, and it runs from the same protected file; state files are replaced
+// atomically but not fsync'ed; once its container runs, a shim gives back the binary's
+// pages it used for setup and keeps its GC quiet (shimGCEnv, trimText), to stay within a
+// few MiB; and the package initialises early, before most of the CLI (see early_linux.go).
 //
 // Files the runtime writes in Spec.Dir (the caller removes them by deleting Dir):
 // state.json (atomically replaced), shim.pid, attach.sock (while running), <ID>-json.log

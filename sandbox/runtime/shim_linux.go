@@ -99,10 +99,14 @@ func Start(spec Spec, opts StartOptions) error {
 	defer devnull.Close()
 	files := []*os.File{devnull, devnull, devnull, cfgR, repW}
 	env := shimEnv()
+	exe := "/proc/self/exe"
 	var early *earlyInit
-	if os.Geteuid() == 0 {
+	if self := earlySelf(); self != nil {
 		// As root the init needs nothing from the shim to start: it is forked before the
-		// shim's Go runtime starts, with its config already waiting (see earlyInit).
+		// shim's Go runtime starts, with its config already waiting (see earlyInit), from
+		// a shim run from a read-only bind mount of the binary.
+		defer self.Close()
+		exe = "/proc/self/fd/" + strconv.Itoa(int(self.Fd()))
 		var extra []*os.File
 		early, extra, err = prepareEarly(&spec, len(files))
 		if err != nil {
@@ -118,7 +122,7 @@ func Start(spec Spec, opts StartOptions) error {
 	if os.Getenv("DOCKLING_SHIM_DEBUG") != "" {
 		files[2] = os.Stderr
 	}
-	proc, err := os.StartProcess("/proc/self/exe", []string{"dockling-shim", spec.ID[:12]}, &os.ProcAttr{
+	proc, err := os.StartProcess(exe, []string{"dockling-shim", spec.ID[:12]}, &os.ProcAttr{
 		Env:   env,
 		Files: files,
 		// Its own session: the shim outlives the CLI and gets no terminal signals.
@@ -362,6 +366,20 @@ func writeEtcFiles(spec *Spec) error {
 		}
 	}
 	return nil
+}
+
+// earlySelf returns the binary to run a shim from whose init is forked early, or nil
+// when the init is to be started the ordinary way: it must be root's read-only bind
+// mount (see protectedSelf), as the init, a fork of the shim, runs from the same file.
+func earlySelf() *os.File {
+	if os.Geteuid() != 0 || os.Getenv(copyExeEnv) != "" {
+		return nil
+	}
+	self, err := readonlySelf()
+	if err != nil {
+		return nil
+	}
+	return self
 }
 
 // shimEnv is the shim's environment: ours, with its role and its GC settings.

@@ -10,8 +10,9 @@
 // fd 3, as runtime.Exec expects.
 //
 // Starting a container's init early (runtime.Start, as root): a shim started with
-// _DOCKLING_EARLY_INIT forks the container init before its own Go runtime starts, so the
-// two start-ups overlap; Early tells the shim's Go side the result.
+// _DOCKLING_EARLY_INIT forks the container init before its own Go runtime starts; the
+// child goes on into Go as the init (EarlyInit), so the two start-ups overlap; Early
+// tells the shim's Go side the result.
 //
-// Without cgo it does nothing, and Early reports so.
+// Without cgo it does nothing, and Early and EarlyInit report so.
 package nsenter

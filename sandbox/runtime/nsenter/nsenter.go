@@ -8,6 +8,7 @@ extern void dockling_nsenter(void);
 extern void dockling_early_init(void);
 extern int dockling_early_pid;
 extern int dockling_early_errno;
+extern int dockling_early_child;
 void __attribute__((constructor)) dockling_nsenter_init(void) {
 	dockling_nsenter();
 	dockling_early_init();
@@ -16,6 +17,10 @@ void __attribute__((constructor)) dockling_nsenter_init(void) {
 import "C"
 
 import "syscall"
+
+// EarlyInit reports whether this process is a container init that the constructor
+// forked in its shim: it is to play the init, whatever its environment says.
+func EarlyInit() bool { return C.dockling_early_child != 0 }
 
 // Early reports the container init the constructor started in this shim: its pid, or 0
 // and why not (0 when it was not asked to).

@@ -6,3 +6,6 @@ import "errors"
 
 // Early reports that no init was started early: that needs cgo on Linux.
 func Early() (pid int, err error) { return 0, errors.New("built without cgo") }
+
+// EarlyInit reports false: no init is forked early without cgo on Linux.
+func EarlyInit() bool { return false }
