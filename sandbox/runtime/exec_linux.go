@@ -72,7 +72,8 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 		a.Stdout, a.Stderr = s.Out, s.Err
 	}
 	// From the protected binary: the helper is visible inside the container before it execs.
-	cmd, err := spawn("/proc/self/fd/"+strconv.Itoa(int(self.Fd())), []string{"dockling-exec"}, a)
+	a.Exe = self
+	cmd, err := spawn("", []string{"dockling-exec"}, a)
 	if err != nil {
 		return -1, fmt.Errorf("exec: starting helper: %w", err)
 	}

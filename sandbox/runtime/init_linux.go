@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 	goruntime "runtime"
-	"strconv"
 	"sync"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -44,6 +44,9 @@ func Init() {
 	os.Unsetenv(roleEnv)
 	switch role {
 	case roleShim:
+		// Its name in ps and top: started through /proc/self/fd/N, it would be "N".
+		// (Package init runs on the main thread, whose name is the process's.)
+		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&shimComm[0])), 0, 0, 0)
 		shimMain()
 	case roleInit:
 		goruntime.LockOSThread() // capabilities are per thread: set them on the thread that execs
@@ -57,6 +60,8 @@ func Init() {
 	fmt.Fprintf(os.Stderr, "dockling runtime: unknown role %q\n", role)
 	os.Exit(2)
 }
+
+var shimComm = []byte("dockling-shim\x00")
 
 // initConfig is what the shim sends the container init.
 type initConfig struct {
@@ -210,7 +215,8 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		}
 	}
 	// Run from the protected binary: /proc/<init>/exe cannot be written through.
-	cmd, err := spawn("/proc/self/fd/"+strconv.Itoa(int(self.Fd())), []string{"dockling-init"}, spawnAttr{
+	cmd, err := spawn("", []string{"dockling-init"}, spawnAttr{
+		Exe:    self,
 		Env:    env,
 		Stdin:  stdio[0],
 		Stdout: stdio[1],
@@ -436,7 +442,8 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 			return nil, fmt.Errorf("starting container: %w", err)
 		}
 		defer self.Close()
-		cmd, err := spawn("/proc/self/fd/"+strconv.Itoa(int(self.Fd())), []string{"dockling-init"}, spawnAttr{
+		cmd, err := spawn("", []string{"dockling-init"}, spawnAttr{
+			Exe:    self,
 			Env:    []string{roleEnv + "=" + roleInit},
 			Stdin:  stdio[0],
 			Stdout: stdio[1],

@@ -97,18 +97,24 @@ func Start(spec Spec, opts StartOptions) error {
 		return fmt.Errorf("starting container: %w", err)
 	}
 	defer devnull.Close()
-	files := []*os.File{devnull, devnull, devnull, cfgR, repW}
-	env := shimEnv()
-	exe := "/proc/self/exe"
+	a := spawnAttr{
+		Env:    shimEnv(),
+		Stdin:  devnull,
+		Stdout: devnull,
+		Stderr: devnull,
+		Extra:  []*os.File{cfgR, repW},
+		// Its own session: the shim outlives the CLI and gets no terminal signals.
+		Sys: &syscall.SysProcAttr{Setsid: true},
+	}
 	var early *earlyInit
 	if self := earlySelf(); self != nil {
 		// As root the init needs nothing from the shim to start: it is forked before the
 		// shim's Go runtime starts, with its config already waiting (see earlyInit), from
 		// a shim run from a read-only bind mount of the binary.
 		defer self.Close()
-		exe = "/proc/self/fd/" + strconv.Itoa(int(self.Fd()))
+		a.Exe = self
 		var extra []*os.File
-		early, extra, err = prepareEarly(&spec, len(files))
+		early, extra, err = prepareEarly(&spec, 3+len(a.Extra))
 		if err != nil {
 			cfgR.Close()
 			cfgW.Close()
@@ -116,21 +122,16 @@ func Start(spec Spec, opts StartOptions) error {
 			repW.Close()
 			return fmt.Errorf("starting container: %w", err)
 		}
-		files = append(files, extra...)
-		env = append(env, earlyEnv+"="+early.envValue())
+		a.Extra = append(a.Extra, extra...)
+		a.Env = append(a.Env, earlyEnv+"="+early.envValue())
 	}
 	if os.Getenv("DOCKLING_SHIM_DEBUG") != "" {
-		files[2] = os.Stderr
+		a.Stderr = os.Stderr
 	}
-	proc, err := os.StartProcess(exe, []string{"dockling-shim", spec.ID[:12]}, &os.ProcAttr{
-		Env:   env,
-		Files: files,
-		// Its own session: the shim outlives the CLI and gets no terminal signals.
-		Sys: &syscall.SysProcAttr{Setsid: true},
-	})
+	proc, err := spawn("/proc/self/exe", []string{"dockling-shim", spec.ID[:12]}, a)
 	// The shim has its copies. Ours must go at once: the init's end of its sync socket
 	// closing is how the shim learns that the init exec'd.
-	for _, f := range files[3:] {
+	for _, f := range a.Extra {
 		f.Close()
 	}
 	if err != nil {

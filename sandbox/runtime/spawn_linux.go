@@ -3,9 +3,12 @@ package runtime
 import (
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // spawn is the part of os/exec the runtime needs, on os.StartProcess: stdio may be
@@ -20,6 +23,9 @@ type spawnAttr struct {
 	Stderr io.Writer
 	Extra  []*os.File // descriptors 3, 4, ...
 	Sys    *syscall.SysProcAttr
+	// Exe, when set, is the program to run, as an open file (see protectedSelf); the
+	// path argument is then ignored.
+	Exe *os.File
 }
 
 // child is a started process and the copying of its stdio.
@@ -104,6 +110,16 @@ func spawn(path string, args []string, a spawnAttr) (*child, error) {
 		}
 	}
 	files = append(files, a.Extra...)
+	if a.Exe != nil {
+		// The child moves its files to descriptors 0..len(files)-1 before the exec
+		// resolves /proc/self/fd/N: N must lie above them.
+		fd, err := unix.FcntlInt(a.Exe.Fd(), unix.F_DUPFD_CLOEXEC, len(files))
+		if err != nil {
+			return fail(err)
+		}
+		defer unix.Close(fd)
+		path = "/proc/self/fd/" + strconv.Itoa(fd)
+	}
 	p, err := os.StartProcess(path, args, &os.ProcAttr{Env: a.Env, Files: files, Sys: a.Sys})
 	if err != nil {
 		return fail(err)

@@ -31,6 +31,7 @@ const env = "_DOCKLING_EMPTY_TRASH"
 // A dockling re-executed to empty a trash does only that.
 func init() {
 	if dir := os.Getenv(env); dir != "" {
+		nameProcess("dockling-trash") // in ps and top, rather than "exe"
 		code := 0
 		if Empty(dir) != nil {
 			code = 1

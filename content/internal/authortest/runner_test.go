@@ -19,6 +19,7 @@ import (
 	"github.com/dockling/dockling/sandbox/journal"
 	"github.com/dockling/dockling/sandbox/runtime"
 	"github.com/dockling/dockling/sandbox/store"
+	"github.com/dockling/dockling/sandbox/trash"
 )
 
 func TestMain(m *testing.M) {
@@ -73,6 +74,11 @@ func newShellRunner(t testing.TB, l *lessons.Lesson, prepare func(sb *sandbox.Sa
 	}
 	if err := prepare(sb); err != nil {
 		t.Skipf("the lesson's images are not available here: %v", err)
+	}
+	// What preparing removed may still be being deleted in the background; copies of the
+	// template (Reset) must not race that.
+	if err := trash.Empty(sb.Store.TmpDir()); err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(r.clear)
 	return r

@@ -1,0 +1,63 @@
+package runtime
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// spawn copies a reader to the child's stdin and its output to writers, one pipe for
+// both when stdout and stderr are the same writer.
+func TestSpawnStreams(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("needs sh:", err)
+	}
+	var out bytes.Buffer
+	c, err := spawn(sh, []string{"sh", "-c", "cat; echo err >&2; exit 3"}, spawnAttr{
+		Stdin: strings.NewReader("in\n"), Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := c.wait(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps.ExitCode() != 3 || out.String() != "in\nerr\n" {
+		t.Fatalf("exit %d, output %q; want 3, %q", ps.ExitCode(), out.String(), "in\nerr\n")
+	}
+}
+
+// An Exe whose descriptor number is among those the child's files move to still runs:
+// the child resolves /proc/self/fd/N after the move.
+func TestSpawnExeAboveChildFiles(t *testing.T) {
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		t.Skip("needs true:", err)
+	}
+	exe, err := os.Open(truePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exe.Close()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	extra := make([]*os.File, int(exe.Fd())+8) // the child's files cover exe's number
+	for i := range extra {
+		extra[i] = null
+	}
+	c, err := spawn("", []string{"true"}, spawnAttr{Exe: exe, Extra: extra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := c.wait(0)
+	if err != nil || !ps.Success() {
+		t.Fatalf("wait = %v, %v", ps, err)
+	}
+}
