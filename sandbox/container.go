@@ -343,6 +343,13 @@ func (sb *Sandbox) Container(name string) (*Container, error) {
 	if name == "" {
 		return nil, &NoSuchContainerError{Name: name}
 	}
+	// A full ID (what run, start and rm --rm pass on) wins over names and prefixes, as
+	// in Docker: read that one record rather than every container's.
+	if store.IsFullID(name) {
+		if c, err := sb.readContainer(name, true); err == nil {
+			return c, nil
+		}
+	}
 	cs, err := sb.Containers()
 	if err != nil {
 		return nil, err

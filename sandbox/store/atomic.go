@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // WriteFileAtomic replaces name with data so that readers see the old or the new
@@ -40,3 +41,9 @@ func randomBytes(n int) []byte {
 
 // NewID returns a fresh 64-hex-digit identifier, the shape of Docker's IDs.
 func NewID() string { return randomHex(32) }
+
+// IsFullID reports whether s has the form of NewID's IDs, 64 lowercase hex digits (and
+// so is safe as a path element).
+func IsFullID(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -347,5 +348,17 @@ func TestRWLayer(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Dir(rw.Upper)); !os.IsNotExist(err) {
 		t.Fatal("container layer folder survived removal")
+	}
+}
+
+// IsFullID accepts what NewID makes and nothing that could leave a folder.
+func TestIsFullID(t *testing.T) {
+	if id := NewID(); !IsFullID(id) {
+		t.Errorf("IsFullID(%q) = false", id)
+	}
+	for _, s := range []string{"", "abc", strings.Repeat("A", 64), strings.Repeat("a", 63), strings.Repeat("a", 65), strings.Repeat("a", 62) + "/.", "../" + strings.Repeat("a", 61)} {
+		if IsFullID(s) {
+			t.Errorf("IsFullID(%q) = true", s)
+		}
 	}
 }
