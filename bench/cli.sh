@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Wall time of short commands with the built binary, process start to exit, as a
-# learner's shell sees it: `version` (start-up alone) and `images` with 20 images in
-# the store (target: median ≤ 5 ms). Medians of N runs after 3 warm-up runs.
+# learner's shell sees it: `version` (start-up alone), `images` with 20 images in the
+# store (target: median ≤ 5 ms) and `ps -a` with 200 containers (target: ≤ 10 ms;
+# created, not started, so any user can run it). Medians of N runs after 3 warm-up runs.
 #
 #   bench/cli.sh [N]      # N runs each (default 200); any user
 #
@@ -39,5 +40,8 @@ time_runs() {
 		printf "median %.2f ms  min %.2f ms  p90 %.2f ms\n", a[int((NR + 1) / 2)] / 1000, a[1] / 1000, a[int(NR * 0.9 + 0.5)] / 1000 }'
 }
 
-echo "dockling version             ($n runs): $(time_runs "$n" "$dk" version)"
-echo "dockling images, 20 images   ($n runs): $(time_runs "$n" "$dk" images)"
+echo "dockling version               ($n runs): $(time_runs "$n" "$dk" version)"
+echo "dockling images, 20 images     ($n runs): $(time_runs "$n" "$dk" images)"
+
+for i in $(seq 200); do "$dk" create busybox sh -c "exit $((i % 3))" >/dev/null; done
+echo "dockling ps -a, 200 containers ($n runs): $(time_runs "$n" "$dk" ps -a)"
