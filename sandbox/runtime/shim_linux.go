@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dockling/dockling/sandbox/runtime/nsenter"
 	"golang.org/x/sys/unix"
 )
 
@@ -373,7 +374,7 @@ func writeEtcFiles(spec *Spec) error {
 // when the init is to be started the ordinary way: it must be root's read-only bind
 // mount (see protectedSelf), as the init, a fork of the shim, runs from the same file.
 func earlySelf() *os.File {
-	if os.Geteuid() != 0 || os.Getenv(copyExeEnv) != "" {
+	if os.Geteuid() != 0 || os.Getenv(copyExeEnv) != "" || !nsenter.Works() {
 		return nil
 	}
 	self, err := readonlySelf()

@@ -18,6 +18,9 @@ import "C"
 
 import "syscall"
 
+// Works reports whether this build has the constructors (it needs cgo on Linux).
+func Works() bool { return true }
+
 // EarlyInit reports whether this process is a container init that the constructor
 // forked in its shim: it is to play the init, whatever its environment says.
 func EarlyInit() bool { return C.dockling_early_child != 0 }

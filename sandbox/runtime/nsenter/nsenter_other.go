@@ -9,3 +9,6 @@ func Early() (pid int, err error) { return 0, errors.New("built without cgo") }
 
 // EarlyInit reports false: no init is forked early without cgo on Linux.
 func EarlyInit() bool { return false }
+
+// Works reports false: the constructors need cgo on Linux.
+func Works() bool { return false }
