@@ -12,5 +12,5 @@ package runtime
 // package of the CLI (the registry client's zstd and digest tables, the terminal and
 // YAML libraries) has been initialised: about 1.5 ms of a shim's or an init's start-up
 // on a small machine. The runtime does without them (sock_linux.go, spawn_linux.go,
-// path, shimGCEnv), as does package trash, and TestRuntimeImportsStayEarly keeps it so.
+// path, shimGoEnv), as does package trash, and TestRuntimeImportsStayEarly keeps it so.
 func init() { Init() }

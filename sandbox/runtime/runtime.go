@@ -16,7 +16,7 @@
 // starts (package nsenter); the init starts its own Go runtime without an exec, so both
 // start-ups overlap, and it runs from the same protected file; state files are replaced
 // atomically but not fsync'ed; once its container runs, a shim gives back the binary's
-// pages it used for setup and keeps its GC quiet (shimGCEnv, trimText), to stay within a
+// pages it used for setup and keeps its GC quiet (shimGoEnv, trimText), to stay within a
 // few MiB; and the package initialises early, before most of the CLI (see early_linux.go).
 //
 // Files the runtime writes in Spec.Dir (the caller removes them by deleting Dir):

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -384,15 +385,18 @@ func earlySelf() *os.File {
 	return self
 }
 
-// shimEnv is the shim's environment: ours, with its role and its GC settings.
+// shimEnv is the shim's environment: ours, with its role and its Go settings in place
+// of any the user set.
 func shimEnv() []string {
-	var env []string
+	set := append(append([]string(nil), shimGoEnv...), roleEnv+"="+roleShim)
+	env := make([]string, 0, len(os.Environ())+len(set))
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, roleEnv+"=") {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.ContainsFunc(set, func(s string) bool { return strings.HasPrefix(s, k+"=") }) {
 			env = append(env, kv)
 		}
 	}
-	return append(append(env, shimGCEnv...), roleEnv+"="+roleShim)
+	return append(env, set...)
 }
 
 // exitCode turns a wait status into Docker's exit code (128+signal when killed).
