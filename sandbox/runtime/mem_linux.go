@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
+	goruntime "runtime"
 	"strconv"
 	"time"
 
@@ -34,6 +35,10 @@ const settleDelay = 50 * time.Millisecond
 // left alone: dropping it would revert the relocations. /proc/self/pagemap tells those
 // pages apart (present, not file-backed); its flag bits need no privilege.
 func trimText() {
+	// Collect first: with the collector off, the heap of setup is close to what the
+	// memory limit allows, and a collection started by this function's own allocations
+	// would read type data and function tables back in just after they were dropped.
+	goruntime.GC()
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		return
