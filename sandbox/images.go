@@ -135,7 +135,7 @@ type ImageSummary struct {
 
 // Images lists images, one row per tag, newest first.
 func (sb *Sandbox) Images() ([]ImageSummary, error) {
-	imgs, err := sb.Store.Images()
+	imgs, err := sb.Store.ImageHeads()
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (sb *Sandbox) Images() ([]ImageSummary, error) {
 	}
 	var out []ImageSummary
 	for _, img := range imgs {
-		base := ImageSummary{ID: img.ID, Created: img.Config.Created.Time, Size: sb.Store.Size(img)}
+		base := ImageSummary{ID: img.ID, Created: img.Created, Size: img.Size}
 		rows := 0
 		for _, ref := range tags[img.ID] {
 			if ref.Digest != "" {

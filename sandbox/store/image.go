@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -107,10 +108,56 @@ func (s *Store) Images() ([]*Image, error) {
 	return out, nil
 }
 
+// ImageHead is what a listing of images shows of each: less than Image, so that
+// listing reads one file per image and decodes two fields of it.
+type ImageHead struct {
+	ID      string // "sha256:<hex>"
+	Created time.Time
+	Size    int64 // as Size
+}
+
+// ImageHeads lists every image in the store, newest first, like Images.
+func (s *Store) ImageHeads() ([]ImageHead, error) {
+	entries, err := os.ReadDir(s.contentDir())
+	if err != nil {
+		return nil, fmt.Errorf("listing images: %w", err)
+	}
+	var out []ImageHead
+	for _, e := range entries {
+		h := e.Name()
+		if _, err := hexOf(h); err != nil {
+			continue // a temp file of an interrupted write
+		}
+		raw, err := rawfile.ReadFile(filepath.Join(s.contentDir(), h))
+		if err != nil {
+			continue
+		}
+		var cfg struct {
+			Created v1.Time `json:"created"`
+			RootFS  struct {
+				DiffIDs []string `json:"diff_ids"`
+			} `json:"rootfs"`
+		}
+		if json.Unmarshal(raw, &cfg) != nil {
+			continue // Check reports damaged entries; listing shows what is usable
+		}
+		out = append(out, ImageHead{ID: "sha256:" + h, Created: cfg.Created.Time, Size: s.sizeOf(ChainIDs(cfg.RootFS.DiffIDs))})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.After(out[j].Created)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
 // Size is the sum of the image's layer sizes (what `docker images` shows).
-func (s *Store) Size(img *Image) int64 {
+func (s *Store) Size(img *Image) int64 { return s.sizeOf(img.ChainIDs()) }
+
+func (s *Store) sizeOf(chainIDs []string) int64 {
 	var total int64
-	for _, c := range img.ChainIDs() {
+	for _, c := range chainIDs {
 		// The size alone: the layer's other records are not needed here.
 		h, err := hexOf(c)
 		if err != nil {

@@ -362,3 +362,33 @@ func TestIsFullID(t *testing.T) {
 		}
 	}
 }
+
+// ImageHeads gives what Images gives of each image, in the same order, and skips what
+// is not an image config.
+func TestImageHeadsAgreeWithImages(t *testing.T) {
+	s := openTest(t)
+	base := tarOf(t, entry{name: "base", body: "bb"})
+	putImage(t, s, "a", base, tarOf(t, entry{name: "a", body: "aaaa"}))
+	putImage(t, s, "b", base)
+	putImage(t, s, "c")
+	if err := os.WriteFile(filepath.Join(s.contentDir(), ".tmp-half"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	imgs, err := s.Images()
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads, err := s.ImageHeads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(heads) != len(imgs) || len(heads) != 3 {
+		t.Fatalf("%d heads, %d images; want 3 each", len(heads), len(imgs))
+	}
+	for i, img := range imgs {
+		want := ImageHead{ID: img.ID, Created: img.Config.Created.Time, Size: s.Size(img)}
+		if heads[i] != want {
+			t.Errorf("head %d = %+v, want %+v", i, heads[i], want)
+		}
+	}
+}
