@@ -42,11 +42,12 @@ func Init() {
 		return
 	}
 	os.Unsetenv(roleEnv)
+	// Its name in ps and top: started through /proc/self/fd/N, it would be "N". (Package
+	// init runs on the main thread, whose name is the process's.)
+	name := append([]byte("dockling-"+role), 0)
+	_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0)
 	switch role {
 	case roleShim:
-		// Its name in ps and top: started through /proc/self/fd/N, it would be "N".
-		// (Package init runs on the main thread, whose name is the process's.)
-		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&shimComm[0])), 0, 0, 0)
 		shimMain()
 	case roleInit:
 		goruntime.LockOSThread() // capabilities are per thread: set them on the thread that execs
@@ -60,8 +61,6 @@ func Init() {
 	fmt.Fprintf(os.Stderr, "dockling runtime: unknown role %q\n", role)
 	os.Exit(2)
 }
-
-var shimComm = []byte("dockling-shim\x00")
 
 // initConfig is what the shim sends the container init.
 type initConfig struct {
