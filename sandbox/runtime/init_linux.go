@@ -337,10 +337,17 @@ type earlyInit struct {
 	Sync, ChildSync                      int // the shim's end, the init's end (its fd 3)
 	ChildStdin, ChildStdout, ChildStderr int // the init's stdio; 0 is the shim's /dev/null
 	Stdin, Stdout, Stderr                int // the shim's ends; -1: none
+	// Rootless: the init gets a new user namespace in which the user and the user's
+	// group are root (idMaps), mapped by the shim's constructor.
+	Rootless bool
 }
 
 func (e *earlyInit) envValue() string {
-	return fmt.Sprintf("%d,%d,%d,%d,%d", e.Flags, e.ChildSync, e.ChildStdin, e.ChildStdout, e.ChildStderr)
+	v := fmt.Sprintf("%d,%d,%d,%d,%d", e.Flags, e.ChildSync, e.ChildStdin, e.ChildStdout, e.ChildStderr)
+	if e.Rootless {
+		v += fmt.Sprintf(",%d,%d", os.Getuid(), os.Getgid())
+	}
+	return v
 }
 
 // prepareEarly makes the init's sync socket (with the config queued) and pipes; the files
@@ -351,7 +358,11 @@ func prepareEarly(spec *Spec, first int) (*earlyInit, []*os.File, error) {
 	if spec.NetworkNone {
 		flags |= unix.CLONE_NEWNET
 	}
-	e := &earlyInit{Flags: flags, Stdin: -1, Stdout: -1, Stderr: -1}
+	rootless := os.Geteuid() != 0
+	if rootless {
+		flags |= unix.CLONE_NEWUSER
+	}
+	e := &earlyInit{Flags: flags, Stdin: -1, Stdout: -1, Stderr: -1, Rootless: rootless}
 	var files []*os.File
 	add := func(f *os.File) int {
 		files = append(files, f)
@@ -369,7 +380,7 @@ func prepareEarly(spec *Spec, first int) (*earlyInit, []*os.File, error) {
 	}
 	e.Sync = add(os.NewFile(uintptr(fds[0]), "sync"))
 	e.ChildSync = add(os.NewFile(uintptr(fds[1]), "init-sync"))
-	b, _ := json.Marshal(initConfig{Spec: *spec})
+	b, _ := json.Marshal(initConfig{Spec: *spec, Rootless: rootless})
 	if err := unix.Sendmsg(fds[0], b, nil, nil, 0); err != nil {
 		return fail(fmt.Errorf("queueing the init's config: %w", err))
 	}
@@ -448,8 +459,7 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 			Stdout: stdio[1],
 			Stderr: stdio[2],
 			Extra:  []*os.File{childSync},
-			// The container dies with its shim rather than running unsupervised.
-			Sys: &syscall.SysProcAttr{Cloneflags: e.Flags, Setsid: true, Pdeathsig: syscall.SIGKILL},
+			Sys: earlyAttr(e),
 		})
 		if err != nil {
 			closeChild()
@@ -461,6 +471,17 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 	}
 	closeChild()
 	return ip.waitReady()
+}
+
+// earlyAttr starts, the ordinary way, the init the shim's constructor did not fork.
+func earlyAttr(e *earlyInit) *syscall.SysProcAttr {
+	// The container dies with its shim rather than running unsupervised.
+	attr := &syscall.SysProcAttr{Cloneflags: e.Flags, Setsid: true, Pdeathsig: syscall.SIGKILL}
+	if e.Rootless {
+		attr.UidMappings, attr.GidMappings = idMaps()
+		attr.GidMappingsEnableSetgroups = false
+	}
+	return attr
 }
 
 // waitMapEnv tells init to wait for its id maps and re-exec (see spawnInit).

@@ -110,9 +110,9 @@ func Start(spec Spec, opts StartOptions) error {
 	}
 	var early *earlyInit
 	if self := earlySelf(); self != nil {
-		// As root the init needs nothing from the shim to start: it is forked before the
-		// shim's Go runtime starts, with its config already waiting (see earlyInit), from
-		// a shim run from a read-only bind mount of the binary.
+		// The init needs nothing from the shim to start: it is forked before the shim's
+		// Go runtime starts, with its config already waiting (see earlyInit), from a
+		// shim run from the protected binary.
 		defer self.Close()
 		a.Exe = self
 		var extra []*os.File
@@ -372,13 +372,28 @@ func writeEtcFiles(spec *Spec) error {
 }
 
 // earlySelf returns the binary to run a shim from whose init is forked early, or nil
-// when the init is to be started the ordinary way: it must be root's read-only bind
-// mount (see protectedSelf), as the init, a fork of the shim, runs from the same file.
+// when the init is to be started the ordinary way. The init, a fork of the shim, runs
+// from the same file, so it must be protected (see protectedSelf): as root, the
+// read-only bind mount. Rootless, it is whatever protectedSelf gives, and only where the
+// shim's constructor can map the user itself (one id, no newuidmap ranges).
 func earlySelf() *os.File {
-	if os.Geteuid() != 0 || os.Getenv(copyExeEnv) != "" || !nsenter.Works() {
+	if !nsenter.Works() {
 		return nil
 	}
-	self, err := readonlySelf()
+	if os.Geteuid() == 0 {
+		if os.Getenv(copyExeEnv) != "" {
+			return nil
+		}
+		self, err := readonlySelf()
+		if err != nil {
+			return nil
+		}
+		return self
+	}
+	if planIDMap() != nil {
+		return nil
+	}
+	self, err := protectedSelf()
 	if err != nil {
 		return nil
 	}
