@@ -9,9 +9,10 @@ import (
 	"github.com/dockling/dockling/sandbox/runtime/nsenter"
 )
 
-// As root, a container's init is the fork its shim's constructor made (no exec of its
-// own): a child of the shim, running the shim's protected binary, named dockling-init
-// while it is held before its command.
+// As root (and rootless with one mapped id, see TestRootlessChild), a container's init
+// is the fork its shim's constructor made (no exec of its own): a child of the shim,
+// running the shim's protected binary, named dockling-init while it is held before its
+// command.
 func TestEarlyInitIsTheShimsFork(t *testing.T) {
 	requireRoot(t)
 	if !nsenter.Works() {
@@ -23,7 +24,13 @@ func TestEarlyInitIsTheShimsFork(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = Stop(spec.Dir, 0) })
-	st, err := status(spec.Dir)
+	requireEarlyInit(t, spec.Dir)
+}
+
+// requireEarlyInit checks that the held init of the container in dir is its shim's fork.
+func requireEarlyInit(t *testing.T, dir string) {
+	t.Helper()
+	st, err := status(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +40,10 @@ func TestEarlyInitIsTheShimsFork(t *testing.T) {
 			t.Fatal(err)
 		}
 		return string(b)
+	}
+	// No exec of its own: it still has the shim's command line.
+	if args := strings.Split(read(st.Pid, "cmdline"), "\x00"); args[0] != "dockling-shim" {
+		t.Errorf("the held init's command line is %q, want the shim's", args)
 	}
 	if comm := strings.TrimSpace(read(st.Pid, "comm")); comm != "dockling-init" {
 		t.Errorf("the held init is %q, want dockling-init (the shim's fork)", comm)

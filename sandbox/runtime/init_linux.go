@@ -459,7 +459,7 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 			Stdout: stdio[1],
 			Stderr: stdio[2],
 			Extra:  []*os.File{childSync},
-			Sys: earlyAttr(e),
+			Sys:    earlyAttr(e),
 		})
 		if err != nil {
 			closeChild()

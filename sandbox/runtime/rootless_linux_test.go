@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/dockling/dockling/sandbox/runtime/nsenter"
 )
 
 const rootlessUID = 65534
@@ -86,6 +88,9 @@ func TestRootlessChild(t *testing.T) {
 	spec.Process = Process{Args: []string{"bash", "--norc"}, Tty: true, OpenStdin: true, Env: spec.Process.Env}
 	if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
 		t.Fatal(err)
+	}
+	if planIDMap() == nil && nsenter.Works() { // one mapped id: the shim maps its fork
+		requireEarlyInit(t, spec.Dir)
 	}
 	inR, inW := io.Pipe()
 	var tout syncBuffer
