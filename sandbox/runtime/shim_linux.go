@@ -108,8 +108,9 @@ func Start(spec Spec, opts StartOptions) error {
 		// Its own session: the shim outlives the CLI and gets no terminal signals.
 		Sys: &syscall.SysProcAttr{Setsid: true},
 	}
+	plan := planIDMap() // rootless with newuidmap ranges: the shim maps the init
 	var early *earlyInit
-	if self := earlySelf(); self != nil {
+	if self := earlySelf(plan); self != nil {
 		// The init needs nothing from the shim to start: it is forked before the shim's
 		// Go runtime starts, with its config already waiting (see earlyInit), from a
 		// shim run from the protected binary.
@@ -146,7 +147,7 @@ func Start(spec Spec, opts StartOptions) error {
 
 	cfg := shimConfig{Spec: spec, Hold: opts.HoldUntilAttach, Early: early}
 	if early == nil {
-		cfg.IDMap = planIDMap()
+		cfg.IDMap = plan
 	}
 	err = json.NewEncoder(cfgW).Encode(cfg)
 	cfgW.Close()
@@ -375,8 +376,8 @@ func writeEtcFiles(spec *Spec) error {
 // when the init is to be started the ordinary way. The init, a fork of the shim, runs
 // from the same file, so it must be protected (see protectedSelf): as root, the
 // read-only bind mount. Rootless, it is whatever protectedSelf gives, and only where the
-// shim's constructor can map the user itself (one id, no newuidmap ranges).
-func earlySelf() *os.File {
+// shim's constructor can map the user itself (one id: no plan of newuidmap ranges).
+func earlySelf(plan *idMapPlan) *os.File {
 	if !nsenter.Works() {
 		return nil
 	}
@@ -390,7 +391,7 @@ func earlySelf() *os.File {
 		}
 		return self
 	}
-	if planIDMap() != nil {
+	if plan != nil {
 		return nil
 	}
 	self, err := protectedSelf()

@@ -100,10 +100,7 @@ func (s *Store) Images() ([]*Image, error) {
 		out = append(out, img)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].Config.Created.Time.Equal(out[j].Config.Created.Time) {
-			return out[i].Config.Created.Time.After(out[j].Config.Created.Time)
-		}
-		return out[i].ID < out[j].ID
+		return newestFirst(out[i].Config.Created.Time, out[j].Config.Created.Time, out[i].ID, out[j].ID)
 	})
 	return out, nil
 }
@@ -144,12 +141,17 @@ func (s *Store) ImageHeads() ([]ImageHead, error) {
 		out = append(out, ImageHead{ID: "sha256:" + h, Created: cfg.Created.Time, Size: s.sizeOf(ChainIDs(cfg.RootFS.DiffIDs))})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.After(out[j].Created)
-		}
-		return out[i].ID < out[j].ID
+		return newestFirst(out[i].Created, out[j].Created, out[i].ID, out[j].ID)
 	})
 	return out, nil
+}
+
+// newestFirst orders images by creation, newest first, then by ID.
+func newestFirst(a, b time.Time, idA, idB string) bool {
+	if !a.Equal(b) {
+		return a.After(b)
+	}
+	return idA < idB
 }
 
 // Size is the sum of the image's layer sizes (what `docker images` shows).

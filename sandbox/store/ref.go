@@ -97,7 +97,7 @@ func validTag(s string) bool {
 
 func validDigest(s string) bool {
 	h, ok := strings.CutPrefix(s, "sha256:")
-	return ok && len(h) == 64 && strings.Trim(h, "0123456789abcdef") == ""
+	return ok && IsFullID(h)
 }
 
 // ParseRef parses and normalises a reference the way the docker CLI does.
