@@ -247,8 +247,17 @@ func (sb *Sandbox) addContainerRecord(b *store.Batch, c *Container) error {
 
 // readContainer reads a container's record; withState adds the runtime's live view.
 func (sb *Sandbox) readContainer(id string, withState bool) (*Container, error) {
-	dir := sb.containerDir(id)
-	b, err := rawfile.ReadFile(filepath.Join(dir, "config.v2.json"))
+	d, err := rawfile.OpenDir(sb.Store.ContainersDir())
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return sb.readContainerIn(d, id, withState)
+}
+
+// readContainerIn is readContainer with the containers folder open as d.
+func (sb *Sandbox) readContainerIn(d *rawfile.Dir, id string, withState bool) (*Container, error) {
+	b, err := d.ReadFile(id + "/config.v2.json")
 	if err != nil {
 		return nil, err
 	}
@@ -256,18 +265,18 @@ func (sb *Sandbox) readContainer(id string, withState bool) (*Container, error) 
 	if err := json.Unmarshal(b, c); err != nil {
 		return nil, fmt.Errorf("reading container %s: %w", shortID(id), err)
 	}
-	if hc, err := rawfile.ReadFile(filepath.Join(dir, "hostconfig.json")); err == nil {
+	if hc, err := d.ReadFile(id + "/hostconfig.json"); err == nil {
 		_ = json.Unmarshal(hc, &c.HostConfig)
 	}
 	if withState {
-		sb.fillState(c)
+		st, err := runtime.StatusIn(d, id)
+		fillState(c, st, err)
 	}
 	return c, nil
 }
 
 // fillState merges the runtime's view (running, exit code, times) into the record.
-func (sb *Sandbox) fillState(c *Container) {
-	st, err := runtime.Status(sb.containerDir(c.ID))
+func fillState(c *Container, st runtime.State, err error) {
 	if err != nil || st.Status == "" || st.Status == "created" {
 		return
 	}
@@ -312,6 +321,11 @@ func (sb *Sandbox) listContainers(withState bool) ([]*Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing containers: %w", err)
 	}
+	d, err := rawfile.OpenDir(sb.Store.ContainersDir())
+	if err != nil {
+		return nil, fmt.Errorf("listing containers: %w", err)
+	}
+	defer d.Close()
 	// Reading a record is a few small files and mostly system calls: with many
 	// containers, a few readers at once finish sooner (ps -a with 200).
 	read := make([]*Container, len(entries))
@@ -321,7 +335,7 @@ func (sb *Sandbox) listContainers(withState bool) ([]*Container, error) {
 	for range workers {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
-				if c, err := sb.readContainer(entries[i].Name(), withState); err == nil {
+				if c, err := sb.readContainerIn(d, entries[i].Name(), withState); err == nil {
 					read[i] = c
 				} // else a half-created container: system check's business
 			}

@@ -5,6 +5,8 @@ package runtime
 import (
 	"syscall"
 	"time"
+
+	"github.com/dockling/dockling/internal/rawfile"
 )
 
 // Init does nothing off Linux.
@@ -18,6 +20,9 @@ func Attach(string, Streams) (int, error) { return -1, ErrUnsupported }
 
 // Status fails: containers need Linux.
 func Status(string) (State, error) { return State{}, ErrUnsupported }
+
+// StatusIn fails: containers need Linux.
+func StatusIn(*rawfile.Dir, string) (State, error) { return State{}, ErrUnsupported }
 
 // Signal fails: containers need Linux.
 func Signal(string, syscall.Signal) error { return ErrUnsupported }

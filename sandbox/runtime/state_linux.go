@@ -49,6 +49,11 @@ func (d *diskState) public() State {
 func readState(dir string) (*diskState, error) {
 	p := path.Join(dir, stateFile)
 	b, err := rawfile.ReadFile(p)
+	return parseState(p, b, err)
+}
+
+// parseState makes the state out of what reading the file at p returned.
+func parseState(p string, b []byte, err error) (*diskState, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		return &diskState{Status: "created"}, nil
 	}
@@ -172,6 +177,21 @@ func Status(dir string) (State, error) {
 	st, err := status(dir)
 	if err != nil {
 		return State{}, err
+	}
+	return st.public(), nil
+}
+
+// StatusIn is Status of the container folder id in the folder open as d: a listing of
+// many containers reads each state with a short path.
+func StatusIn(d *rawfile.Dir, id string) (State, error) {
+	p := id + "/" + stateFile
+	b, err := d.ReadFile(p)
+	st, err := parseState(p, b, err)
+	if err != nil {
+		return State{}, err
+	}
+	if st.Status == "running" && !alive(st.ShimPid, st.ShimStart) {
+		return Status(path.Join(d.Name(), id)) // the slow path settles the dead shim
 	}
 	return st.public(), nil
 }
