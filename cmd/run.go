@@ -121,12 +121,15 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	// The container's shim starts up while the container is made.
+	sh := sb.PrepareStart(&co)
+	defer sh.Close()
 	ctr, err := createContainer(c, opts.IO, sb, co)
 	if err != nil {
 		return runError(err)
 	}
 	if opts.Detach {
-		if _, err := sb.Start(ctr.ID, false); err != nil {
+		if _, err := sb.StartPrepared(sh, ctr.ID, false); err != nil {
 			sb.Remove(ctr.ID, true)
 			return runError(err)
 		}
@@ -135,7 +138,7 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 		fmt.Fprintln(opts.IO.Out, ctr.ID)
 		return nil
 	}
-	if _, err := sb.Start(ctr.ID, true); err != nil {
+	if _, err := sb.StartPrepared(sh, ctr.ID, true); err != nil {
 		if opts.Rm {
 			sb.Remove(ctr.ID, true)
 		}

@@ -83,6 +83,7 @@ var (
 
 // CreateOptions are what `docker create` and `docker run` take.
 type CreateOptions struct {
+	ID          string // preset by PrepareStart; else a new one
 	Image       string
 	Name        string
 	Cmd         []string // replaces the image's CMD when set
@@ -164,7 +165,12 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := store.NewID()
+	id := opts.ID
+	if id == "" {
+		id = store.NewID()
+	} else if !store.IsFullID(id) {
+		return nil, fmt.Errorf("creating container: id %q is not 64 hex digits", id)
+	}
 	cfg.Hostname = opts.Hostname
 	if cfg.Hostname == "" {
 		cfg.Hostname = id[:12]

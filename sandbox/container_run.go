@@ -44,6 +44,28 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 // runtime.StartOptions). The container comes back as it was found: its state is not
 // read again (callers want its ID and config; a command may already have ended).
 func (sb *Sandbox) Start(name string, hold bool) (*Container, error) {
+	return sb.StartPrepared(nil, name, hold)
+}
+
+// PrepareStart starts the shim for a container that Create is about to make from co (it
+// presets co.ID), so that the shim's and its init's start-up overlap the creation:
+// `run` then hands it to StartPrepared. It returns nil when it cannot (StartPrepared
+// then starts a shim itself); a shim that is not used must be closed.
+func (sb *Sandbox) PrepareStart(co *CreateOptions) *runtime.Shim {
+	if co.ID == "" {
+		co.ID = store.NewID()
+	}
+	sh, err := runtime.PrepareShim(runtime.ShimPlan{ID: co.ID, NetworkNone: co.NetworkNone, Tty: co.Tty, OpenStdin: co.OpenStdin})
+	if err != nil {
+		return nil
+	}
+	return sh
+}
+
+// StartPrepared is Start in the shim PrepareStart made for the container (nil: a new
+// one). The shim is used up either way.
+func (sb *Sandbox) StartPrepared(sh *runtime.Shim, name string, hold bool) (*Container, error) {
+	defer sh.Close()
 	c, err := sb.Container(name)
 	if err != nil {
 		return nil, err
@@ -55,7 +77,13 @@ func (sb *Sandbox) Start(name string, hold bool) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := runtime.Start(spec, runtime.StartOptions{HoldUntilAttach: hold}); err != nil {
+	opts := runtime.StartOptions{HoldUntilAttach: hold}
+	if sh != nil && runtime.PlanOf(&spec) == sh.Plan() {
+		err = sh.Start(spec, opts)
+	} else {
+		err = runtime.Start(spec, opts)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -327,8 +327,9 @@ func (ip *initProc) kill() {
 // "cloneflags,sync,stdin,stdout,stderr" with the init's descriptors as numbered in the shim.
 const earlyEnv = "_DOCKLING_EARLY_INIT"
 
-// earlyInit is a root container's init prepared by Start: the sync socket with the init's
-// config already queued, and the pipes, handed to the shim as these descriptor numbers.
+// earlyInit is a container's init prepared with its shim (PrepareShim): the sync socket
+// (its config comes later, from Shim.Start) and the pipes, handed to the shim as these
+// descriptor numbers.
 // The shim's C constructor forks the init with them before the shim's Go runtime starts
 // (the two start-ups overlap on two cores); if it could not, adoptInit starts it the
 // ordinary way with the same descriptors.
@@ -350,12 +351,13 @@ func (e *earlyInit) envValue() string {
 	return v
 }
 
-// prepareEarly makes the init's sync socket (with the config queued) and pipes; the files
-// become the shim's descriptors first, first+1, … in that order. The caller closes them
-// once the shim started.
-func prepareEarly(spec *Spec, first int) (*earlyInit, []*os.File, error) {
+// prepareEarly makes the init's sync socket and pipes; the files become the shim's
+// descriptors first, first+1, … in that order, the shim's end of the socket first (the
+// init's config goes there once the container is known). The caller closes them once
+// the shim started.
+func prepareEarly(plan ShimPlan, first int) (*earlyInit, []*os.File, error) {
 	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
-	if spec.NetworkNone {
+	if plan.NetworkNone {
 		flags |= unix.CLONE_NEWNET
 	}
 	rootless := os.Geteuid() != 0
@@ -380,11 +382,7 @@ func prepareEarly(spec *Spec, first int) (*earlyInit, []*os.File, error) {
 	}
 	e.Sync = add(os.NewFile(uintptr(fds[0]), "sync"))
 	e.ChildSync = add(os.NewFile(uintptr(fds[1]), "init-sync"))
-	b, _ := json.Marshal(initConfig{Spec: *spec, Rootless: rootless})
-	if err := unix.Sendmsg(fds[0], b, nil, nil, 0); err != nil {
-		return fail(fmt.Errorf("queueing the init's config: %w", err))
-	}
-	if !spec.Process.Tty { // with a tty, init makes the pty and stdio starts as /dev/null
+	if !plan.Tty { // with a tty, init makes the pty and stdio starts as /dev/null
 		pipe := func(childReads bool) (child, shim int, err error) {
 			r, w, err := os.Pipe()
 			if err != nil {
@@ -395,7 +393,7 @@ func prepareEarly(spec *Spec, first int) (*earlyInit, []*os.File, error) {
 			}
 			return add(w), add(r), nil
 		}
-		if spec.Process.OpenStdin {
+		if plan.OpenStdin {
 			if e.ChildStdin, e.Stdin, err = pipe(true); err != nil {
 				return fail(err)
 			}

@@ -90,6 +90,19 @@ type State struct {
 	Error      string // why the start failed or why the shim vanished
 }
 
+// ShimPlan is what a shim must know before its container exists: how to fork the init.
+type ShimPlan struct {
+	ID          string // the container's, for the shim's command line (host ps)
+	NetworkNone bool
+	Tty         bool
+	OpenStdin   bool
+}
+
+// PlanOf is the plan that fits spec.
+func PlanOf(spec *Spec) ShimPlan {
+	return ShimPlan{ID: spec.ID, NetworkNone: spec.NetworkNone, Tty: spec.Process.Tty, OpenStdin: spec.Process.OpenStdin}
+}
+
 // StartOptions tune Start.
 type StartOptions struct {
 	// HoldUntilAttach makes the first Attach see everything: with a terminal the

@@ -21,6 +21,21 @@ func Attach(string, Streams) (int, error) { return -1, ErrUnsupported }
 // Status fails: containers need Linux.
 func Status(string) (State, error) { return State{}, ErrUnsupported }
 
+// Shim is a prepared shim; there are none off Linux.
+type Shim struct{}
+
+// PrepareShim fails: containers need Linux.
+func PrepareShim(ShimPlan) (*Shim, error) { return nil, ErrUnsupported }
+
+// Start fails: containers need Linux.
+func (*Shim) Start(Spec, StartOptions) error { return ErrUnsupported }
+
+// Plan is empty off Linux.
+func (*Shim) Plan() ShimPlan { return ShimPlan{} }
+
+// Close does nothing off Linux.
+func (*Shim) Close() {}
+
 // StatusIn fails: containers need Linux.
 func StatusIn(*rawfile.Dir, string) (State, error) { return State{}, ErrUnsupported }
 

@@ -72,31 +72,45 @@ func Start(spec Spec, opts StartOptions) error {
 	if err := checkSpec(&spec); err != nil {
 		return err
 	}
-	st, err := status(spec.Dir)
+	sh, err := PrepareShim(PlanOf(&spec))
 	if err != nil {
 		return err
 	}
-	if st.Status == "running" {
-		return errors.New("starting container: container is already running")
-	}
-	_ = os.Remove(path.Join(spec.Dir, sockFile))
-	if err := writeEtcFiles(&spec); err != nil {
-		return failStart(&spec, err)
-	}
+	return sh.Start(spec, opts)
+}
 
+// Shim is a container shim started ahead of its container (PrepareShim): its Go runtime
+// and its init's start up while the caller still makes the container (run's create),
+// instead of after it. It waits for Start; Close without Start ends it.
+type Shim struct {
+	plan  ShimPlan
+	cfgW  *os.File // the shim's config goes here (its fd 3)
+	repR  *os.File // its reply comes back here (its fd 4)
+	sync  *os.File // the shim's end of the early init's sync socket: the init's config goes here
+	early *earlyInit
+	idmap *idMapPlan
+	pid   int
+	ended chan struct{} // closed once the shim is reaped (while we live)
+}
+
+// PrepareShim starts a shim for a container that plan describes.
+func PrepareShim(plan ShimPlan) (*Shim, error) {
+	if !isID(plan.ID) {
+		return nil, fmt.Errorf("starting container: id %q is not 64 hex digits", plan.ID)
+	}
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("starting container: %w", err)
+		return nil, fmt.Errorf("starting container: %w", err)
 	}
 	repR, repW, err := os.Pipe()
 	if err != nil {
 		cfgR.Close()
 		cfgW.Close()
-		return fmt.Errorf("starting container: %w", err)
+		return nil, fmt.Errorf("starting container: %w", err)
 	}
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		return fmt.Errorf("starting container: %w", err)
+		return nil, fmt.Errorf("starting container: %w", err)
 	}
 	defer devnull.Close()
 	a := spawnAttr{
@@ -108,52 +122,107 @@ func Start(spec Spec, opts StartOptions) error {
 		// Its own session: the shim outlives the CLI and gets no terminal signals.
 		Sys: &syscall.SysProcAttr{Setsid: true},
 	}
-	plan := planIDMap() // rootless with newuidmap ranges: the shim maps the init
-	var early *earlyInit
-	if self := earlySelf(plan); self != nil {
+	sh := &Shim{plan: plan, cfgW: cfgW, repR: repR}
+	sh.idmap = planIDMap() // rootless with newuidmap ranges: the shim maps the init
+	if self := earlySelf(sh.idmap); self != nil {
 		// The init needs nothing from the shim to start: it is forked before the shim's
-		// Go runtime starts, with its config already waiting (see earlyInit), from a
-		// shim run from the protected binary.
+		// Go runtime starts (see earlyInit), from a shim run from the protected binary.
 		defer self.Close()
 		a.Exe = self
 		var extra []*os.File
-		early, extra, err = prepareEarly(&spec, 3+len(a.Extra))
+		sh.early, extra, err = prepareEarly(plan, 3+len(a.Extra))
 		if err != nil {
 			cfgR.Close()
-			cfgW.Close()
-			repR.Close()
 			repW.Close()
-			return fmt.Errorf("starting container: %w", err)
+			sh.Close()
+			return nil, fmt.Errorf("starting container: %w", err)
 		}
+		sh.sync = extra[0]
 		a.Extra = append(a.Extra, extra...)
-		a.Env = append(a.Env, earlyEnv+"="+early.envValue())
+		a.Env = append(a.Env, earlyEnv+"="+sh.early.envValue())
 	}
 	if os.Getenv("DOCKLING_SHIM_DEBUG") != "" {
 		a.Stderr = os.Stderr
 	}
-	proc, err := spawn("/proc/self/exe", []string{"dockling-shim", spec.ID[:12]}, a)
-	// The shim has its copies. Ours must go at once: the init's end of its sync socket
-	// closing is how the shim learns that the init exec'd.
+	proc, err := spawn("/proc/self/exe", []string{"dockling-shim", plan.ID[:12]}, a)
+	// The shim has its copies. Ours must go at once (but the end the init's config goes
+	// to): the init's end of its sync socket closing is how the shim learns that the
+	// init exec'd.
 	for _, f := range a.Extra {
-		f.Close()
+		if f != sh.sync {
+			f.Close()
+		}
 	}
 	if err != nil {
-		cfgW.Close()
-		repR.Close()
-		return fmt.Errorf("starting container shim: %w", err)
+		sh.Close()
+		return nil, fmt.Errorf("starting container shim: %w", err)
 	}
 	// Reap the shim if it ends while we live; after we exit, init adopts it.
-	go func() { _, _ = proc.Wait() }()
+	sh.pid, sh.ended = proc.Pid, make(chan struct{})
+	go func() {
+		_, _ = proc.Wait()
+		close(sh.ended)
+	}()
+	return sh, nil
+}
 
-	cfg := shimConfig{Spec: spec, Hold: opts.HoldUntilAttach, Early: early}
-	if early == nil {
-		cfg.IDMap = plan
+// Plan is what the shim was prepared for.
+func (sh *Shim) Plan() ShimPlan { return sh.plan }
+
+// Close ends a shim that was not started: it and its init see their configs end
+// and exit. After Start, it does nothing; so it does on nil.
+func (sh *Shim) Close() {
+	if sh == nil {
+		return
 	}
-	err = json.NewEncoder(cfgW).Encode(cfg)
-	cfgW.Close()
+	for _, f := range []**os.File{&sh.cfgW, &sh.repR, &sh.sync} {
+		if *f != nil {
+			(*f).Close()
+			*f = nil
+		}
+	}
+}
+
+// Start runs spec's container in the prepared shim, as the package's Start does. The
+// shim is used up either way.
+func (sh *Shim) Start(spec Spec, opts StartOptions) error {
+	defer sh.Close()
+	if sh.cfgW == nil {
+		return errors.New("starting container: the shim was already used")
+	}
+	if err := checkSpec(&spec); err != nil {
+		return err
+	}
+	if PlanOf(&spec) != sh.plan {
+		return errors.New("starting container: the container does not fit the shim prepared for it")
+	}
+	st, err := status(spec.Dir)
+	if err != nil {
+		return err
+	}
+	if st.Status == "running" {
+		return errors.New("starting container: container is already running")
+	}
+	_ = os.Remove(path.Join(spec.Dir, sockFile))
+	if err := writeEtcFiles(&spec); err != nil {
+		return failStart(&spec, err)
+	}
+	if sh.early != nil {
+		// The init, forked with the shim, waits for this as its first message.
+		b, _ := json.Marshal(initConfig{Spec: spec, Rootless: sh.early.Rootless})
+		if err := unix.Sendmsg(int(sh.sync.Fd()), b, nil, nil, 0); err != nil {
+			return fmt.Errorf("starting container: queueing the init's config: %w", err)
+		}
+	}
+	cfg := shimConfig{Spec: spec, Hold: opts.HoldUntilAttach, Early: sh.early}
+	if sh.early == nil {
+		cfg.IDMap = sh.idmap
+	}
+	err = json.NewEncoder(sh.cfgW).Encode(cfg)
+	sh.cfgW.Close()
+	sh.cfgW = nil
 	var rep shimReply
-	derr := json.NewDecoder(repR).Decode(&rep)
-	repR.Close()
+	derr := json.NewDecoder(sh.repR).Decode(&rep)
 	if derr != nil {
 		if err == nil {
 			err = derr
