@@ -75,7 +75,9 @@ int dockling_empty_trash_dir(const char *dir) {
 	if (top < 0)
 		return -1;
 	for (;;) {
-		int fd = fcntl(top, F_DUPFD_CLOEXEC, 0);
+		// A new open file each pass: a duplicate would share the last pass's position, at
+		// the end, and miss what arrived since.
+		int fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *d = fd < 0 ? NULL : fdopendir(fd);
 		if (d == NULL) {
 			if (fd >= 0)
