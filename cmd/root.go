@@ -41,10 +41,15 @@ The docker commands work as "dockling <verb>", as "dockling docker <verb>", and 
 	switch verb, rest := wantedVerb(args); {
 	case verb == "docker":
 		addDockerVerbs(c, f, verbNone)
-		c.AddCommand(newDockerGroup(f, dockerVerbWanted(rest)))
+		want := dockerVerbWanted(rest)
+		c.AddCommand(newDockerGroup(f, want))
+		if want != verbAll {
+			return oneVerb(c)
+		}
 	case dockerVerbs[verb] != nil:
 		addDockerVerbs(c, f, verb)
 		c.AddCommand(newDockerGroup(f, verbNone))
+		return oneVerb(c)
 	default:
 		addDockerVerbs(c, f, verbAll)
 		group := verbNone
@@ -57,6 +62,14 @@ The docker commands work as "dockling <verb>", as "dockling docker <verb>", and 
 	c.AddCommand(NewStandinCmd(f))
 	c.AddCommand(NewLearnCmd(f, nil))
 	c.AddCommand(NewAuthorCmd(f), NewGradeCmd(f, nil), NewSubmitCmd(f))
+	return c
+}
+
+// oneVerb finishes a root that runs one docker verb: no other command can be reached,
+// so neither dockling's own nor cobra's completion command is built (a tenth of a
+// millisecond of every images or ps).
+func oneVerb(c *cobra.Command) *cobra.Command {
+	c.CompletionOptions.DisableDefaultCmd = true
 	return c
 }
 

@@ -28,8 +28,9 @@ func sub(t *testing.T, c *cobra.Command, name string) *cobra.Command {
 	return nil
 }
 
-// The command tree holds what the arguments can reach: the one verb they run, or
-// everything for help, completion and anything it does not recognise.
+// The command tree holds what the arguments can reach: the one verb they run (and no
+// completion command), or everything for help, completion and anything it does not
+// recognise.
 func TestRootBuildsTheCommandsArgsReach(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	f := cmd.NewFactory(ios)
@@ -38,14 +39,17 @@ func TestRootBuildsTheCommandsArgsReach(t *testing.T) {
 		top, docker []string // commands that must be there
 		notTop      []string // commands that must not be built
 	}{
-		{args: []string{"--root", "/x", "images", "-q"}, top: []string{"images", "learn", "docker"}, notTop: []string{"ps", "run"}},
-		{args: []string{"docker", "ps", "-a"}, docker: []string{"ps"}, notTop: []string{"images", "ps"}},
+		{args: []string{"--root", "/x", "images", "-q"}, top: []string{"images", "docker"}, notTop: []string{"ps", "run", "learn", "grade"}},
+		{args: []string{"docker", "ps", "-a"}, docker: []string{"ps"}, notTop: []string{"images", "ps", "learn"}},
 		{args: []string{"help"}, top: []string{"images", "ps", "run", "commit", "container"}},
 		{args: []string{"__complete", "docker", "hist"}, top: []string{"images"}, docker: []string{"history", "images"}},
 		{args: []string{"learn", "commit"}, top: []string{"learn", "images", "run"}},
 		{args: nil, top: []string{"images", "ps", "learn", "author", "grade"}},
 	} {
 		root := cmd.NewRootCmd(f, tc.args)
+		if oneVerb := tc.notTop != nil; root.CompletionOptions.DisableDefaultCmd != oneVerb {
+			t.Errorf("%q: cobra's completion command disabled: %v, want %v", tc.args, root.CompletionOptions.DisableDefaultCmd, oneVerb)
+		}
 		for _, n := range tc.top {
 			sub(t, root, n)
 		}
