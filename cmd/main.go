@@ -8,7 +8,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
@@ -50,10 +52,36 @@ func Main() int {
 	} else {
 		root = NewRootCmd(f, os.Args[1:])
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx := &signalContext{}
+	defer ctx.stop()
 	return Execute(ctx, root, ios)
 }
+
+// signalContext is canceled by SIGINT or SIGTERM, but catches them only once something
+// waits on it (Done or Err: a pull, a lesson, a grading run). Catching them starts two
+// threads, a fifth of every short command's CPU; a command that never looks ends on
+// Ctrl-C as any program does, which is what it should do (store writes survive a crash).
+type signalContext struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (s *signalContext) arm() context.Context {
+	s.once.Do(func() { s.ctx, s.cancel = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM) })
+	return s.ctx
+}
+
+// stop gives the signals back (and keeps a later Done from catching them).
+func (s *signalContext) stop() {
+	s.once.Do(func() { s.ctx, s.cancel = context.WithCancel(context.Background()) })
+	s.cancel()
+}
+
+func (s *signalContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (s *signalContext) Done() <-chan struct{}       { return s.arm().Done() }
+func (s *signalContext) Err() error                  { return s.arm().Err() }
+func (s *signalContext) Value(any) any               { return nil }
 
 // Execute runs root with os.Args and maps the error to an exit code.
 func Execute(ctx context.Context, root *cobra.Command, ios *iostreams.IOStreams) int {
