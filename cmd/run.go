@@ -152,7 +152,7 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 		return err
 	}
 	if opts.Rm {
-		if _, err := sb.Remove(ctr.ID, true); err != nil {
+		if err := sb.RemoveExited(ctr); err != nil {
 			return err
 		}
 	}

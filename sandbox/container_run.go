@@ -167,7 +167,22 @@ func (sb *Sandbox) Remove(name string, force bool) (*Container, error) {
 			return nil, fmt.Errorf("removing %s: %w", c.ShortName(), err)
 		}
 	}
-	err = sb.Store.Write(func(w *store.Writer) error {
+	return c, sb.removeRecord(c)
+}
+
+// RemoveExited removes c, which the caller saw exit (run --rm, after its exit code):
+// it trusts the record it has rather than reading it again, but not its state.
+func (sb *Sandbox) RemoveExited(c *Container) error {
+	if st, err := runtime.Status(sb.containerDir(c.ID)); err != nil || st.Status == "running" {
+		_, err := sb.Remove(c.ID, true)
+		return err
+	}
+	return sb.removeRecord(c)
+}
+
+// removeRecord takes the stopped container c out of the store; its files go to the trash.
+func (sb *Sandbox) removeRecord(c *Container) error {
+	err := sb.Store.Write(func(w *store.Writer) error {
 		// The container's folder goes first, its record with it: a crash after it
 		// leaves only a layer, which system check removes.
 		if err := w.Trash(sb.containerDir(c.ID)); err != nil {
@@ -178,7 +193,7 @@ func (sb *Sandbox) Remove(name string, force bool) (*Container, error) {
 	if err == nil {
 		sb.emptyTrash()
 	}
-	return c, err
+	return err
 }
 
 // LogEntry is one line of a container's json log.

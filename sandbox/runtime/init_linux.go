@@ -118,8 +118,11 @@ func recvMsg(fd int) (m syncMsg, passed int, ok bool, err error) {
 
 // initProc is the shim's handle on the container init.
 type initProc struct {
-	proc                  *os.Process
-	ps                    *os.ProcessState // once reaped
+	// pid, not an *os.Process: os.FindProcess (the early init is not started by Go) and
+	// os.StartProcess first check pidfd support by forking a child, once per process.
+	pid                   int
+	code                  int // its exit code, once reaped
+	reaped                bool
 	master                *os.File
 	stdin, stdout, stderr *os.File
 	childFiles            []*os.File
@@ -228,10 +231,11 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		ip.closeAll()
 		return nil, fmt.Errorf("starting container init: %w%s", err, userNSHint(rootless, err))
 	}
-	ip.proc = cmd.Process
+	ip.pid = cmd.Process.Pid
+	_ = cmd.Process.Release() // reaped by pid (wait)
 	cleanup()
 	if plan != nil {
-		if err := plan.apply(ip.proc.Pid); err != nil {
+		if err := plan.apply(ip.pid); err != nil {
 			ip.kill()
 			return nil, fmt.Errorf("%w: %v", errIDMap, err)
 		}
@@ -305,8 +309,16 @@ func (ip *initProc) closeAll() {
 
 // wait reaps init and returns its exit code.
 func (ip *initProc) wait() int {
-	if ip.ps == nil {
-		ip.ps, _ = ip.proc.Wait()
+	if !ip.reaped {
+		var ws syscall.WaitStatus
+		_, err := syscall.Wait4(ip.pid, &ws, 0, nil)
+		for err == syscall.EINTR {
+			_, err = syscall.Wait4(ip.pid, &ws, 0, nil)
+		}
+		ip.code, ip.reaped = -1, true
+		if err == nil {
+			ip.code = statusCode(ws)
+		}
 	}
 	ip.mu.Lock()
 	if ip.sock >= 0 {
@@ -314,11 +326,11 @@ func (ip *initProc) wait() int {
 		ip.sock = -1
 	}
 	ip.mu.Unlock()
-	return exitCode(ip.ps)
+	return ip.code
 }
 
 func (ip *initProc) kill() {
-	_ = ip.proc.Kill()
+	_ = unix.Kill(ip.pid, unix.SIGKILL)
 	ip.wait()
 	ip.closeAll()
 }
@@ -433,14 +445,7 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 		}
 	}
 	if pid, _ := nsenter.Early(); pid > 0 {
-		p, err := os.FindProcess(pid)
-		if err != nil {
-			closeChild()
-			unix.Close(ip.sock)
-			ip.closeAll()
-			return nil, fmt.Errorf("starting container init: %w", err)
-		}
-		ip.proc = p
+		ip.pid = pid
 	} else {
 		self, err := protectedSelf()
 		if err != nil {
@@ -465,7 +470,8 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 			ip.closeAll()
 			return nil, fmt.Errorf("starting container init: %w", err)
 		}
-		ip.proc = cmd.Process
+		ip.pid = cmd.Process.Pid
+		_ = cmd.Process.Release() // reaped by pid (wait)
 	}
 	closeChild()
 	return ip.waitReady()

@@ -327,7 +327,7 @@ func (s *shim) run() int {
 	// unmount everything (and wait out the kernel's RCU grace period) before the
 	// shim could reap it and report the exit code; held here, that happens as the
 	// shim itself exits, after the report.
-	if fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/mnt", ip.proc.Pid), unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+	if fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/mnt", ip.pid), unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
 		defer unix.Close(fd)
 	}
 	if ip.master != nil {
@@ -338,8 +338,8 @@ func (s *shim) run() int {
 	}
 
 	shimStart, _ := procStart(os.Getpid())
-	initStart, _ := procStart(ip.proc.Pid)
-	s.state = diskState{Status: "running", Pid: ip.proc.Pid, StartedAt: time.Now().UTC(),
+	initStart, _ := procStart(ip.pid)
+	s.state = diskState{Status: "running", Pid: ip.pid, StartedAt: time.Now().UTC(),
 		ShimPid: os.Getpid(), ShimStart: shimStart, InitStart: initStart,
 		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty}
 
@@ -378,7 +378,7 @@ func (s *shim) run() int {
 	}
 	go s.hub.serve(ln)
 	s.hub.pump(ip)
-	_ = json.NewEncoder(s.reply).Encode(shimReply{Pid: ip.proc.Pid})
+	_ = json.NewEncoder(s.reply).Encode(shimReply{Pid: ip.pid})
 	s.reply.Close()
 	s.reply = nil
 	// Setup is done: once the container has run a while, shed the binary's pages it
@@ -489,8 +489,16 @@ func exitCode(ps *os.ProcessState) int {
 	if ps == nil {
 		return -1
 	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+		return statusCode(ws)
 	}
 	return ps.ExitCode()
+}
+
+// statusCode is exitCode of a raw wait status.
+func statusCode(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
 }
