@@ -13,9 +13,9 @@ func (sb *Sandbox) emptyTrash() {
 		return
 	}
 	dir := sb.Store.TmpDir()
-	if p, err := trash.Start(dir); err == nil {
+	if pid, err := trash.Start(dir); err == nil {
 		go func() {
-			_, _ = p.Wait() // no zombie while this process lives on (a lesson session)
+			_ = trash.Wait(pid) // no zombie while this process lives on (a lesson session)
 			sb.reaping.Store(false)
 		}()
 		return

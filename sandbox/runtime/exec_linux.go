@@ -84,7 +84,7 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 
 	b, _ := json.Marshal(execConfig{Process: p, Hostname: readHostname(dir)})
 	if err := unix.Sendmsg(sock, b, nil, nil, 0); err != nil {
-		_ = cmd.Kill()
+		_ = cmd.kill()
 		_, _ = cmd.wait(time.Second)
 		return -1, fmt.Errorf("exec: %w", err)
 	}
@@ -129,12 +129,15 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 	}
 	// The wait must not hang on a caller's stdin that never ends, nor on output pipes a
 	// process left behind holds open.
-	ps, _ := cmd.wait(time.Second)
+	ws, err := cmd.wait(time.Second)
 	select {
 	case <-outDone:
 	case <-time.After(2 * time.Second):
 	}
-	return exitCode(ps), nil
+	if err != nil {
+		return -1, nil
+	}
+	return statusCode(ws), nil
 }
 
 func readHostname(dir string) string {

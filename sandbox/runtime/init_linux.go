@@ -118,8 +118,8 @@ func recvMsg(fd int) (m syncMsg, passed int, ok bool, err error) {
 
 // initProc is the shim's handle on the container init.
 type initProc struct {
-	// pid, not an *os.Process: os.FindProcess (the early init is not started by Go) and
-	// os.StartProcess first check pidfd support by forking a child, once per process.
+	// pid, not an *os.Process: os.FindProcess (the early init is not started by Go)
+	// first checks pidfd support by forking a child, once per process (see child).
 	pid                   int
 	code                  int // its exit code, once reaped
 	reaped                bool
@@ -231,8 +231,7 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		ip.closeAll()
 		return nil, fmt.Errorf("starting container init: %w%s", err, userNSHint(rootless, err))
 	}
-	ip.pid = cmd.Process.Pid
-	_ = cmd.Process.Release() // reaped by pid (wait)
+	ip.pid = cmd.pid
 	cleanup()
 	if plan != nil {
 		if err := plan.apply(ip.pid); err != nil {
@@ -310,11 +309,7 @@ func (ip *initProc) closeAll() {
 // wait reaps init and returns its exit code.
 func (ip *initProc) wait() int {
 	if !ip.reaped {
-		var ws syscall.WaitStatus
-		_, err := syscall.Wait4(ip.pid, &ws, 0, nil)
-		for err == syscall.EINTR {
-			_, err = syscall.Wait4(ip.pid, &ws, 0, nil)
-		}
+		ws, err := reap(ip.pid)
 		ip.code, ip.reaped = -1, true
 		if err == nil {
 			ip.code = statusCode(ws)
@@ -470,8 +465,7 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 			ip.closeAll()
 			return nil, fmt.Errorf("starting container init: %w", err)
 		}
-		ip.pid = cmd.Process.Pid
-		_ = cmd.Process.Release() // reaped by pid (wait)
+		ip.pid = cmd.pid
 	}
 	closeChild()
 	return ip.waitReady()

@@ -158,9 +158,9 @@ func PrepareShim(plan ShimPlan) (*Shim, error) {
 		return nil, fmt.Errorf("starting container shim: %w", err)
 	}
 	// Reap the shim if it ends while we live; after we exit, init adopts it.
-	sh.pid, sh.ended = proc.Pid, make(chan struct{})
+	sh.pid, sh.ended = proc.pid, make(chan struct{})
 	go func() {
-		_, _ = proc.Wait()
+		_, _ = reap(proc.pid)
 		close(sh.ended)
 	}()
 	return sh, nil
@@ -484,18 +484,7 @@ func shimEnv() []string {
 	return append(env, set...)
 }
 
-// exitCode turns a wait status into Docker's exit code (128+signal when killed).
-func exitCode(ps *os.ProcessState) int {
-	if ps == nil {
-		return -1
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
-		return statusCode(ws)
-	}
-	return ps.ExitCode()
-}
-
-// statusCode is exitCode of a raw wait status.
+// statusCode turns a wait status into Docker's exit code (128+signal when killed).
 func statusCode(ws syscall.WaitStatus) int {
 	if ws.Signaled() {
 		return 128 + int(ws.Signal())

@@ -3,6 +3,7 @@ package runtime
 import (
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -11,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// spawn is the part of os/exec the runtime needs, on os.StartProcess: stdio may be
+// spawn is the part of os/exec the runtime needs, on syscall.ForkExec: stdio may be
 // files, handed to the child as they are, or any reader and writers, through pipes
 // that goroutines copy. Not os/exec itself: with it imported, this package would
 // initialise among the last, after most of the CLI's packages, in every shim, init and
@@ -28,9 +29,11 @@ type spawnAttr struct {
 	Exe *os.File
 }
 
-// child is a started process and the copying of its stdio.
+// child is a started process and the copying of its stdio. It is known by pid, not as
+// an *os.Process: Go's os.StartProcess first checks pidfd support by forking a child
+// of its own, once per process, a fifth of a millisecond of every run.
 type child struct {
-	*os.Process
+	pid    int
 	stdin  *os.File   // our end of the stdin pipe
 	outs   []*os.File // our ends of the output pipes
 	copies sync.WaitGroup
@@ -120,18 +123,40 @@ func spawn(path string, args []string, a spawnAttr) (*child, error) {
 		defer unix.Close(fd)
 		path = "/proc/self/fd/" + strconv.Itoa(fd)
 	}
-	p, err := os.StartProcess(path, args, &os.ProcAttr{Env: a.Env, Files: files, Sys: a.Sys})
-	if err != nil {
-		return fail(err)
+	env := a.Env
+	if env == nil {
+		env = os.Environ()
 	}
-	c.Process = p
+	fds := make([]uintptr, len(files))
+	for i, f := range files {
+		fds[i] = f.Fd()
+	}
+	pid, err := syscall.ForkExec(path, args, &syscall.ProcAttr{Env: env, Files: fds, Sys: a.Sys})
+	runtime.KeepAlive(files)
+	if err != nil {
+		return fail(&os.PathError{Op: "fork/exec", Path: path, Err: err})
+	}
+	c.pid = pid
 	return c, nil
 }
 
+// reap waits for the child pid to end.
+func reap(pid int) (syscall.WaitStatus, error) {
+	var ws syscall.WaitStatus
+	_, err := syscall.Wait4(pid, &ws, 0, nil)
+	for err == syscall.EINTR {
+		_, err = syscall.Wait4(pid, &ws, 0, nil)
+	}
+	return ws, err
+}
+
+// kill sends the child SIGKILL.
+func (c *child) kill() error { return syscall.Kill(c.pid, syscall.SIGKILL) }
+
 // wait waits for the process, then for its output to be copied: at most delay when
 // delay > 0, as a process it left behind may hold the pipes open.
-func (c *child) wait(delay time.Duration) (*os.ProcessState, error) {
-	ps, err := c.Process.Wait()
+func (c *child) wait(delay time.Duration) (syscall.WaitStatus, error) {
+	ws, err := reap(c.pid)
 	done := make(chan struct{})
 	go func() {
 		c.copies.Wait()
@@ -147,7 +172,7 @@ func (c *child) wait(delay time.Duration) (*os.ProcessState, error) {
 	}
 	c.closePipes()
 	<-done
-	return ps, err
+	return ws, err
 }
 
 func (c *child) closePipes() {

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -22,12 +23,35 @@ func TestSpawnStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := c.wait(5 * time.Second)
+	ws, err := c.wait(5 * time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ps.ExitCode() != 3 || out.String() != "in\nerr\n" {
-		t.Fatalf("exit %d, output %q; want 3, %q", ps.ExitCode(), out.String(), "in\nerr\n")
+	if statusCode(ws) != 3 || out.String() != "in\nerr\n" {
+		t.Fatalf("exit %d, output %q; want 3, %q", statusCode(ws), out.String(), "in\nerr\n")
+	}
+}
+
+// A killed child reads as 128 plus the signal, as Docker reports it; a missing program
+// is an *os.PathError.
+func TestSpawnKillAndMissing(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("needs sleep:", err)
+	}
+	c, err := spawn(sleep, []string{"sleep", "60"}, spawnAttr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.kill(); err != nil {
+		t.Fatal(err)
+	}
+	if ws, err := c.wait(0); err != nil || statusCode(ws) != 137 {
+		t.Fatalf("wait = %d, %v; want 137", statusCode(ws), err)
+	}
+	var pe *os.PathError
+	if _, err := spawn("/nonexistent/prog", []string{"prog"}, spawnAttr{}); !errors.As(err, &pe) {
+		t.Fatalf("spawn of a missing program = %v, want an *os.PathError", err)
 	}
 }
 
@@ -56,8 +80,8 @@ func TestSpawnExeAboveChildFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := c.wait(0)
-	if err != nil || !ps.Success() {
-		t.Fatalf("wait = %v, %v", ps, err)
+	ws, err := c.wait(0)
+	if err != nil || statusCode(ws) != 0 {
+		t.Fatalf("wait = %v, %v", ws, err)
 	}
 }

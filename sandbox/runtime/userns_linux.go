@@ -174,15 +174,15 @@ func probeIn(dir string, userns bool) error {
 	if err != nil {
 		return err
 	}
-	ps, err := cmd.wait(0)
+	ws, err := cmd.wait(0)
 	if err != nil {
 		return err
 	}
-	if !ps.Success() {
+	if code := statusCode(ws); code != 0 {
 		if out.Len() > 0 {
 			return &probeError{msg: strings.TrimSpace(out.String())}
 		}
-		return errors.New(ps.String())
+		return fmt.Errorf("overlay probe: exit status %d", code)
 	}
 	return nil
 }
@@ -195,9 +195,9 @@ func runHelper(name string, args []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := cmd.wait(0)
-	if err == nil && !ps.Success() {
-		err = errors.New(ps.String())
+	ws, err := cmd.wait(0)
+	if code := statusCode(ws); err == nil && code != 0 {
+		err = fmt.Errorf("%s: exit status %d", name, code)
 	}
 	return out.Bytes(), err
 }

@@ -43,24 +43,44 @@ func init() {
 }
 
 // Start empties the trash folder dir in a new process of this binary, in a session of
-// its own so that it outlives the caller. The caller waits for the process if it lives
-// on (a lesson session), so that it leaves no zombie.
-func Start(dir string) (*os.Process, error) {
+// its own so that it outlives the caller, and returns its pid. The caller waits for the
+// process (Wait) if it lives on (a lesson session), so that it leaves no zombie. Not
+// os.StartProcess: its first use in a process forks a child of its own to check pidfd
+// support, which rm and run --rm would pay for.
+func Start(dir string) (int, error) {
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		return nil, fmt.Errorf("emptying the trash: %w", err)
+		return 0, fmt.Errorf("emptying the trash: %w", err)
 	}
 	defer null.Close()
-	p, err := os.StartProcess("/proc/self/exe", []string{"dockling-empty-trash"}, &os.ProcAttr{
-		// A small job: one P, and no collector.
+	fd := null.Fd()
+	pid, err := syscall.ForkExec("/proc/self/exe", []string{"dockling-empty-trash"}, &syscall.ProcAttr{
+		// A small job, if Go starts at all (see empty_linux.c): one P, and no collector.
 		Env:   []string{env + "=" + dir, "GOMAXPROCS=1", "GOGC=off"},
-		Files: []*os.File{null, null, null},
+		Files: []uintptr{fd, fd, fd},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("emptying the trash: %w", err)
+		return 0, fmt.Errorf("emptying the trash: %w", err)
 	}
-	return p, nil
+	return pid, nil
+}
+
+// Wait waits for the process Start started to end; an error when it did not empty the
+// trash.
+func Wait(pid int) error {
+	var ws syscall.WaitStatus
+	_, err := syscall.Wait4(pid, &ws, 0, nil)
+	for err == syscall.EINTR {
+		_, err = syscall.Wait4(pid, &ws, 0, nil)
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("waiting for the trash emptier: %w", err)
+	case !ws.Exited() || ws.ExitStatus() != 0:
+		return fmt.Errorf("emptying the trash: the emptier ended with status %v", ws)
+	}
+	return nil
 }
 
 // Empty deletes the trash entries of dir, including those put there meanwhile, until
