@@ -263,17 +263,16 @@ func (sb *Sandbox) readContainer(id string, withState bool) (*Container, error) 
 
 // readContainerIn is readContainer with the containers folder open as d.
 func (sb *Sandbox) readContainerIn(d *rawfile.Dir, id string, withState bool) (*Container, error) {
-	b, err := d.ReadFile(id + "/config.v2.json")
-	if err != nil {
+	c := &Container{}
+	if err := d.Parse(id+"/config.v2.json", func(b []byte) error {
+		if err := json.Unmarshal(b, c); err != nil {
+			return fmt.Errorf("reading container %s: %w", shortID(id), err)
+		}
+		return nil
+	}); err != nil {
 		return nil, err
 	}
-	c := &Container{}
-	if err := json.Unmarshal(b, c); err != nil {
-		return nil, fmt.Errorf("reading container %s: %w", shortID(id), err)
-	}
-	if hc, err := d.ReadFile(id + "/hostconfig.json"); err == nil {
-		_ = json.Unmarshal(hc, &c.HostConfig)
-	}
+	_ = d.Parse(id+"/hostconfig.json", func(b []byte) error { return json.Unmarshal(b, &c.HostConfig) })
 	if withState {
 		st, err := runtime.StatusIn(d, id)
 		fillState(c, st, err)

@@ -30,6 +30,15 @@ func OpenDir(name string) (*Dir, error) {
 // ReadFile reads the file at name, relative to the folder.
 func (d *Dir) ReadFile(name string) ([]byte, error) { return os.ReadFile(filepath.Join(d.name, name)) }
 
+// Parse reads the file at name, relative to the folder, and hands its bytes to parse.
+func (d *Dir) Parse(name string, parse func([]byte) error) error {
+	b, err := d.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	return parse(b)
+}
+
 // Name is the path the folder was opened with.
 func (d *Dir) Name() string { return d.name }
 

@@ -64,6 +64,13 @@ func TestDirReadFile(t *testing.T) {
 	if _, err := d.ReadFile("c1/state.json"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("ReadFile(missing) = %v, want an fs.ErrNotExist error", err)
 	}
+	var parsed string
+	if err := d.Parse("c1/config.json", func(b []byte) error { parsed = string(b); return nil }); err != nil || parsed != "record" {
+		t.Errorf("Parse(c1/config.json) saw %q, %v; want \"record\"", parsed, err)
+	}
+	if err := d.Parse("c1/state.json", func([]byte) error { t.Error("Parse called back for a missing file"); return nil }); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Parse(missing) = %v, want an fs.ErrNotExist error", err)
+	}
 	if _, err := OpenDir(filepath.Join(dir, "c1", "config.json")); err == nil {
 		t.Error("OpenDir of a file succeeded")
 	}

@@ -185,8 +185,17 @@ func Status(dir string) (State, error) {
 // many containers reads each state with a short path.
 func StatusIn(d *rawfile.Dir, id string) (State, error) {
 	p := id + "/" + stateFile
-	b, err := d.ReadFile(p)
-	st, err := parseState(p, b, err)
+	var st *diskState
+	parsed := false
+	err := d.Parse(p, func(b []byte) error {
+		var err error
+		st, err = parseState(p, b, nil)
+		parsed = true
+		return err
+	})
+	if !parsed { // the read failed: no file is a created container
+		st, err = parseState(p, nil, err)
+	}
 	if err != nil {
 		return State{}, err
 	}
