@@ -1,4 +1,5 @@
-// Package rawfile reads small files with as few system calls as it takes.
+// Package rawfile reads small regular files (the store's metadata) with as few system
+// calls as it takes. Not for /proc or pipes, whose reads may come back short early.
 package rawfile
 
 import (
@@ -60,13 +61,15 @@ func parseAt(dirfd int, name string, parse func([]byte) error) error {
 		if err != nil {
 			return &fs.PathError{Op: "read", Path: name, Err: err}
 		}
-		if m == 0 {
+		n += m
+		// A regular file's read comes back short only at its end: no second read to
+		// hear so (a file of the store is replaced by rename, never changed in place).
+		if m == 0 || n < len(buf) {
 			if big != nil {
 				return parse(append(big, buf[:n]...))
 			}
 			return parse(buf[:n])
 		}
-		n += m
 	}
 }
 
