@@ -129,7 +129,7 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 		return runError(err)
 	}
 	if opts.Detach {
-		if _, err := sb.StartPrepared(sh, ctr.ID, false); err != nil {
+		if err := sb.StartCreated(sh, ctr, false); err != nil {
 			sb.Remove(ctr.ID, true)
 			return runError(err)
 		}
@@ -138,7 +138,7 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 		fmt.Fprintln(opts.IO.Out, ctr.ID)
 		return nil
 	}
-	if _, err := sb.StartPrepared(sh, ctr.ID, true); err != nil {
+	if err := sb.StartCreated(sh, ctr, true); err != nil {
 		if opts.Rm {
 			sb.Remove(ctr.ID, true)
 		}

@@ -34,6 +34,8 @@ type Container struct {
 	LogPath    string
 	State      ContainerState
 	HostConfig HostConfig `json:"-"`
+
+	layer *store.RWLayer // set by Create, for StartCreated
 }
 
 // ContainerState is Docker's State block.
@@ -217,6 +219,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 			os.RemoveAll(sb.containerDir(id))
 			return err
 		}
+		c.layer = &rw
 		err = sb.addContainerRecord(&b, c)
 		if err == nil {
 			err = b.Commit()

@@ -15,9 +15,14 @@ import (
 
 // spec turns a container record into what the runtime runs.
 func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
-	rw, err := sb.Store.RWLayer(c.ID)
-	if err != nil {
-		return runtime.Spec{}, err
+	var rw store.RWLayer
+	if c.layer != nil {
+		rw = *c.layer // just created: the store would say the same
+	} else {
+		var err error
+		if rw, err = sb.Store.RWLayer(c.ID); err != nil {
+			return runtime.Spec{}, err
+		}
 	}
 	sig := syscall.Signal(0)
 	if c.Config.StopSignal != "" {
@@ -73,20 +78,34 @@ func (sb *Sandbox) StartPrepared(sh *runtime.Shim, name string, hold bool) (*Con
 	if c.State.Running {
 		return c, nil // Docker: starting a running container is not an error
 	}
-	spec, err := sb.spec(c)
-	if err != nil {
-		return nil, err
-	}
-	opts := runtime.StartOptions{HoldUntilAttach: hold}
-	if sh != nil && runtime.PlanOf(&spec) == sh.Plan() {
-		err = sh.Start(spec, opts)
-	} else {
-		err = runtime.Start(spec, opts)
-	}
-	if err != nil {
+	if err := sb.start(sh, c, hold); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// StartCreated starts c, which Create returned to this process (run): its record and
+// layer are known, so neither is read again. The shim is used up either way.
+func (sb *Sandbox) StartCreated(sh *runtime.Shim, c *Container, hold bool) error {
+	if c.layer == nil { // not from Create: read it
+		_, err := sb.StartPrepared(sh, c.ID, hold)
+		return err
+	}
+	defer sh.Close()
+	return sb.start(sh, c, hold)
+}
+
+// start runs the stopped container c, in sh when it fits.
+func (sb *Sandbox) start(sh *runtime.Shim, c *Container, hold bool) error {
+	spec, err := sb.spec(c)
+	if err != nil {
+		return err
+	}
+	opts := runtime.StartOptions{HoldUntilAttach: hold}
+	if sh != nil && runtime.PlanOf(&spec) == sh.Plan() {
+		return sh.Start(spec, opts)
+	}
+	return runtime.Start(spec, opts)
 }
 
 // Attach connects streams to a running container; it returns the exit code when the

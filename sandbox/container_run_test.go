@@ -16,7 +16,8 @@ func requireContainers(t *testing.T) {
 }
 
 // run's path: the shim prepared before the container exists runs it under the ID it was
-// prepared with, and RemoveExited takes the exited container out of the store.
+// prepared with (StartCreated, from what Create returned), and RemoveExited takes the
+// exited container out of the store.
 func TestPreparedRunAndRemoveExited(t *testing.T) {
 	requireContainers(t)
 	sb, err := Open(t.TempDir())
@@ -37,7 +38,7 @@ func TestPreparedRunAndRemoveExited(t *testing.T) {
 	if c.ID != co.ID {
 		t.Fatalf("created %s, want the prepared ID %s", c.ID, co.ID)
 	}
-	if _, err := sb.StartPrepared(sh, c.ID, false); err != nil {
+	if err := sb.StartCreated(sh, c, false); err != nil {
 		t.Fatal(err)
 	}
 	if code, err := sb.Wait(c.ID); err != nil || code != 3 {
