@@ -23,19 +23,28 @@ import (
 // Container is a container's record, kept in containers/<id>/config.v2.json in the
 // shape Docker uses, with its live state filled in from the runtime when read.
 type Container struct {
-	ID         string
-	Created    time.Time
-	Path       string
-	Args       []string
-	Config     v1.Config // Config.Image is the name the user typed
-	Image      string    // image ID
-	Name       string    // "/name", as Docker stores it
-	Driver     string
-	LogPath    string
-	State      ContainerState
-	HostConfig HostConfig `json:"-"`
+	ID      string
+	Created time.Time
+	Path    string
+	Args    []string
+	Config  v1.Config // Config.Image is the name the user typed
+	Image   string    // image ID
+	Name    string    // "/name", as Docker stores it
+	Driver  string
+	LogPath string
+	State   ContainerState
+	// NetworkSettings names the container's network, as in Docker's record: listings
+	// read it here rather than open hostconfig.json (see readContainerIn).
+	NetworkSettings NetworkSettings
+	HostConfig      HostConfig `json:"-"`
 
 	layer *store.RWLayer // set by Create, for StartCreated
+}
+
+// NetworkSettings is the part of Docker's NetworkSettings dockling keeps: the network
+// the container joined ("host" or "none"), as the key of Networks.
+type NetworkSettings struct {
+	Networks map[string]struct{}
 }
 
 // ContainerState is Docker's State block.
@@ -187,6 +196,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	if opts.NetworkNone {
 		c.HostConfig.NetworkMode = "none"
 	}
+	c.NetworkSettings.Networks = map[string]struct{}{c.HostConfig.NetworkMode: {}}
 	err = sb.Store.Write(func(w *store.Writer) error {
 		// Names are checked and taken under the store lock, so parallel creates
 		// never get the same one.
@@ -254,18 +264,29 @@ func (sb *Sandbox) addContainerRecord(b *store.Batch, c *Container) error {
 	return nil
 }
 
-// readContainer reads a container's record; withState adds the runtime's live view.
-func (sb *Sandbox) readContainer(id string, withState bool) (*Container, error) {
+// What a read of a container's record takes in.
+type readMode int
+
+const (
+	readRecord  readMode = iota // config.v2.json alone: names, images, commands
+	readListing                 // and the live state; hostconfig.json only for an exited container (AutoRemove)
+	readFull                    // everything
+)
+
+// readContainer reads a container's whole record and live state.
+func (sb *Sandbox) readContainer(id string) (*Container, error) {
 	d, err := rawfile.OpenDir(sb.Store.ContainersDir())
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	return sb.readContainerIn(d, id, withState)
+	return sb.readContainerIn(d, id, readFull)
 }
 
-// readContainerIn is readContainer with the containers folder open as d.
-func (sb *Sandbox) readContainerIn(d *rawfile.Dir, id string, withState bool) (*Container, error) {
+// readContainerIn reads the container id in the containers folder open as d. Listing
+// 200 containers, hostconfig.json is a third of the files opened: its network is in
+// the record too, and its AutoRemove matters once the container has exited.
+func (sb *Sandbox) readContainerIn(d *rawfile.Dir, id string, mode readMode) (*Container, error) {
 	c := &Container{}
 	if err := d.Parse(id+"/config.v2.json", func(b []byte) error {
 		if err := json.Unmarshal(b, c); err != nil {
@@ -275,10 +296,16 @@ func (sb *Sandbox) readContainerIn(d *rawfile.Dir, id string, withState bool) (*
 	}); err != nil {
 		return nil, err
 	}
-	_ = d.Parse(id+"/hostconfig.json", func(b []byte) error { return json.Unmarshal(b, &c.HostConfig) })
-	if withState {
+	if mode != readRecord {
 		st, err := runtime.StatusIn(d, id)
 		fillState(c, st, err)
+	}
+	for n := range c.NetworkSettings.Networks {
+		c.HostConfig.NetworkMode = n
+	}
+	// Records written before NetworkSettings have no network but in hostconfig.json.
+	if mode == readFull || c.HostConfig.NetworkMode == "" || (mode == readListing && c.State.Status == "exited") {
+		_ = d.Parse(id+"/hostconfig.json", func(b []byte) error { return json.Unmarshal(b, &c.HostConfig) })
 	}
 	return c, nil
 }
@@ -314,17 +341,18 @@ func (sb *Sandbox) takenNames() map[string]string {
 	return out
 }
 
-// Containers lists every container, newest first.
-func (sb *Sandbox) Containers() ([]*Container, error) { return sb.listContainers(true) }
+// Containers lists every container, newest first, with its live state. HostConfig's
+// AutoRemove is read for exited containers only (Container has it for any).
+func (sb *Sandbox) Containers() ([]*Container, error) { return sb.listContainers(readListing) }
 
 // containerRecords lists the records alone (names, images), without asking the
 // runtime about each container; unreadable entries are skipped.
 func (sb *Sandbox) containerRecords() []*Container {
-	cs, _ := sb.listContainers(false)
+	cs, _ := sb.listContainers(readRecord)
 	return cs
 }
 
-func (sb *Sandbox) listContainers(withState bool) ([]*Container, error) {
+func (sb *Sandbox) listContainers(mode readMode) ([]*Container, error) {
 	entries, err := os.ReadDir(sb.Store.ContainersDir())
 	if err != nil {
 		return nil, fmt.Errorf("listing containers: %w", err)
@@ -343,7 +371,7 @@ func (sb *Sandbox) listContainers(withState bool) ([]*Container, error) {
 	for range workers {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
-				if c, err := sb.readContainerIn(d, entries[i].Name(), withState); err == nil {
+				if c, err := sb.readContainerIn(d, entries[i].Name(), mode); err == nil {
 					read[i] = c
 				} // else a half-created container: system check's business
 			}
@@ -368,33 +396,41 @@ func (sb *Sandbox) Container(name string) (*Container, error) {
 	// A full ID (what run, start and rm --rm pass on) wins over names and prefixes, as
 	// in Docker: read that one record rather than every container's.
 	if store.IsFullID(name) {
-		if c, err := sb.readContainer(name, true); err == nil {
+		if c, err := sb.readContainer(name); err == nil {
 			return c, nil
 		}
 	}
-	cs, err := sb.Containers()
+	// Names and IDs are in the records: the one found is then read whole, with its state.
+	cs, err := sb.listContainers(readRecord)
 	if err != nil {
 		return nil, err
 	}
 	want := "/" + strings.TrimPrefix(name, "/")
-	for _, c := range cs {
-		if c.ID == name || c.Name == want {
-			return c, nil
-		}
-	}
 	var match *Container
 	for _, c := range cs {
-		if strings.HasPrefix(c.ID, name) {
-			if match != nil {
-				return nil, fmt.Errorf("multiple IDs found with provided prefix: %s", name)
-			}
+		if c.ID == name || c.Name == want {
 			match = c
+			break
+		}
+	}
+	if match == nil {
+		for _, c := range cs {
+			if strings.HasPrefix(c.ID, name) {
+				if match != nil {
+					return nil, fmt.Errorf("multiple IDs found with provided prefix: %s", name)
+				}
+				match = c
+			}
 		}
 	}
 	if match == nil {
 		return nil, &NoSuchContainerError{Name: name}
 	}
-	return match, nil
+	c, err := sb.readContainer(match.ID)
+	if err != nil {
+		return nil, &NoSuchContainerError{Name: name} // removed meanwhile
+	}
+	return c, nil
 }
 
 func shortID(id string) string { return store.ShortID(id) }
