@@ -3,6 +3,7 @@ package cmd
 import (
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/dockling/dockling/internal/iostreams"
@@ -12,18 +13,36 @@ import (
 )
 
 // terminalStreams connects the user's terminal to a container: raw mode when the
-// container has a tty and stdin is a terminal, window sizes forwarded on SIGWINCH.
+// container has a tty and stdin is a terminal (from Streams.Attached on), window sizes
+// forwarded on SIGWINCH.
 // The returned func restores the terminal.
 func terminalStreams(ios *iostreams.IOStreams, tty, stdin bool, detachKeys []byte) (runtime.Streams, func()) {
 	s := runtime.Streams{Out: ios.Out, Err: ios.ErrOut, DetachKeys: detachKeys}
 	if stdin {
 		s.In = ios.In
 	}
-	restore := func() {}
+	var (
+		mu  sync.Mutex
+		raw *term.State // the terminal's state before raw mode, once set
+	)
 	inFd := iostreams.Fd(ios.In)
 	if tty && stdin && inFd >= 0 && term.IsTerminal(inFd) {
-		if old, err := term.MakeRaw(inFd); err == nil {
-			restore = func() { term.Restore(inFd, old) }
+		// Raw once the container side took the attach and the new window size, as Docker's
+		// CLI does: what is typed after that meets a shell that has redrawn for it.
+		s.Attached = func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if old, err := term.MakeRaw(inFd); err == nil {
+				raw = old
+			}
+		}
+	}
+	restore := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if raw != nil {
+			_ = term.Restore(inFd, raw)
+			raw = nil
 		}
 	}
 	outFd := iostreams.Fd(ios.Out)

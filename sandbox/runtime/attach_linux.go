@@ -165,7 +165,15 @@ func Attach(dir string, s Streams) (int, error) {
 			}
 		}()
 	}
-	if s.In != nil {
+	// Input starts once the shim answered the hello (its mode frame comes after it set
+	// the window size).
+	startInput := func() {
+		if s.Attached != nil {
+			s.Attached()
+		}
+		if s.In == nil {
+			return
+		}
 		keys := s.DetachKeys
 		if keys == nil {
 			keys = []byte{0x10, 0x11} // ctrl-p ctrl-q
@@ -184,6 +192,7 @@ func Attach(dir string, s Streams) (int, error) {
 			}
 		}()
 	}
+	started := false
 
 	buf := make([]byte, 32*1024)
 	for {
@@ -200,6 +209,10 @@ func Attach(dir string, s Streams) (int, error) {
 				return st.ExitCode, nil
 			}
 			return -1, fmt.Errorf("attach connection lost: %w", err)
+		}
+		if !started {
+			started = true
+			startInput()
 		}
 		switch typ {
 		case frStdout:

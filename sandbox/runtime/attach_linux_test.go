@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -157,5 +159,54 @@ func TestFirstAttachGetsOutputOfAnEndedCommand(t *testing.T) {
 				t.Fatalf("a second attach: %v, want ErrNotRunning", err)
 			}
 		})
+	}
+}
+
+// firstReadWatch is an input that notes whether Attached ran before its first Read.
+type firstReadWatch struct {
+	io.Reader
+	attached *atomic.Bool
+	early    atomic.Bool // read before Attached
+	readOnce sync.Once
+}
+
+func (f *firstReadWatch) Read(p []byte) (int, error) {
+	f.readOnce.Do(func() { f.early.Store(!f.attached.Load()) })
+	return f.Reader.Read(p)
+}
+
+// Attached runs once the shim has set the attacher's window size and before any input is
+// read: a caller's terminal goes raw there, so what is typed meets the resized shell.
+func TestAttachedBeforeInput(t *testing.T) {
+	requireRoot(t)
+	spec := ttySpec(t)
+	if err := Start(*spec, StartOptions{}); err != nil { // running, not held: like start, then attach
+		t.Fatal(err)
+	}
+	var attached atomic.Bool
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	in := &firstReadWatch{Reader: inR, attached: &attached}
+	resize := make(chan WinSize, 1)
+	resize <- WinSize{Rows: 33, Cols: 77}
+	var out syncBuffer
+	done := make(chan struct{})
+	var code int
+	var err error
+	go func() {
+		code, err = attachTimeout(t, spec.Dir, Streams{In: in, Out: &out, Resize: resize, Attached: func() { attached.Store(true) }})
+		close(done)
+	}()
+	waitFor(t, "Attached", attached.Load)
+	_, _ = io.WriteString(inW, "shopt -s checkwinsize; sleep 0; echo size=$LINES,$COLUMNS; exit 4\n")
+	<-done
+	if err != nil || code != 4 {
+		t.Fatalf("attach = %d, %v; want 4\n%s", code, err, out.String())
+	}
+	if in.early.Load() {
+		t.Error("input was read before Attached ran")
+	}
+	if !strings.Contains(out.String(), "size=33,77") {
+		t.Errorf("the shell did not see the attacher's size:\n%s", out.String())
 	}
 }

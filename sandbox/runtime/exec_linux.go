@@ -97,6 +97,18 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 		return -1, msgErr(m)
 	}
 
+	if master != nil && s.Resize != nil { // the first size before the caller's terminal goes raw
+		select {
+		case ws, ok := <-s.Resize:
+			if ok {
+				_ = setWinsize(master, ws)
+			}
+		default:
+		}
+	}
+	if s.Attached != nil {
+		s.Attached()
+	}
 	outDone := make(chan struct{})
 	if master != nil {
 		out := s.Out

@@ -127,6 +127,11 @@ type Streams struct {
 	// DetachKeys is the escape sequence read from In; nil means ctrl-p ctrl-q.
 	// An empty non-nil slice disables detaching.
 	DetachKeys []byte
+	// Attached, when set, is called once the container side took the attach (its
+	// terminal already at the first size from Resize) and before any input is read
+	// from In: the caller's terminal goes raw there, as in Docker's CLI, so that what
+	// the user types meets a shell that has seen its new size.
+	Attached func()
 }
 
 // Proc is one process of a container (see Top).
