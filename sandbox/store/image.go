@@ -113,21 +113,29 @@ type ImageHead struct {
 	Size    int64 // as Size
 }
 
-// ImageHeads lists every image in the store, newest first, like Images.
+// ImageHeads lists every image in the store, newest first, like Images. The image and
+// layer folders are opened once and their files read relative to them: short paths for
+// the kernel to walk, one per image config and one per layer size.
 func (s *Store) ImageHeads() ([]ImageHead, error) {
 	entries, err := os.ReadDir(s.contentDir())
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
 	}
+	configs, err := rawfile.OpenDir(s.contentDir())
+	if err != nil {
+		return nil, fmt.Errorf("listing images: %w", err)
+	}
+	defer configs.Close()
+	layers, err := rawfile.OpenDir(s.layerDBDir())
+	if err != nil {
+		return nil, fmt.Errorf("listing images: %w", err)
+	}
+	defer layers.Close()
 	var out []ImageHead
 	for _, e := range entries {
 		h := e.Name()
 		if _, err := hexOf(h); err != nil {
 			continue // a temp file of an interrupted write
-		}
-		raw, err := rawfile.ReadFile(filepath.Join(s.contentDir(), h))
-		if err != nil {
-			continue
 		}
 		var cfg struct {
 			Created v1.Time `json:"created"`
@@ -135,10 +143,10 @@ func (s *Store) ImageHeads() ([]ImageHead, error) {
 				DiffIDs []string `json:"diff_ids"`
 			} `json:"rootfs"`
 		}
-		if json.Unmarshal(raw, &cfg) != nil {
+		if configs.Parse(h, func(b []byte) error { return json.Unmarshal(b, &cfg) }) != nil {
 			continue // Check reports damaged entries; listing shows what is usable
 		}
-		out = append(out, ImageHead{ID: "sha256:" + h, Created: cfg.Created.Time, Size: s.sizeOf(ChainIDs(cfg.RootFS.DiffIDs))})
+		out = append(out, ImageHead{ID: "sha256:" + h, Created: cfg.Created.Time, Size: sizeIn(layers, ChainIDs(cfg.RootFS.DiffIDs))})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		return newestFirst(out[i].Created, out[j].Created, out[i].ID, out[j].ID)
@@ -158,6 +166,16 @@ func newestFirst(a, b time.Time, idA, idB string) bool {
 func (s *Store) Size(img *Image) int64 { return s.sizeOf(img.ChainIDs()) }
 
 func (s *Store) sizeOf(chainIDs []string) int64 {
+	layers, err := rawfile.OpenDir(s.layerDBDir())
+	if err != nil {
+		return 0
+	}
+	defer layers.Close()
+	return sizeIn(layers, chainIDs)
+}
+
+// sizeIn sums the sizes of the layers chainIDs in layerdb/sha256, open as layers.
+func sizeIn(layers *rawfile.Dir, chainIDs []string) int64 {
 	var total int64
 	for _, c := range chainIDs {
 		// The size alone: the layer's other records are not needed here.
@@ -165,10 +183,11 @@ func (s *Store) sizeOf(chainIDs []string) int64 {
 		if err != nil {
 			continue
 		}
-		if b, err := rawfile.ReadFile(filepath.Join(s.layerDBDir(), h, "size")); err == nil {
+		_ = layers.Parse(h+"/size", func(b []byte) error {
 			n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 			total += n
-		}
+			return nil
+		})
 	}
 	return total
 }
