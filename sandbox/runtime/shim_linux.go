@@ -110,6 +110,9 @@ func PrepareShim(plan ShimPlan) (*Shim, error) {
 	}
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
+		for _, f := range []*os.File{cfgR, cfgW, repR, repW} {
+			f.Close()
+		}
 		return nil, fmt.Errorf("starting container: %w", err)
 	}
 	defer devnull.Close()
