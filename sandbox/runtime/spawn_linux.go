@@ -115,8 +115,14 @@ func spawn(path string, args []string, a spawnAttr) (*child, error) {
 	files = append(files, a.Extra...)
 	if a.Exe != nil {
 		// The child moves its files to descriptors 0..len(files)-1 before the exec
-		// resolves /proc/self/fd/N: N must lie above them.
-		fd, err := unix.FcntlInt(a.Exe.Fd(), unix.F_DUPFD_CLOEXEC, len(files))
+		// resolves /proc/self/fd/N, parking any in the way (and its error pipe) first on
+		// the descriptors just above both len(files) and the highest of them (see
+		// syscall.forkAndExecInChild): N must lie above all of those.
+		top := len(files)
+		for _, f := range files {
+			top = max(top, int(f.Fd()))
+		}
+		fd, err := unix.FcntlInt(a.Exe.Fd(), unix.F_DUPFD_CLOEXEC, top+len(files)+2)
 		if err != nil {
 			return fail(err)
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // spawn copies a reader to the child's stdin and its output to writers, one pipe for
@@ -83,5 +85,51 @@ func TestSpawnExeAboveChildFiles(t *testing.T) {
 	ws, err := c.wait(0)
 	if err != nil || statusCode(ws) != 0 {
 		t.Fatalf("wait = %v, %v", ws, err)
+	}
+}
+
+// The child parks files that sit below their new number (and its error pipe) on the
+// descriptors just above its highest file before moving them: the Exe's descriptor must
+// not be among those (TestParallel met it as "fork/exec /proc/self/fd/N: permission
+// denied" when the descriptors were dense).
+func TestSpawnExeAboveParkedFiles(t *testing.T) {
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		t.Skip("needs true:", err)
+	}
+	exe, err := os.Open(truePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exe.Close()
+	low, err := os.Open(os.DevNull) // handed over at many higher positions: parked first
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer low.Close()
+	var extra []*os.File
+	for range 20 {
+		extra = append(extra, low)
+	}
+	// Descriptor len(files) taken, the next one free: the first free one at or above
+	// len(files) is where the child starts parking.
+	n := 3 + len(extra)
+	for _, fd := range []int{n, n + 1} {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
+			t.Skipf("descriptor %d is in use in this test process", fd)
+		}
+	}
+	if err := unix.Dup3(int(low.Fd()), n, unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(n)
+	for i := range 3 {
+		c, err := spawn("", []string{"true"}, spawnAttr{Exe: exe, Extra: extra})
+		if err != nil {
+			t.Fatalf("spawn %d: %v", i, err)
+		}
+		if ws, err := c.wait(0); err != nil || statusCode(ws) != 0 {
+			t.Fatalf("wait %d = %v, %v", i, ws, err)
+		}
 	}
 }
