@@ -57,9 +57,9 @@ func TestSpawnKillAndMissing(t *testing.T) {
 	}
 }
 
-// An Exe whose descriptor number is among those the child's files move to still runs:
-// the child resolves /proc/self/fd/N after the move.
-func TestSpawnExeAboveChildFiles(t *testing.T) {
+// openTrue opens the true program, to run as an Exe; it is closed with the test.
+func openTrue(t *testing.T) *os.File {
+	t.Helper()
 	truePath, err := exec.LookPath("true")
 	if err != nil {
 		t.Skip("needs true:", err)
@@ -68,7 +68,14 @@ func TestSpawnExeAboveChildFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer exe.Close()
+	t.Cleanup(func() { exe.Close() })
+	return exe
+}
+
+// An Exe whose descriptor number is among those the child's files move to still runs:
+// the child resolves /proc/self/fd/N after the move.
+func TestSpawnExeAboveChildFiles(t *testing.T) {
+	exe := openTrue(t)
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)
@@ -93,15 +100,7 @@ func TestSpawnExeAboveChildFiles(t *testing.T) {
 // not be among those (TestParallel met it as "fork/exec /proc/self/fd/N: permission
 // denied" when the descriptors were dense).
 func TestSpawnExeAboveParkedFiles(t *testing.T) {
-	truePath, err := exec.LookPath("true")
-	if err != nil {
-		t.Skip("needs true:", err)
-	}
-	exe, err := os.Open(truePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer exe.Close()
+	exe := openTrue(t)
 	low, err := os.Open(os.DevNull) // handed over at many higher positions: parked first
 	if err != nil {
 		t.Fatal(err)
