@@ -353,15 +353,15 @@ func (sb *Sandbox) containerRecords() []*Container {
 }
 
 func (sb *Sandbox) listContainers(mode readMode) ([]*Container, error) {
-	entries, err := os.ReadDir(sb.Store.ContainersDir())
-	if err != nil {
-		return nil, fmt.Errorf("listing containers: %w", err)
-	}
 	d, err := rawfile.OpenDir(sb.Store.ContainersDir())
 	if err != nil {
 		return nil, fmt.Errorf("listing containers: %w", err)
 	}
 	defer d.Close()
+	entries, err := d.Names()
+	if err != nil {
+		return nil, fmt.Errorf("listing containers: %w", err)
+	}
 	// Reading a record is a few small files and mostly system calls: with many
 	// containers, a few readers at once finish sooner (ps -a with 200).
 	read := make([]*Container, len(entries))
@@ -371,7 +371,7 @@ func (sb *Sandbox) listContainers(mode readMode) ([]*Container, error) {
 	for range workers {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
-				if c, err := sb.readContainerIn(d, entries[i].Name(), mode); err == nil {
+				if c, err := sb.readContainerIn(d, entries[i], mode); err == nil {
 					read[i] = c
 				} // else a half-created container: system check's business
 			}
@@ -384,7 +384,9 @@ func (sb *Sandbox) listContainers(mode readMode) ([]*Container, error) {
 			out = append(out, c)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	sort.Slice(out, func(i, j int) bool { // ties by ID: the folder lists in no order
+		return store.NewestFirst(out[i].Created, out[j].Created, out[i].ID, out[j].ID)
+	})
 	return out, nil
 }
 

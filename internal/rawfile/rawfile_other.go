@@ -27,12 +27,22 @@ func OpenDir(name string) (*Dir, error) {
 	return &Dir{name: name}, nil
 }
 
-// ReadFile reads the file at name, relative to the folder.
-func (d *Dir) ReadFile(name string) ([]byte, error) { return os.ReadFile(filepath.Join(d.name, name)) }
+// Names lists the folder's entries.
+func (d *Dir) Names() ([]string, error) {
+	entries, err := os.ReadDir(d.name)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names, nil
+}
 
 // Parse reads the file at name, relative to the folder, and hands its bytes to parse.
 func (d *Dir) Parse(name string, parse func([]byte) error) error {
-	b, err := d.ReadFile(name)
+	b, err := os.ReadFile(filepath.Join(d.name, name))
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 // As root (and rootless with one mapped id, see TestRootlessChild), a container's init
 // is the fork its shim's constructor made (no exec of its own): a child of the shim,
 // running the shim's protected binary, named dockling-init while it is held before its
-// command.
+// command. Start prepares the shim and then starts it, the path run takes.
 func TestEarlyInitIsTheShimsFork(t *testing.T) {
 	requireRoot(t)
 	if !nsenter.Works() {

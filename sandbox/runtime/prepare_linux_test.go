@@ -34,25 +34,6 @@ func TestPreparedShimRunsTheContainerLater(t *testing.T) {
 	}
 }
 
-// The init of a prepared shim is still the shim's fork, from the protected binary.
-func TestPreparedShimEarlyInit(t *testing.T) {
-	requireRoot(t)
-	if !nsenter.Works() {
-		t.Skip("built without cgo: no early init")
-	}
-	spec := newSpec(t, "true")
-	spec.Process.Tty = true // held until the first attach: still our binary
-	sh, err := PrepareShim(PlanOf(spec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = Stop(spec.Dir, 0) })
-	requireEarlyInit(t, spec.Dir)
-}
-
 // A prepared shim that is closed unused (the image was not found, the name was taken)
 // ends, and its init with it; nothing of the container was written.
 func TestPreparedShimClosedUnused(t *testing.T) {

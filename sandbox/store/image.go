@@ -100,7 +100,7 @@ func (s *Store) Images() ([]*Image, error) {
 		out = append(out, img)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		return newestFirst(out[i].Config.Created.Time, out[j].Config.Created.Time, out[i].ID, out[j].ID)
+		return NewestFirst(out[i].Config.Created.Time, out[j].Config.Created.Time, out[i].ID, out[j].ID)
 	})
 	return out, nil
 }
@@ -117,23 +117,22 @@ type ImageHead struct {
 // layer folders are opened once and their files read relative to them: short paths for
 // the kernel to walk, one per image config and one per layer size.
 func (s *Store) ImageHeads() ([]ImageHead, error) {
-	entries, err := os.ReadDir(s.contentDir())
-	if err != nil {
-		return nil, fmt.Errorf("listing images: %w", err)
-	}
 	configs, err := rawfile.OpenDir(s.contentDir())
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
 	}
 	defer configs.Close()
+	names, err := configs.Names()
+	if err != nil {
+		return nil, fmt.Errorf("listing images: %w", err)
+	}
 	layers, err := rawfile.OpenDir(s.layerDBDir())
 	if err != nil {
 		return nil, fmt.Errorf("listing images: %w", err)
 	}
 	defer layers.Close()
 	var out []ImageHead
-	for _, e := range entries {
-		h := e.Name()
+	for _, h := range names {
 		if _, err := hexOf(h); err != nil {
 			continue // a temp file of an interrupted write
 		}
@@ -149,13 +148,13 @@ func (s *Store) ImageHeads() ([]ImageHead, error) {
 		out = append(out, ImageHead{ID: "sha256:" + h, Created: cfg.Created.Time, Size: sizeIn(layers, ChainIDs(cfg.RootFS.DiffIDs))})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		return newestFirst(out[i].Created, out[j].Created, out[i].ID, out[j].ID)
+		return NewestFirst(out[i].Created, out[j].Created, out[i].ID, out[j].ID)
 	})
 	return out, nil
 }
 
-// newestFirst orders images by creation, newest first, then by ID.
-func newestFirst(a, b time.Time, idA, idB string) bool {
+// NewestFirst orders images or containers by creation, newest first, then by ID.
+func NewestFirst(a, b time.Time, idA, idB string) bool {
 	if !a.Equal(b) {
 		return a.After(b)
 	}
