@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func ttySpec(t *testing.T) *Spec {
@@ -209,4 +210,36 @@ func TestAttachedBeforeInput(t *testing.T) {
 	if !strings.Contains(out.String(), "size=33,77") {
 		t.Errorf("the shell did not see the attacher's size:\n%s", out.String())
 	}
+}
+
+// Attaching to a shell that already shows its prompt, at a new window size, makes it draw
+// the prompt again, and the attacher sees that (it is registered before the resize):
+// what a learner sees after `docker start` and `docker attach`.
+func TestAttachSeesTheRedrawnPrompt(t *testing.T) {
+	requireRoot(t)
+	spec := ttySpec(t)
+	// A whole line just before each prompt: the log shows whole lines only.
+	spec.Process.Env = append(spec.Process.Env, "PROMPT_COMMAND=echo at-the-prompt")
+	if err := Start(*spec, StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(spec.Dir, spec.ID+"-json.log")
+	waitFor(t, "the shell at its first prompt", func() bool {
+		b, _ := os.ReadFile(logPath)
+		return bytes.Contains(b, []byte("at-the-prompt"))
+	})
+	time.Sleep(50 * time.Millisecond) // the prompt itself, after the line
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	resize := make(chan WinSize, 1)
+	resize <- WinSize{Rows: 31, Cols: 91}
+	var out syncBuffer
+	done := make(chan struct{})
+	go func() {
+		_, _ = attachTimeout(t, spec.Dir, Streams{In: inR, Out: &out, Resize: resize})
+		close(done)
+	}()
+	waitFor(t, "the prompt drawn again for the attacher", func() bool { return strings.Contains(out.String(), "# ") })
+	_, _ = io.WriteString(inW, "exit\n")
+	<-done
 }

@@ -137,9 +137,6 @@ func (h *hub) handle(c *os.File) {
 		c.Close()
 		return
 	}
-	if len(p) == 5 {
-		h.resize(p[1:]) // before a held process is released
-	}
 	_ = c.SetReadDeadline(time.Time{})
 	cl := &client{c: c, stdio: p[0]&helloStdio != 0}
 	mode := byte(0)
@@ -148,6 +145,16 @@ func (h *hub) handle(c *os.File) {
 	}
 
 	h.mu.Lock()
+	if !h.exited {
+		// Registered before the resize, so what the resize makes the shell draw again
+		// reaches this attacher (no output is sent while h.mu is held); resized before a
+		// held process is released, and before the mode frame, on which the attacher's
+		// terminal goes raw.
+		h.clients[cl] = true
+		if len(p) == 5 {
+			h.resize(p[1:])
+		}
+	}
 	_ = h.send(cl, frMode, []byte{mode})
 	if cl.stdio && h.keep {
 		for _, f := range h.kept {
@@ -160,7 +167,6 @@ func (h *hub) handle(c *os.File) {
 		h.mu.Unlock()
 		return
 	}
-	h.clients[cl] = true
 	release := false
 	if cl.stdio && !h.released && h.onFirstAttach != nil {
 		h.released, release = true, true

@@ -153,6 +153,18 @@ func (term *Terminal) WaitPrompt(n int) {
 	term.waitUntil(fmt.Sprintf("prompt number %d", n), func() bool { return term.prompts() >= n })
 }
 
+// SettlePrompt gives the shell up to d to show its nth prompt, and says whether it did;
+// unlike WaitPrompt it goes on without one (for a redraw that an engine may not do,
+// which the parity comparison then shows).
+func (term *Terminal) SettlePrompt(n int, d time.Duration) bool {
+	for deadline := time.Now().Add(d); term.prompts() < n; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 // Type types line and Enter, then waits for the shell's next prompt.
 func (term *Terminal) Type(line string) {
 	term.t.Helper()

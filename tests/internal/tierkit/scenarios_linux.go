@@ -3,6 +3,7 @@ package tierkit
 import (
 	"regexp"
 	"strings"
+	"time"
 )
 
 // The lecture's command sequences, written once and run on every engine. The checks
@@ -201,8 +202,9 @@ func ImagesVsContainers(r *Recorder) {
 	term = r.Terminal("attach", first)
 	// Like a learner, type at the prompt: the one bash draws again when the attach
 	// resizes its terminal. (Typing at once raced that redraw, on either engine, on a
-	// loaded machine.) An engine that did not redraw would stop here.
-	term.WaitPrompt(1)
+	// loaded machine.) Without a redraw it types anyway, and the parity comparison of
+	// what came before the first prompt shows the difference.
+	term.SettlePrompt(1, 5*time.Second)
 	term.Type("cat /home/awesome/container.txt")
 	code = term.TypeLast("exit")
 	ex = r.EndTerminal("images-vs-containers: attach", term, code, nil)
