@@ -137,19 +137,23 @@ func inspectOne(sb *sandbox.Sandbox, kind, name string) (any, error) {
 
 // imageInspect is Docker's image inspect document.
 type imageInspect struct {
-	ID            string `json:"Id"`
-	RepoTags      []string
-	RepoDigests   []string
-	Parent        string
-	Comment       string
-	Created       string
-	DockerVersion string
-	Author        string
-	Config        v1.Config
-	Architecture  string
-	Os            string
-	Size          int64
-	GraphDriver   struct {
+	ID          string `json:"Id"`
+	RepoTags    []string
+	RepoDigests []string
+	Parent      string
+	Comment     string
+	Created     string
+	Container   string
+	// ContainerConfig is the config of the container a commit was made from, as
+	// Docker keeps it (empty for images not made by commit).
+	ContainerConfig v1.Config
+	DockerVersion   string
+	Author          string
+	Config          v1.Config
+	Architecture    string
+	Os              string
+	Size            int64
+	GraphDriver     struct {
 		Data map[string]string
 		Name string
 	}
@@ -184,11 +188,14 @@ func inspectImage(sb *sandbox.Sandbox, name string) (any, error) {
 	}
 	// Fields go-containerregistry's config type does not carry.
 	var extra struct {
-		Comment       string `json:"comment"`
-		DockerVersion string `json:"docker_version"`
+		Comment         string    `json:"comment"`
+		Container       string    `json:"container"`
+		ContainerConfig v1.Config `json:"container_config"`
+		DockerVersion   string    `json:"docker_version"`
 	}
 	_ = json.Unmarshal(img.Raw, &extra)
 	out.Comment, out.DockerVersion = extra.Comment, extra.DockerVersion
+	out.Container, out.ContainerConfig = extra.Container, extra.ContainerConfig
 	out.RootFS.Type = "layers"
 	for _, d := range img.Config.RootFS.DiffIDs {
 		out.RootFS.Layers = append(out.RootFS.Layers, d.String())

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -10,17 +9,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/dockling/dockling/sandbox/archive"
 	"github.com/dockling/dockling/sandbox/store"
 )
 
 // copyChanges lists what a vfs container changed: its copy compared, path by path,
-// with the merged layers of its image (Docker's "naive" diff). To read as overlay2's
-// diff does (which lists every directory the container's changes are in, since overlay
-// copies them up), the directories above a change that the image has are listed as
-// changed too.
+// with the merged layers of its image (Docker's "naive" diff, see diffLayer).
 func copyChanges(copyDir string, lower *layerFS) ([]Change, error) {
 	seen := map[string]Change{}
 	err := filepath.WalkDir(copyDir, func(p string, d fs.DirEntry, err error) error {
@@ -39,17 +34,17 @@ func copyChanges(copyDir string, lower *layerFS) ([]Change, error) {
 		if err != nil {
 			return err
 		}
-		was, err := lower.Lstat(rel)
+		wasPath, was, err := lower.find(rel)
 		switch {
 		case err != nil:
 			seen[rel] = Change{Kind: 'A', Path: "/" + rel, isDir: d.IsDir()}
-		case differs(copyDir, rel, now, was, lower):
+		case metaDiffers(p, now, wasPath, was):
 			seen[rel] = Change{Kind: 'C', Path: "/" + rel, isDir: d.IsDir()}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading container changes: %w", err)
+		return nil, err
 	}
 	// What the image has and the copy no longer does.
 	err = fs.WalkDir(lower, ".", func(rel string, d fs.DirEntry, err error) error {
@@ -66,7 +61,7 @@ func copyChanges(copyDir string, lower *layerFS) ([]Change, error) {
 		if err != nil {
 			seen[rel] = Change{Kind: 'D', Path: "/" + rel, isDir: d.IsDir()}
 			if d.IsDir() {
-				return fs.SkipDir // one line for a deleted tree, as overlay's whiteout
+				return fs.SkipDir // one line for a deleted tree, as Docker's
 			}
 			return nil
 		}
@@ -76,8 +71,11 @@ func copyChanges(copyDir string, lower *layerFS) ([]Change, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading container changes: %w", err)
+		return nil, err
 	}
+	// A directory with a change below it is changed, as in Docker's comparison. Its
+	// parents are too: going up stops at the first one already listed, whose own
+	// parents are then listed when it is.
 	for rel := range seen {
 		for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
 			if _, ok := seen[dir]; ok {
@@ -91,37 +89,7 @@ func copyChanges(copyDir string, lower *layerFS) ([]Change, error) {
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return dropUnchangedDirs(out), nil
-}
-
-// differs says whether a path present in both the copy and the image changed: its
-// type, permissions or owner, and for anything but a directory (whose times follow
-// its children) its size, modification second, link target or device number. Seconds
-// only: the copy was made from layer tars, which keep no finer times.
-func differs(copyDir, rel string, now, was fs.FileInfo, lower *layerFS) bool {
-	if now.Mode() != was.Mode() {
-		return true
-	}
-	a, ok1 := now.Sys().(*syscall.Stat_t)
-	b, ok2 := was.Sys().(*syscall.Stat_t)
-	if !ok1 || !ok2 {
-		return true
-	}
-	if a.Uid != b.Uid || a.Gid != b.Gid {
-		return true
-	}
-	if now.IsDir() {
-		return false
-	}
-	if a.Size != b.Size || now.ModTime().Unix() != was.ModTime().Unix() || a.Rdev != b.Rdev {
-		return true
-	}
-	if now.Mode()&fs.ModeSymlink != 0 {
-		t1, err1 := os.Readlink(filepath.Join(copyDir, filepath.FromSlash(rel)))
-		t2, err2 := lower.ReadLink(rel)
-		return err1 != nil || err2 != nil || t1 != t2
-	}
-	return false
+	return out, nil
 }
 
 // pathChanges turns diff lines into what archive.WriteChanges takes.
@@ -144,11 +112,11 @@ func (sb *Sandbox) CopiedLayers() (map[string]func(io.Writer) error, error) {
 			continue
 		}
 		out[rw.MountID] = func(w io.Writer) error {
-			changes, err := copyChanges(rw.Copy, &layerFS{layers: rw.Lower})
+			changes, err := diffLayer(rw)
 			if err != nil {
 				return err
 			}
-			return archive.WriteChanges(w, rw.Copy, pathChanges(changes))
+			return writeLayer(w, rw, changes)
 		}
 	}
 	return out, nil

@@ -1,0 +1,76 @@
+package sandbox
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// Export writes a container's whole file system (its image plus its changes) as a
+// tar, as `docker export` does.
+func (sb *Sandbox) Export(name string, w io.Writer) error {
+	fsys, err := sb.ContainerFS(name)
+	if err != nil {
+		return err
+	}
+	lfs := fsys.(*layerFS)
+	tw := tar.NewWriter(w)
+	err = fs.WalkDir(lfs, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == "." {
+			return nil
+		}
+		real, err := lfs.RealPath(p)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(real)
+		if err != nil {
+			return err
+		}
+		link := ""
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(real); err != nil {
+				return err
+			}
+		}
+		if fi.Mode()&(fs.ModeSocket|fs.ModeDevice|fs.ModeCharDevice) != 0 {
+			return nil
+		}
+		h, err := tar.FileInfoHeader(fi, link)
+		if err != nil {
+			return err
+		}
+		h.Name = p
+		if fi.IsDir() {
+			h.Name += "/"
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			h.Uid, h.Gid = int(st.Uid), int(st.Gid)
+		}
+		h.Uname, h.Gname = "", ""
+		h.Format = tar.FormatPAX
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() {
+			f, err := os.Open(real)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(tw, f)
+			f.Close()
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("exporting: %w", err)
+	}
+	return tw.Close()
+}
