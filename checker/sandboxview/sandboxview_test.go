@@ -179,12 +179,12 @@ func TestRealSandbox(t *testing.T) {
 }
 
 func TestOpen(t *testing.T) {
-	if _, err := sandboxview.Open(t.TempDir() + "/missing"); err == nil || !strings.Contains(err.Error(), "opening sandbox") {
+	if _, err := sandboxview.Open(t.TempDir()+"/missing", sandboxview.Options{}); err == nil || !strings.Contains(err.Error(), "opening sandbox") {
 		t.Errorf("missing folder: %v", err)
 	}
 	f := t.TempDir() + "/file"
 	must(t, os.WriteFile(f, nil, 0o644))
-	if _, err := sandboxview.Open(f); err == nil {
+	if _, err := sandboxview.Open(f, sandboxview.Options{}); err == nil {
 		t.Error("a file opened as a sandbox")
 	}
 }
