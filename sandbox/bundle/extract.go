@@ -92,7 +92,7 @@ func Extract(bundlePath, dest string, src LayerSource, opts Options) (*Header, e
 		case name == headerName || name == manifestName:
 			data, err := readLimited(tr, maxMetaFile)
 			if err != nil {
-				return nil, badBundle("reading %s: %v", name, err)
+				return nil, readError(name, err)
 			}
 			if name == manifestName {
 				manifest = data
@@ -110,7 +110,7 @@ func Extract(bundlePath, dest string, src LayerSource, opts Options) (*Header, e
 			}
 			data, err := readLimited(tr, maxMetaFile)
 			if err != nil {
-				return nil, badBundle("reading %s: %v", name, err)
+				return nil, readError(name, err)
 			}
 			sums[name] = sum(data)
 			p := filepath.Join(dest, filepath.FromSlash(rel))
@@ -248,6 +248,17 @@ func Extract(bundlePath, dest string, src LayerSource, opts Options) (*Header, e
 	return header, nil
 }
 
+// errTooBig: one metadata file is over maxMetaFile.
+var errTooBig = errors.New("too large")
+
+// readError says why an entry could not be read: its size, or a broken stream.
+func readError(name string, err error) error {
+	if errors.Is(err, errTooBig) {
+		return badBundle("%s is over %s", name, humanSize(maxMetaFile))
+	}
+	return badBundle("truncated or corrupt (reading %s: %v)", name, err)
+}
+
 func readLimited(r io.Reader, max int64) ([]byte, error) {
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(r, max+1))
@@ -255,7 +266,7 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if n > max {
-		return nil, errors.New("too large")
+		return nil, errTooBig
 	}
 	return buf.Bytes(), nil
 }
