@@ -6,14 +6,18 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // bundleEdit is the scripts' `bundle-edit IN OUT MODE`: a copy of a bundle as
@@ -157,4 +161,67 @@ func normalize(ts *testscript.TestScript, neg bool, args []string) {
 	s = hexID.ReplaceAllString(s, "<id>")
 	s = rfcTime.ReplaceAllString(s, "<time>")
 	ts.Check(os.WriteFile(p, []byte(s), 0o644))
+}
+
+// The golden JUnit report grade_golden compares against is JUnit XML as CI tools
+// read it: testsuites of testsuites of testcases, each named, with counts that
+// add up.
+func TestGradeGoldenJUnitIsJUnitXML(t *testing.T) {
+	a, err := txtar.ParseFile(filepath.Join("testdata", "script", "grade_golden.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden []byte
+	for _, f := range a.Files {
+		if f.Name == "golden.junit" {
+			golden = f.Data
+		}
+	}
+	type problem struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+	}
+	var doc struct {
+		XMLName  xml.Name `xml:"testsuites"`
+		Tests    int      `xml:"tests,attr"`
+		Failures int      `xml:"failures,attr"`
+		Errors   int      `xml:"errors,attr"`
+		Suites   []struct {
+			Name     string `xml:"name,attr"`
+			Tests    int    `xml:"tests,attr"`
+			Failures int    `xml:"failures,attr"`
+			Errors   int    `xml:"errors,attr"`
+			Cases    []struct {
+				Name      string   `xml:"name,attr"`
+				Classname string   `xml:"classname,attr"`
+				Failure   *problem `xml:"failure"`
+				Error     *problem `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(golden, &doc); err != nil {
+		t.Fatalf("golden.junit is not XML: %v", err)
+	}
+	tests, failures, errs := 0, 0, 0
+	for _, s := range doc.Suites {
+		f, e := 0, 0
+		for _, c := range s.Cases {
+			if c.Name == "" || c.Classname == "" {
+				t.Errorf("suite %s: a testcase without name or classname", s.Name)
+			}
+			if c.Failure != nil {
+				f++
+			}
+			if c.Error != nil {
+				e++
+			}
+		}
+		if s.Tests != len(s.Cases) || s.Failures != f || s.Errors != e {
+			t.Errorf("suite %s counts %d/%d/%d, has %d/%d/%d", s.Name, s.Tests, s.Failures, s.Errors, len(s.Cases), f, e)
+		}
+		tests, failures, errs = tests+s.Tests, failures+f, errs+e
+	}
+	if len(doc.Suites) != 3 || doc.Tests != tests || doc.Failures != failures || doc.Errors != errs || failures != 1 || errs != 1 {
+		t.Errorf("testsuites counts %d/%d/%d over %d suites, cases add up to %d/%d/%d", doc.Tests, doc.Failures, doc.Errors, len(doc.Suites), tests, failures, errs)
+	}
 }
