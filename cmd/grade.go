@@ -8,10 +8,9 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/docker/go-units"
 	"github.com/dockling/dockling/checker/report"
-	"github.com/dockling/dockling/checker/sandboxview"
 	"github.com/dockling/dockling/internal/iostreams"
-	"github.com/dockling/dockling/lessons"
 	"github.com/dockling/dockling/lessons/session"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/bundle"
@@ -20,29 +19,45 @@ import (
 
 // GradeOptions are `dockling grade`'s flags.
 type GradeOptions struct {
-	IO           *iostreams.IOStreams
-	F            *Factory
-	Lesson       string
-	LessonsDir   string
-	Format       string
-	IgnoreTamper bool
-	Subjects     []string
+	IO            *iostreams.IOStreams
+	F             *Factory
+	Lesson        string
+	LessonsDir    string
+	Format        string
+	IgnoreTamper  bool
+	Points        bool
+	MaxBundleSize string
+	Subjects      []string
 }
 
 // NewGradeCmd is `dockling grade`.
 func NewGradeCmd(f *Factory, runF func(*GradeOptions) error) *cobra.Command {
 	opts := &GradeOptions{IO: f.IOStreams, F: f}
 	c := &cobra.Command{
-		Use:   "grade --lesson ID [--format text|json|junit|tap|csv] SANDBOX_OR_BUNDLE...",
+		Use:   "grade --lesson ID [--format text|json|junit|tap|csv] [--points] SANDBOX_OR_BUNDLE...",
 		Short: "Score learners' sandboxes or submitted bundles against a lesson",
 		Long: `Grade each sandbox folder or bundle (made by "dockling submit"): per step and per
 check, whether it passed, the points earned and possible, and the message (expected vs
-found). A tampered bundle is reported as such and scores 0 unless --ignore-tamper.
-Exit 0 when everything passed, 1 when some check failed, 2 on bad input. Grading
-never runs a learner's command on this machine outside a container, and never writes
-into a bundle.`,
+found). The text format shows each step's and check's points with --points, and each
+sandbox's and the batch's total always; the other formats always carry the points.
+
+A tampered bundle is reported as such and scores 0 of the lesson's points unless
+--ignore-tamper, which grades it normally and prints a warning. A bundle's
+uncompressed content may be at most --max-bundle-size (default 2GiB); a larger one
+is not graded. Containers that were running when a bundle was submitted are graded
+as exited with code 255 at the submit time, as Docker shows a container whose
+machine went away. Exec checks run in fresh containers without a network.
+
+Exit 0 when everything passed, 1 when some check failed, 2 on bad input: a subject
+that could not be graded (not a bundle, truncated, from a newer dockling, for
+another lesson, too large, tampered, a sandbox folder missing parts), or one with
+parts the grader lacks (a pulled image's layers: the lesson's images are pulled
+for the grader; checks on everything else are still graded). The rest of the batch
+is always graded. Grading never runs a learner's command on this machine outside
+a container, and never writes into a bundle.`,
 		Example: `  dockling grade --lesson images-vs-containers submissions/*.tar.gz
-  dockling grade --lesson commit --format junit submissions/ > grades.xml`,
+  dockling grade --lesson commit --format junit submissions/*.tar.gz > grades.xml
+  dockling grade --lesson commit --points ~/class/alice.tar.gz`,
 		Args: minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Subjects = args
@@ -55,8 +70,9 @@ into a bundle.`,
 	c.Flags().StringVar(&opts.Lesson, "lesson", "", "lesson ID to grade against (required)")
 	c.Flags().StringVar(&opts.LessonsDir, "lessons", "", "folder with more lessons (*.yaml)")
 	c.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, junit, tap or csv")
-	c.Flags().BoolVar(&opts.IgnoreTamper, "ignore-tamper", false, "grade tampered bundles anyway (still reported)")
-	c.Flags().Bool("points", true, "show points earned and possible (always on; kept for scripts)")
+	c.Flags().BoolVar(&opts.IgnoreTamper, "ignore-tamper", false, "grade tampered bundles anyway (with a warning)")
+	c.Flags().BoolVar(&opts.Points, "points", false, "text format: show each step's and check's points earned and possible")
+	c.Flags().StringVar(&opts.MaxBundleSize, "max-bundle-size", "2GiB", "largest uncompressed bundle content to grade (e.g. 500MiB, 4GiB)")
 	return c
 }
 
@@ -71,27 +87,21 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 	if !known {
 		return &FlagError{Err: fmt.Errorf("unknown format %q", opts.Format)}
 	}
-	all, err := loadLessons(embeddedLessons(), opts.LessonsDir)
-	if err != nil && len(all) == 0 {
+	maxSize, err := units.RAMInBytes(opts.MaxBundleSize)
+	if err != nil || maxSize <= 0 {
+		return &FlagError{Err: fmt.Errorf("invalid --max-bundle-size %q: use a size such as 500MiB or 2GiB", opts.MaxBundleSize)}
+	}
+	l, err := gradeLesson(opts)
+	if err != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "Error: %s\n", err)
-		return &ExitError{Code: exitBadInput}
-	}
-	var l *lessons.Lesson
-	for _, x := range all {
-		if x.ID == opts.Lesson {
-			l = x
-		}
-	}
-	if l == nil {
-		fmt.Fprintf(opts.IO.ErrOut, "Error: no lesson %q\n", opts.Lesson)
 		return &ExitError{Code: exitBadInput}
 	}
 	root, err := opts.F.Root()
 	if err != nil {
 		return err
 	}
-	// The base images bundles reference (built in, stand-ins, pulled) come from
-	// one grader sandbox, made ready once for the batch.
+	// The base images bundles reference (pulled by digest) come from one grader
+	// sandbox, made ready once for the batch.
 	base, err := session.OpenSandbox(root, "grader-base-"+l.ID)
 	if err != nil {
 		return err
@@ -108,77 +118,42 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 		if err != nil {
 			return "", false
 		}
-		return baseSB.Store.DiffDir(ly.CacheID), true
+		dir := baseSB.Store.DiffDir(ly.CacheID)
+		if _, err := os.Stat(dir); err != nil {
+			return "", false
+		}
+		return dir, true
 	}
-	work, err := os.MkdirTemp(filepath.Join(root), "grading-")
+	work, err := os.MkdirTemp(root, "grading-")
 	if err != nil {
 		return fmt.Errorf("making a work folder: %w", err)
 	}
 	defer os.RemoveAll(work)
-	os.Chmod(work, 0o755)
+	// Containers of exec checks run as the bundle's users: they must reach their
+	// layers below the work folder.
+	_ = os.Chmod(work, 0o755)
 
+	g := grader{lesson: l, src: src, ignoreTamper: opts.IgnoreTamper, extract: bundle.Options{MaxSize: maxSize}}
 	reports := make([]report.Report, len(opts.Subjects))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.NumCPU())
 	for i, subj := range opts.Subjects {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			reports[i] = gradeOne(l, subj, filepath.Join(work, fmt.Sprint(i)), src, opts.IgnoreTamper)
-		}()
+			dest := filepath.Join(work, fmt.Sprint(i))
+			reports[i] = g.grade(subj, dest)
+			// Each bundle's copy goes as soon as it is graded: a batch needs room for
+			// a few at a time, not all of them.
+			_ = os.RemoveAll(dest)
+		})
 	}
 	wg.Wait()
-	if err := report.Write(opts.IO.Out, opts.Format, reports); err != nil {
+	if err := report.Write(opts.IO.Out, opts.Format, reports, report.Options{Points: opts.Points}); err != nil {
 		return err
 	}
 	if code := report.Status(reports); code != 0 {
 		return &ExitError{Code: code}
 	}
 	return nil
-}
-
-// gradeOne grades a sandbox folder in place, or a bundle unpacked into dest.
-func gradeOne(l *lessons.Lesson, subject, dest string, src bundle.LayerSource, ignoreTamper bool) report.Report {
-	fail := func(format string, args ...any) report.Report {
-		return report.Report{Subject: subject, Lesson: l.ID, Error: fmt.Sprintf(format, args...)}
-	}
-	st, err := os.Stat(subject)
-	if err != nil {
-		return fail("%v", err)
-	}
-	dir := subject
-	tamper := ""
-	if !st.IsDir() {
-		if err := os.MkdirAll(dest, 0o755); err != nil {
-			return fail("%v", err)
-		}
-		h, err := bundle.Extract(subject, dest, src)
-		var te *bundle.TamperError
-		switch {
-		case errors.As(err, &te):
-			tamper = te.Error()
-			if !ignoreTamper {
-				return fail("%s: scored 0 (use --ignore-tamper to grade it anyway)", tamper)
-			}
-		case err != nil:
-			return fail("%v", err)
-		}
-		if h.Lesson != l.ID {
-			return fail("bundle is for lesson %q, not %q", h.Lesson, l.ID)
-		}
-		dir = dest
-	} else if _, err := os.Stat(filepath.Join(dir, "image", "overlay2")); err != nil {
-		return fail("not a dockling sandbox folder: no image/overlay2 inside")
-	}
-	v, err := sandboxview.Open(dir)
-	if err != nil {
-		return fail("%v", err)
-	}
-	r := lessons.Grade(l, v, subject)
-	if tamper != "" {
-		r.Error = "graded despite: " + tamper
-	}
-	return r
 }

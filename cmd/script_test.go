@@ -77,7 +77,9 @@ func TestScripts(t *testing.T) {
 			return false, nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"as-user": asUser,
+			"as-user":     asUser,
+			"bundle-edit": bundleEdit,
+			"normalize":   normalize,
 		},
 		RequireExplicitExec: true,
 	})

@@ -19,10 +19,12 @@ func NewSubmitCmd(f *Factory) *cobra.Command {
 		Short: "Pack your sandbox for a lesson into a bundle to hand in",
 		Long: `Write a bundle (tar.gz) of your sandbox for a lesson: its images' and containers'
 records, what your containers changed, the images you made, and your command journal,
-with a sha256 manifest so a grader can tell if it was edited. Images that came from
-elsewhere (built in, pulled) are referenced, not copied, so bundles stay small.`,
+with a sha256 manifest so a grader can tell if it was edited. Images pulled from a
+registry are referenced by digest, not copied, so bundles stay small; built-in
+images and stand-ins, made from this machine's files, are small and travel along.`,
 		Example: `  dockling submit images-vs-containers
-  dockling submit commit -o alice-commit.tar.gz`,
+  dockling submit commit -o alice-commit.tar.gz
+  dockling submit commit -o - | ssh grader 'cat > alice-commit.tar.gz'`,
 		Args: rangeArgs(0, 1),
 		RunE: func(c *cobra.Command, args []string) error {
 			lesson := f.SandboxName
@@ -55,13 +57,17 @@ elsewhere (built in, pulled) are referenced, not copied, so bundles stay small.`
 			if output == "" {
 				output = lesson + ".bundle.tar.gz"
 			}
-			if err := writeAtomicOrStdout(f.IOStreams, output, func(w io.Writer) error { return bundle.Write(w, sb, lesson) }); err != nil {
+			write := func(w io.Writer) error { return bundle.Write(w, sb, lesson) }
+			if output == "-" { // the bundle is the output: nothing else may go there
+				return writeAtomicOrStdout(f.IOStreams, "", write)
+			}
+			if err := writeAtomicOrStdout(f.IOStreams, output, write); err != nil {
 				return err
 			}
 			fmt.Fprintf(f.IOStreams.Out, "wrote %s\n", output)
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&output, "output", "o", "", "bundle file (default LESSON.bundle.tar.gz)")
+	c.Flags().StringVarP(&output, "output", "o", "", `bundle file (default LESSON.bundle.tar.gz; "-" for standard output)`)
 	return c
 }

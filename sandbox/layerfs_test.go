@@ -1,10 +1,12 @@
 package sandbox
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -76,5 +78,38 @@ func TestLayerFSHonoursWhiteoutsOpaqueDirsAndSymlinks(t *testing.T) {
 	}
 	if _, err := fs.Stat(l, "../etc/a"); err == nil {
 		t.Error("paths outside the tree must be refused")
+	}
+}
+
+// A FIFO, socket or device in a layer is refused for reading, at once: opening a
+// FIFO without a writer used to block a grading batch forever. Symlinks are still
+// followed inside the merged tree, and an absolute one stays in it.
+func TestLayerFSOpensRegularFilesOnly(t *testing.T) {
+	dir := t.TempDir()
+	if err := unix.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "plain"), []byte("plain"), 0o644)
+	os.Symlink("/plain", filepath.Join(dir, "abs"))
+	os.Symlink("../../../../../../etc/hostname", filepath.Join(dir, "escape"))
+	lfs := &layerFS{layers: []string{dir}}
+	done := make(chan error, 1)
+	go func() {
+		_, err := fs.ReadFile(lfs, "fifo")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotRegular) {
+			t.Fatalf("reading a FIFO: %v, want ErrNotRegular", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading a FIFO blocked")
+	}
+	if b, err := fs.ReadFile(lfs, "abs"); err != nil || string(b) != "plain" {
+		t.Fatalf("absolute symlink inside the tree: %q, %v", b, err)
+	}
+	if _, err := fs.ReadFile(lfs, "escape"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a symlink climbing out of the tree: %v, want not-exist inside the layer", err)
 	}
 }

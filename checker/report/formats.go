@@ -28,6 +28,8 @@ type jsonReport struct {
 	Points    int        `json:"points"`
 	MaxPoints int        `json:"max_points"`
 	Error     string     `json:"error,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
+	Problems  []string   `json:"problems,omitempty"`
 	Steps     []jsonStep `json:"steps"`
 }
 
@@ -44,7 +46,8 @@ func JSON(w io.Writer, reports []Report) error {
 	for _, r := range reports {
 		p, m := r.Score()
 		out.Points, out.MaxPoints = out.Points+p, out.MaxPoints+m
-		jr := jsonReport{Subject: r.Subject, Lesson: r.Lesson, Passed: r.Passed(), Points: p, MaxPoints: m, Error: r.Error, Steps: []jsonStep{}}
+		jr := jsonReport{Subject: r.Subject, Lesson: r.Lesson, Passed: r.Passed(), Points: p, MaxPoints: m, Error: r.Error,
+			Warnings: r.Warnings, Problems: r.Problems, Steps: []jsonStep{}}
 		for _, s := range r.Steps {
 			sp, sm := s.Score()
 			checks := s.Results
@@ -106,8 +109,15 @@ func JUnit(w io.Writer, reports []Report) error {
 		s := junitSuite{Name: r.Subject}
 		p, m := r.Score()
 		s.Properties = []junitProperty{{"lesson", r.Lesson}, {"points", strconv.Itoa(p)}, {"max_points", strconv.Itoa(m)}}
+		for _, x := range r.Warnings {
+			s.Properties = append(s.Properties, junitProperty{"warning", x})
+		}
 		if r.Error != "" {
 			s.Cases = append(s.Cases, junitCase{Name: "grade", Classname: r.Lesson, Error: &junitProblem{Message: r.Error, Type: "subject", Text: r.Error}})
+			s.Errors++
+		}
+		for i, x := range r.Problems {
+			s.Cases = append(s.Cases, junitCase{Name: fmt.Sprintf("input #%d", i+1), Classname: r.Lesson, Error: &junitProblem{Message: x, Type: "input", Text: x}})
 			s.Errors++
 		}
 		for _, fc := range flatten(r) {
@@ -150,13 +160,14 @@ func detail(c checker.Result) string {
 }
 
 // TAP writes TAP version 14: one test point per check, with a YAML block on
-// failures.
+// failures, one failing point per subject not graded and per missing part;
+// warnings and each subject's and the batch's points are comments.
 func TAP(w io.Writer, reports []Report) error {
 	var b strings.Builder
 	b.WriteString("TAP version 14\n")
 	n := 0
 	for _, r := range reports {
-		n += len(flatten(r))
+		n += len(flatten(r)) + len(r.Problems)
 		if r.Error != "" {
 			n++
 		}
@@ -168,6 +179,14 @@ func TAP(w io.Writer, reports []Report) error {
 			i++
 			fmt.Fprintf(&b, "not ok %d - %s\n", i, tapEscape(r.Subject+" "+r.Lesson+" not graded"))
 			fmt.Fprintf(&b, "  ---\n  error: %s\n  ...\n", yamlQuote(r.Error))
+		}
+		for _, x := range r.Warnings {
+			fmt.Fprintf(&b, "# %s warning: %s\n", r.Subject, oneLine(x))
+		}
+		for _, x := range r.Problems {
+			i++
+			fmt.Fprintf(&b, "not ok %d - %s\n", i, tapEscape(r.Subject+" "+r.Lesson+" bad input"))
+			fmt.Fprintf(&b, "  ---\n  error: %s\n  ...\n", yamlQuote(x))
 		}
 		for _, fc := range flatten(r) {
 			i++
@@ -189,6 +208,12 @@ func TAP(w io.Writer, reports []Report) error {
 			}
 			b.WriteString("  ...\n")
 		}
+		p, m := r.Score()
+		fmt.Fprintf(&b, "# %s: %d/%d points\n", oneLine(r.Subject), p, m)
+	}
+	if len(reports) > 1 {
+		p, m := Total(reports)
+		fmt.Fprintf(&b, "# Total: %d/%d points over %d sandboxes\n", p, m, len(reports))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -210,19 +235,26 @@ func yamlQuote(s string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// CSV writes one row per check, with a header row.
+// CSV writes a header row, one row per check, and per subject a row of type
+// "total" with its points (where a subject not graded or with missing parts has
+// its error), so a spreadsheet filters either; warnings go in the total's message.
+// No batch row: it would not be a subject.
 func CSV(w io.Writer, reports []Report) error {
 	cw := csv.NewWriter(w)
 	rows := [][]string{{"subject", "lesson", "step", "check", "type", "passed", "points", "max_points", "message", "fail", "error"}}
 	for _, r := range reports {
-		if r.Error != "" {
-			rows = append(rows, []string{r.Subject, r.Lesson, "", "", "", "false", "0", "0", "", "", r.Error})
+		p, m := r.Score()
+		errs := r.Error
+		if errs == "" {
+			errs = strings.Join(r.Problems, "; ")
 		}
+		total := []string{r.Subject, r.Lesson, "", "", "total", strconv.FormatBool(r.Passed()), strconv.Itoa(p), strconv.Itoa(m), strings.Join(r.Warnings, "; "), "", errs}
 		for _, fc := range flatten(r) {
 			c := fc.res
 			rows = append(rows, []string{r.Subject, r.Lesson, fc.st.ID, strconv.Itoa(fc.n) + " " + c.Label, c.Type,
 				strconv.FormatBool(c.Passed), strconv.Itoa(c.Points), strconv.Itoa(c.MaxPoints), c.Message, c.Fail, c.Error})
 		}
+		rows = append(rows, total)
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("writing csv report: %w", err)

@@ -19,9 +19,18 @@ type Report struct {
 	Subject string // the sandbox folder or bundle graded
 	Lesson  string // lesson ID
 	Steps   []Step
-	// Error says why the subject could not be graded at all (an unreadable
-	// bundle): the report then has no steps and counts as bad input.
+	// Error says why the subject could not be graded at all (an unreadable or
+	// tampered bundle): the report then has no steps and counts as bad input.
 	Error string
+	// Possible is the lesson's points: what a subject that was not graded scores
+	// 0 of, so that the batch's maximum still counts it.
+	Possible int
+	// Problems are parts of the subject that are missing (a base layer the grader
+	// lacks): what could be graded was, but the subject counts as bad input.
+	Problems []string
+	// Warnings are said along with the grade and change nothing (a tampered bundle
+	// graded with --ignore-tamper).
+	Warnings []string
 }
 
 // Step is one graded step of the lesson.
@@ -30,8 +39,11 @@ type Step struct {
 	Results   []checker.Result
 }
 
-// Score adds up the points.
+// Score adds up the points; a subject not graded scores 0 of Possible.
 func (r Report) Score() (points, max int) {
+	if r.Error != "" {
+		return 0, r.Possible
+	}
 	for _, s := range r.Steps {
 		p, m := s.Score()
 		points, max = points+p, max+m
@@ -41,7 +53,7 @@ func (r Report) Score() (points, max int) {
 
 // Passed reports whether every check passed.
 func (r Report) Passed() bool {
-	if r.Error != "" {
+	if r.Error != "" || len(r.Problems) > 0 {
 		return false
 	}
 	for _, s := range r.Steps {
@@ -75,7 +87,7 @@ func (s Step) Passed() bool {
 func Status(reports []Report) int {
 	status := 0
 	for _, r := range reports {
-		if r.Error != "" {
+		if r.Error != "" || len(r.Problems) > 0 {
 			return 2
 		}
 		for _, s := range r.Steps {
@@ -92,12 +104,20 @@ func Status(reports []Report) int {
 	return status
 }
 
-var writers = map[string]func(io.Writer, []Report) error{
+// Options tune Write.
+type Options struct {
+	// Points shows each step's and check's points earned and possible in the text
+	// format (its summary lines always show the points). The other formats always
+	// carry them.
+	Points bool
+}
+
+var writers = map[string]func(io.Writer, []Report, Options) error{
 	"text":  Text,
-	"json":  JSON,
-	"junit": JUnit,
-	"tap":   TAP,
-	"csv":   CSV,
+	"json":  func(w io.Writer, rs []Report, _ Options) error { return JSON(w, rs) },
+	"junit": func(w io.Writer, rs []Report, _ Options) error { return JUnit(w, rs) },
+	"tap":   func(w io.Writer, rs []Report, _ Options) error { return TAP(w, rs) },
+	"csv":   func(w io.Writer, rs []Report, _ Options) error { return CSV(w, rs) },
 }
 
 // Formats lists the format names Write knows.
@@ -106,34 +126,55 @@ func Formats() []string {
 }
 
 // Write writes reports in the named format.
-func Write(w io.Writer, format string, reports []Report) error {
+func Write(w io.Writer, format string, reports []Report, opts Options) error {
 	fn, ok := writers[format]
 	if !ok {
 		return fmt.Errorf("writing report: unknown format %q (use %s)", format, strings.Join(Formats(), ", "))
 	}
-	return fn(w, reports)
+	return fn(w, reports, opts)
 }
 
-// Text writes reports for people to read.
-func Text(w io.Writer, reports []Report) error {
+// Total adds up the batch's points.
+func Total(reports []Report) (points, max int) {
+	for _, r := range reports {
+		p, m := r.Score()
+		points, max = points+p, max+m
+	}
+	return points, max
+}
+
+// Text writes reports for people to read: a summary line per subject, its
+// warnings and problems, each step and check (with their points when
+// opts.Points), and the batch's total.
+func Text(w io.Writer, reports []Report, opts Options) error {
 	var b strings.Builder
-	total, totalMax := 0, 0
+	pts := func(p, m int) string {
+		if !opts.Points {
+			return ""
+		}
+		return fmt.Sprintf("  %d/%d", p, m)
+	}
 	for i, r := range reports {
 		if i > 0 {
 			b.WriteString("\n")
 		}
+		p, m := r.Score()
 		if r.Error != "" {
-			fmt.Fprintf(&b, "%s — lesson %s: not graded: %s\n", r.Subject, r.Lesson, r.Error)
+			fmt.Fprintf(&b, "%s — lesson %s: %d/%d points, not graded: %s\n", r.Subject, r.Lesson, p, m, r.Error)
 			continue
 		}
-		p, m := r.Score()
-		total, totalMax = total+p, totalMax+m
 		fmt.Fprintf(&b, "%s — lesson %s: %d/%d points, %s\n", r.Subject, r.Lesson, p, m, failedWords(r))
+		for _, x := range r.Warnings {
+			fmt.Fprintf(&b, "  warning: %s\n", x)
+		}
+		for _, x := range r.Problems {
+			fmt.Fprintf(&b, "  bad input: %s\n", x)
+		}
 		for _, s := range r.Steps {
 			sp, sm := s.Score()
-			fmt.Fprintf(&b, "  %s %s (%s) %d/%d\n", mark(s.Passed()), s.Title, s.ID, sp, sm)
+			fmt.Fprintf(&b, "  %s %s (%s)%s\n", mark(s.Passed()), s.Title, s.ID, pts(sp, sm))
 			for _, c := range s.Results {
-				fmt.Fprintf(&b, "      %s %s  %d/%d\n", mark(c.Passed), c.Label, c.Points, c.MaxPoints)
+				fmt.Fprintf(&b, "      %s %s%s\n", mark(c.Passed), c.Label, pts(c.Points, c.MaxPoints))
 				if !c.Passed {
 					fmt.Fprintf(&b, "          %s\n", c.Message)
 					if c.Fail != "" {
@@ -144,6 +185,7 @@ func Text(w io.Writer, reports []Report) error {
 		}
 	}
 	if len(reports) > 1 {
+		total, totalMax := Total(reports)
 		fmt.Fprintf(&b, "\nTotal: %d/%d points over %d sandboxes\n", total, totalMax, len(reports))
 	}
 	_, err := io.WriteString(w, b.String())

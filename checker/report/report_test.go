@@ -30,11 +30,19 @@ func sample() []report.Report {
 				}},
 			},
 		},
-		{Subject: "submissions/bob.tar.gz", Lesson: "commit", Error: "reading bundle: manifest does not match (journal.jsonl)"},
+		{Subject: "submissions/bob.tar.gz", Lesson: "commit", Error: "reading bundle: manifest does not match (journal.jsonl)", Possible: 4},
 		{
 			Subject: "sandboxes/carol", Lesson: "commit",
 			Steps: []report.Step{{ID: "commit", Title: "Commit the container", Results: []checker.Result{
 				{Type: "store", Label: "store {path: x#1}", Message: "could not read the data root: permission denied", Error: "permission denied", MaxPoints: 1},
+			}}},
+		},
+		{
+			Subject: "submissions/dave.tar.gz", Lesson: "commit",
+			Warnings: []string{"graded despite: bundle was altered: meta/journal.jsonl was changed"},
+			Problems: []string{"container web (image redis:7): layer 0123456789ab is not on this grader"},
+			Steps: []report.Step{{ID: "commit", Title: "Commit the container", Results: []checker.Result{
+				{Type: "ran", Label: `ran {command: "^docker commit "}`, Passed: true, Message: "found it", Points: 1, MaxPoints: 1},
 			}}},
 		},
 	}
@@ -43,7 +51,7 @@ func sample() []report.Report {
 func TestGolden(t *testing.T) {
 	for _, f := range report.Formats() {
 		var b bytes.Buffer
-		if err := report.Write(&b, f, sample()); err != nil {
+		if err := report.Write(&b, f, sample(), report.Options{Points: true}); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		golden := filepath.Join("testdata", "sample."+f)
@@ -62,7 +70,7 @@ func TestGolden(t *testing.T) {
 		}
 		// The same input gives the same bytes.
 		var again bytes.Buffer
-		_ = report.Write(&again, f, sample())
+		_ = report.Write(&again, f, sample(), report.Options{Points: true})
 		if again.String() != b.String() {
 			t.Errorf("%s is not deterministic", f)
 		}
@@ -94,7 +102,7 @@ func TestJUnitIsValidXML(t *testing.T) {
 	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("invalid XML: %v\n%s", err, b.String())
 	}
-	if doc.Tests != 5 || doc.Failures != 1 || doc.Errors != 2 || len(doc.Suites) != 3 {
+	if doc.Tests != 7 || doc.Failures != 1 || doc.Errors != 3 || len(doc.Suites) != 4 {
 		t.Errorf("counts %+v", doc)
 	}
 	f := doc.Suites[0].Cases[1].Failure
@@ -117,7 +125,8 @@ func TestJSONParses(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &out); err != nil {
 		t.Fatal(err)
 	}
-	if out.Passed || out.Status != 2 || out.Points != 3 || out.MaxPoints != 5 {
+	// bob was not graded: 0 of the lesson's 4 still count in the maximum.
+	if out.Passed || out.Status != 2 || out.Points != 4 || out.MaxPoints != 10 {
 		t.Errorf("%+v", out)
 	}
 }
@@ -134,7 +143,10 @@ func TestStatusAndScore(t *testing.T) {
 	if p, m := rs[0].Score(); p != 3 || m != 4 {
 		t.Errorf("score %d/%d", p, m)
 	}
-	if err := report.Write(&bytes.Buffer{}, "yaml", rs); err == nil || !strings.Contains(err.Error(), `unknown format "yaml"`) {
+	if report.Status(rs[3:]) != 2 || rs[3].Passed() {
+		t.Error("a subject with missing parts is bad input")
+	}
+	if err := report.Write(&bytes.Buffer{}, "yaml", rs, report.Options{}); err == nil || !strings.Contains(err.Error(), `unknown format "yaml"`) {
 		t.Errorf("unknown format: %v", err)
 	}
 }
@@ -142,8 +154,35 @@ func TestStatusAndScore(t *testing.T) {
 func TestEmpty(t *testing.T) {
 	for _, f := range report.Formats() {
 		var b bytes.Buffer
-		if err := report.Write(&b, f, nil); err != nil {
+		if err := report.Write(&b, f, nil, report.Options{}); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// Without --points, text shows each step and check as passed or failed, and the
+// points only in the summary lines.
+func TestTextPoints(t *testing.T) {
+	var with, without bytes.Buffer
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(report.Text(&with, sample(), report.Options{Points: true}))
+	must(report.Text(&without, sample(), report.Options{}))
+	for _, line := range []string{"  ✔ Install python3 (install-python)  2/2", "      ✘ image {cmd: [python3], layers: \"+1\"}  0/1"} {
+		if !strings.Contains(with.String(), line+"\n") {
+			t.Errorf("with points, no line %q:\n%s", line, with.String())
+		}
+	}
+	for _, line := range []string{"  ✔ Install python3 (install-python)\n", "      ✘ image {cmd: [python3], layers: \"+1\"}\n",
+		"submissions/ada.tar.gz — lesson commit: 3/4 points, 1 check failed\n", "Total: 4/10 points over 4 sandboxes\n"} {
+		if !strings.Contains(without.String(), line) {
+			t.Errorf("without points, no line %q:\n%s", line, without.String())
+		}
+	}
+	if strings.Contains(without.String(), "2/2") {
+		t.Errorf("without points, a check's points show:\n%s", without.String())
 	}
 }

@@ -26,17 +26,33 @@ import (
 
 // View is a sandbox seen through checker.View.
 type View struct {
-	sb *sandbox.Sandbox
+	sb   *sandbox.Sandbox
+	opts Options
 }
 
 var _ checker.View = (*View)(nil)
 
-// New shows sb to the checker.
+// Options say how exec checks run their commands.
+type Options struct {
+	// NetworkNone runs exec checks' fresh containers without a network. A grader
+	// sets it: the image and command are the learner's, the machine is not. A
+	// learner's own view keeps the host network, as their docker run has.
+	NetworkNone bool
+}
+
+// Grading are the options of a view that grades someone else's sandbox.
+var Grading = Options{NetworkNone: true}
+
+// New shows sb, the learner's own sandbox, to the checker: exec checks' fresh
+// containers get the host network, like the learner's docker run.
 func New(sb *sandbox.Sandbox) *View { return &View{sb: sb} }
 
+// NewWith shows sb to the checker with opts.
+func NewWith(sb *sandbox.Sandbox, opts Options) *View { return &View{sb: sb, opts: opts} }
+
 // Open opens the sandbox folder dir, which must exist (a grader given a wrong path
-// should say so rather than grade an empty new sandbox).
-func Open(dir string) (*View, error) {
+// should say so rather than grade an empty new sandbox), with opts.
+func Open(dir string, opts Options) (*View, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening sandbox: %w", err)
@@ -48,7 +64,7 @@ func Open(dir string) (*View, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening sandbox: %w", err)
 	}
-	return New(sb), nil
+	return NewWith(sb, opts), nil
 }
 
 // Sandbox is the sandbox shown.
@@ -109,11 +125,26 @@ func (v *View) Images() ([]checker.Image, error) {
 	return out, nil
 }
 
-// ContainerFS implements checker.View.
-func (v *View) ContainerFS(id string) (fs.FS, error) { return v.sb.ContainerFS(id) }
+// ContainerFS implements checker.View. A container whose image layers are not all
+// here (a bundle's base the grader lacks) has no files to show: the error says so.
+func (v *View) ContainerFS(id string) (fs.FS, error) {
+	if c, err := v.sb.Container(id); err == nil {
+		if err := checkLayers(v.sb, mountParent(v.sb, c.ID)); err != nil {
+			return nil, err
+		}
+	}
+	return v.sb.ContainerFS(id)
+}
 
-// ImageFS implements checker.View.
-func (v *View) ImageFS(id string) (fs.FS, error) { return v.sb.ImageFS(id) }
+// ImageFS implements checker.View, with ContainerFS's care for missing layers.
+func (v *View) ImageFS(id string) (fs.FS, error) {
+	if img, err := v.sb.Store.Lookup(id); err == nil {
+		if err := checkLayers(v.sb, img.TopLayer()); err != nil {
+			return nil, err
+		}
+	}
+	return v.sb.ImageFS(id)
+}
 
 // Diff implements checker.View.
 func (v *View) Diff(id string) ([]checker.Change, error) {
@@ -203,7 +234,7 @@ func (v *View) execIn(req checker.ExecRequest) (checker.ExecResult, error) {
 }
 
 func (v *View) execFresh(req checker.ExecRequest) (res checker.ExecResult, err error) {
-	c, err := v.sb.Create(sandbox.CreateOptions{Image: req.Image, Cmd: req.Args})
+	c, err := v.sb.Create(sandbox.CreateOptions{Image: req.Image, Cmd: req.Args, NetworkNone: v.opts.NetworkNone})
 	if err != nil {
 		return res, fmt.Errorf("creating a container of %s: %w", shortID(req.Image), err)
 	}

@@ -179,12 +179,43 @@ func TestRealSandbox(t *testing.T) {
 }
 
 func TestOpen(t *testing.T) {
-	if _, err := sandboxview.Open(t.TempDir() + "/missing"); err == nil || !strings.Contains(err.Error(), "opening sandbox") {
+	if _, err := sandboxview.Open(t.TempDir()+"/missing", sandboxview.Options{}); err == nil || !strings.Contains(err.Error(), "opening sandbox") {
 		t.Errorf("missing folder: %v", err)
 	}
 	f := t.TempDir() + "/file"
 	must(t, os.WriteFile(f, nil, 0o644))
-	if _, err := sandboxview.Open(f); err == nil {
+	if _, err := sandboxview.Open(f, sandboxview.Options{}); err == nil {
 		t.Error("a file opened as a sandbox")
+	}
+}
+
+// A grading view's exec checks run without a network; a learner's view keeps the
+// host's, as their docker run does.
+func TestGradingExecHasNoNetwork(t *testing.T) {
+	needRoot(t)
+	sb, err := sandbox.Open(t.TempDir())
+	must(t, err)
+	img, err := sb.Image("busybox")
+	if err != nil {
+		t.Skipf("no busybox image on this host: %v", err)
+	}
+	hostDev, err := os.ReadFile("/proc/net/dev")
+	must(t, err)
+	if strings.Count(string(hostDev), ":") < 2 {
+		t.Skip("this host has no network interface but lo")
+	}
+	interfaces := func(v *sandboxview.View) string {
+		res, err := v.Exec(checker.ExecRequest{Image: img.ID, Args: []string{"sh", "-c", "grep : /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\\n' ' '"}})
+		must(t, err)
+		if res.ExitCode != 0 {
+			t.Fatalf("listing interfaces: %+v", res)
+		}
+		return strings.TrimSpace(res.Output)
+	}
+	if got := interfaces(sandboxview.NewWith(sb, sandboxview.Grading)); got != "lo" {
+		t.Errorf("grading exec sees interfaces %q, want lo alone", got)
+	}
+	if got := interfaces(sandboxview.New(sb)); got == "lo" {
+		t.Errorf("a learner's exec sees only lo: the host network is expected")
 	}
 }

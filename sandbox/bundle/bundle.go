@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Format is the bundle format version this build writes and reads.
@@ -30,6 +31,15 @@ type Header struct {
 	JournalHead string
 	// External lists layers referenced, not copied: chain ID → cache-id folder.
 	External map[string]string
+	// Missing (filled by Extract, not stored) are the External chain IDs the
+	// grader does not have.
+	Missing []string `json:"-"`
+}
+
+// created is when the bundle was made (zero when the header does not say).
+func (h *Header) created() time.Time {
+	t, _ := time.Parse(time.RFC3339, h.Created)
+	return t
 }
 
 // Errors a grader reports per bundle.
@@ -37,6 +47,7 @@ var (
 	ErrNotBundle = errors.New("not a dockling bundle")
 	ErrNewer     = errors.New("bundle from a newer dockling")
 	ErrTampered  = errors.New("bundle was altered")
+	ErrTooLarge  = errors.New("bundle too large")
 )
 
 // TamperError lists what does not match the manifest.

@@ -75,17 +75,15 @@ func sourceFrom(sb *sandbox.Sandbox) LayerSource {
 }
 
 func TestBundleRoundTrip(t *testing.T) {
-	sb, path := learnerSandbox(t)
-	st, _ := os.Stat(path)
-	if st.Size() > 1<<20 {
-		t.Fatalf("bundle is %d bytes: the built-in busybox must be referenced, not copied", st.Size())
-	}
+	_, path := learnerSandbox(t)
+	// The built-in busybox is made from the host's files (the grader's differ), so
+	// it travels in the bundle: extracting needs no layers from the grader.
 	dest := t.TempDir()
-	h, err := Extract(path, dest, sourceFrom(sb))
+	h, err := Extract(path, dest, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Lesson != "images-vs-containers" || len(h.External) == 0 {
+	if h.Lesson != "images-vs-containers" || len(h.External) != 0 || len(h.Missing) != 0 {
 		t.Fatalf("header %+v", h)
 	}
 	got, err := sandbox.Open(dest)
@@ -175,7 +173,7 @@ func TestTamperingIsDetected(t *testing.T) {
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
 			bad := rewrite(t, path, edit)
-			_, err := Extract(bad, t.TempDir(), sourceFrom(sb))
+			_, err := Extract(bad, t.TempDir(), sourceFrom(sb), Options{})
 			var te *TamperError
 			if !errors.As(err, &te) {
 				t.Fatalf("tampering not reported: %v", err)
@@ -188,7 +186,7 @@ func TestNotABundle(t *testing.T) {
 	dir := t.TempDir()
 	junk := filepath.Join(dir, "junk.tar.gz")
 	os.WriteFile(junk, []byte("hello"), 0o644)
-	if _, err := Extract(junk, t.TempDir(), nil); !errors.Is(err, ErrNotBundle) {
+	if _, err := Extract(junk, t.TempDir(), nil, Options{}); !errors.Is(err, ErrNotBundle) {
 		t.Fatalf("junk: %v", err)
 	}
 	// A truncated real bundle.
@@ -197,7 +195,7 @@ func TestNotABundle(t *testing.T) {
 		b, _ := os.ReadFile(path)
 		cut := filepath.Join(dir, "cut.tar.gz")
 		os.WriteFile(cut, b[:len(b)/2], 0o644)
-		if _, err := Extract(cut, t.TempDir(), nil); !errors.Is(err, ErrNotBundle) {
+		if _, err := Extract(cut, t.TempDir(), nil, Options{}); !errors.Is(err, ErrNotBundle) {
 			t.Fatalf("truncated: %v", err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/dockling/dockling/sandbox/archive"
@@ -27,14 +28,33 @@ type LayerSource func(chainID string) (diffDir string, ok bool)
 // Limits keep a hostile bundle from filling the grader's disk.
 const (
 	maxMetaFile = 64 << 20
-	maxLayerTar = 4 << 30
+	// DefaultMaxSize is the default budget of a bundle's uncompressed content: a
+	// lesson's bundle is its learner's own layers and records, usually a few MB.
+	DefaultMaxSize = 2 << 30
+	// entryCost is what each entry counts against the budget besides its bytes:
+	// about the disk a file takes, so a million empty entries also run out.
+	entryCost = 4096
 )
+
+// Options tune Extract.
+type Options struct {
+	// MaxSize bounds the bundle's uncompressed content (every entry's bytes plus
+	// entryCost each); 0 means DefaultMaxSize.
+	MaxSize int64
+}
 
 // Extract unpacks the bundle at bundlePath into dest (an empty folder) so it can be
 // opened as a sandbox. It returns the header and, when the contents do not match the
 // manifest or the journal chain, a *TamperError together with the usable sandbox;
-// any other error means the bundle could not be used at all.
-func Extract(bundlePath, dest string, src LayerSource) (*Header, error) {
+// any other error means the bundle could not be used at all. Referenced layers src
+// does not have are listed in the header's Missing, not an error: what does not
+// stand on them can still be graded. No container of the result is running (see
+// settleContainers).
+func Extract(bundlePath, dest string, src LayerSource, opts Options) (*Header, error) {
+	budget := opts.MaxSize
+	if budget <= 0 {
+		budget = DefaultMaxSize
+	}
 	f, err := os.Open(bundlePath)
 	if err != nil {
 		return nil, fmt.Errorf("opening bundle: %w", err)
@@ -64,11 +84,15 @@ func Extract(bundlePath, dest string, src LayerSource) (*Header, error) {
 		if h.Typeflag != tar.TypeReg || strings.HasPrefix(name, "../") || strings.HasPrefix(name, "/") {
 			return nil, badBundle("unexpected entry %q", h.Name)
 		}
+		// Stop before reading what would pass the budget: the header says how much.
+		if budget -= entryCost + max(h.Size, 0); budget < 0 {
+			return nil, fmt.Errorf("%w: more than %s uncompressed (at %s)", ErrTooLarge, humanSize(opts.MaxSize), h.Name)
+		}
 		switch {
 		case name == headerName || name == manifestName:
 			data, err := readLimited(tr, maxMetaFile)
 			if err != nil {
-				return nil, badBundle("reading %s: %v", name, err)
+				return nil, readError(name, err)
 			}
 			if name == manifestName {
 				manifest = data
@@ -86,7 +110,7 @@ func Extract(bundlePath, dest string, src LayerSource) (*Header, error) {
 			}
 			data, err := readLimited(tr, maxMetaFile)
 			if err != nil {
-				return nil, badBundle("reading %s: %v", name, err)
+				return nil, readError(name, err)
 			}
 			sums[name] = sum(data)
 			p := filepath.Join(dest, filepath.FromSlash(rel))
@@ -106,10 +130,13 @@ func Extract(bundlePath, dest string, src LayerSource) (*Header, error) {
 				return nil, fmt.Errorf("extracting bundle: %w", err)
 			}
 			d := sha256.New()
-			n, err := io.Copy(io.MultiWriter(tmp, d), io.LimitReader(tr, maxLayerTar+1))
+			_, err = io.Copy(io.MultiWriter(tmp, d), tr)
 			tmp.Close()
-			if err != nil || n > maxLayerTar {
-				return nil, badBundle("layer %s too large or unreadable", cache)
+			if err != nil {
+				return nil, badBundle("truncated or corrupt (layer %s: %v)", cache, err)
+			}
+			if _, dup := layerTars[cache]; dup {
+				return nil, badBundle("layer %s is in the bundle twice", cache)
 			}
 			sums[name] = hex.EncodeToString(d.Sum(nil))
 			layerTars[cache] = tmp.Name()
@@ -154,6 +181,15 @@ func Extract(bundlePath, dest string, src LayerSource) (*Header, error) {
 		}
 	}
 
+	used, err := usedLayers(dest)
+	if err != nil {
+		return header, fmt.Errorf("extracting bundle: %w", err)
+	}
+	for cache := range layerTars {
+		if !used[cache] {
+			return header, badBundle("unexpected entry %q: no image or container uses it", layerPrefix+cache+".tar")
+		}
+	}
 	for cache, tarPath := range layerTars {
 		diff := filepath.Join(dest, "overlay2", cache, "diff")
 		if err := os.MkdirAll(diff, 0o755); err != nil {
@@ -170,14 +206,19 @@ func Extract(bundlePath, dest string, src LayerSource) (*Header, error) {
 			return header, badBundle("layer %s: %v", cache, err)
 		}
 	}
-	var missing []string
 	for chain, cache := range header.External {
-		if !isHex64(cache) {
+		if !isHex64(cache) || !isChainID(chain) {
 			return header, badBundle("bad layer reference %q", cache)
 		}
-		dir, ok := src(chain)
+		if _, copied := layerTars[cache]; copied {
+			return header, badBundle("layer %s is both copied and referenced", cache)
+		}
+		dir, ok := "", false
+		if src != nil {
+			dir, ok = src(chain)
+		}
 		if !ok {
-			missing = append(missing, chain)
+			header.Missing = append(header.Missing, chain)
 			continue
 		}
 		if err := os.MkdirAll(filepath.Join(dest, "overlay2", cache), 0o755); err != nil {
@@ -188,8 +229,9 @@ func Extract(bundlePath, dest string, src LayerSource) (*Header, error) {
 			return header, fmt.Errorf("extracting bundle: %w", err)
 		}
 	}
-	if len(missing) > 0 {
-		return header, fmt.Errorf("bundle needs base layers this grader does not have: %s", strings.Join(missing, ", "))
+	sort.Strings(header.Missing)
+	if err := settleContainers(dest, header.created()); err != nil {
+		return header, fmt.Errorf("extracting bundle: %w", err)
 	}
 
 	if err := journal.Verify(dest); err != nil {
@@ -206,6 +248,17 @@ func Extract(bundlePath, dest string, src LayerSource) (*Header, error) {
 	return header, nil
 }
 
+// errTooBig: one metadata file is over maxMetaFile.
+var errTooBig = errors.New("too large")
+
+// readError says why an entry could not be read: its size, or a broken stream.
+func readError(name string, err error) error {
+	if errors.Is(err, errTooBig) {
+		return badBundle("%s is over %s", name, humanSize(maxMetaFile))
+	}
+	return badBundle("truncated or corrupt (reading %s: %v)", name, err)
+}
+
 func readLimited(r io.Reader, max int64) ([]byte, error) {
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(r, max+1))
@@ -213,7 +266,7 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if n > max {
-		return nil, errors.New("too large")
+		return nil, errTooBig
 	}
 	return buf.Bytes(), nil
 }
@@ -221,6 +274,42 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+func isChainID(s string) bool { return isHex64(strings.TrimPrefix(s, "sha256:")) }
+
+// usedLayers are the cache IDs (overlay2 folder names) the extracted records name:
+// image layers' cache-id and container layers' mount-id.
+func usedLayers(dest string) (map[string]bool, error) {
+	used := map[string]bool{}
+	db := filepath.Join(dest, "image", "overlay2", "layerdb")
+	for _, pattern := range []string{filepath.Join(db, "sha256", "*", "cache-id"), filepath.Join(db, "mounts", "*", "mount-id")} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			used[strings.TrimSpace(string(b))] = true
+		}
+	}
+	return used, nil
+}
+
+func humanSize(n int64) string {
+	if n <= 0 {
+		n = DefaultMaxSize
+	}
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func isHex64(s string) bool {

@@ -89,14 +89,19 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 	if err != nil {
 		return fmt.Errorf("packing layers: %w", err)
 	}
-	cacheOfChain := external
 	skip := map[string]bool{}
-	for chain, cache := range cacheOfChain {
+	for chain, cache := range external {
 		skip[cache] = true
 		h.External[chain] = cache
 	}
+	// Only layers an image or container uses: the grader refuses any other (a
+	// leftover of an interrupted command would make the bundle ungradeable).
+	used, err := usedLayers(dir)
+	if err != nil {
+		return fmt.Errorf("packing layers: %w", err)
+	}
 	for _, e := range entries {
-		if !e.IsDir() || e.Name() == "l" || skip[e.Name()] {
+		if !e.IsDir() || !used[e.Name()] || skip[e.Name()] {
 			continue
 		}
 		diff := filepath.Join(dir, "overlay2", e.Name(), "diff")
@@ -181,8 +186,11 @@ func metaAllowed(rel string) bool {
 	return false
 }
 
-// externalLayers are the layers of images that came from elsewhere (built in,
-// pulled): the grader has them, so the bundle names them instead of copying them.
+// externalLayers are the layers of images pulled from a registry, which the grader
+// can pull by the same digest: the bundle names them instead of copying them.
+// Built-in images and stand-ins are copied like the learner's own layers: they
+// are made from the host's files, so the grader's own differ (other layer IDs),
+// and they are small.
 func externalLayers(sb *sandbox.Sandbox) (map[string]string, error) {
 	imgs, err := sb.Store.Images()
 	if err != nil {
@@ -190,9 +198,7 @@ func externalLayers(sb *sandbox.Sandbox) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for _, img := range imgs {
-		_, digests := sb.RepoTags(img.ID)
-		builtin := img.Config.Config.Labels["org.dockling.builtin"] == "true"
-		if !builtin && len(digests) == 0 {
+		if _, digests := sb.RepoTags(img.ID); len(digests) == 0 {
 			continue
 		}
 		for _, c := range img.ChainIDs() {

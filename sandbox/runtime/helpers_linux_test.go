@@ -167,7 +167,7 @@ func killContainer(t testing.TB, spec *Spec) {
 		}
 		deadline := time.Now().Add(30 * time.Second)
 		for _, pid := range []int{st.Pid, st.ShimPid} {
-			for pid > 0 && alive(pid, 0) && time.Now().Before(deadline) {
+			for pid > 0 && pidExists(pid) && time.Now().Before(deadline) {
 				time.Sleep(10 * time.Millisecond)
 			}
 		}
@@ -254,4 +254,10 @@ func attachTimeout(t testing.TB, dir string, s Streams) (int, error) {
 	case <-time.After(60 * time.Second):
 		return -1, errors.New("attach did not return within 60s")
 	}
+}
+
+// pidExists: pid is a live, non-zombie process (whoever it is).
+func pidExists(pid int) bool {
+	_, ok := procStart(pid)
+	return ok
 }

@@ -61,7 +61,7 @@ func TestPreparedShimClosedUnused(t *testing.T) {
 		t.Fatal("the closed shim did not end")
 	}
 	if initPid > 0 {
-		waitFor(t, "the closed shim's init to end", func() bool { return !alive(initPid, 0) })
+		waitFor(t, "the closed shim's init to end", func() bool { return !pidExists(initPid) })
 	}
 	if entries, _ := os.ReadDir(spec.Dir); len(entries) != 0 {
 		t.Errorf("the unused shim wrote into the container's folder: %v", entries)

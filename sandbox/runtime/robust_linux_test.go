@@ -191,3 +191,28 @@ func TestShimKilledThenStart(t *testing.T) {
 		t.Fatalf("Status after the new run = %+v", st)
 	}
 }
+
+// A state.json naming a live host process without its start time (a forged or
+// foreign one, as a submitted bundle could carry) is not a running container: exec
+// must not join that process's namespaces, nor signals reach it.
+func TestStateWithoutStartTimeIsNotRunning(t *testing.T) {
+	dir := t.TempDir()
+	self := os.Getpid()
+	forged := []byte(fmt.Sprintf(`{"status":"running","pid":%d,"shimPid":%d}`, self, self))
+	if err := os.WriteFile(filepath.Join(dir, stateFile), forged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Status(dir)
+	if err != nil || st.Status != "exited" {
+		t.Fatalf("Status of a forged running state = %+v, %v; want exited", st, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, stateFile), forged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Exec(dir, Process{Args: []string{"/bin/true"}}, Streams{}); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Exec with a forged host pid: %v; want ErrNotRunning", err)
+	}
+	if err := Signal(dir, syscall.Signal(0)); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("Signal with a forged host pid: %v; want ErrNotRunning", err)
+	}
+}

@@ -162,12 +162,16 @@ func procStart(pid int) (uint64, bool) {
 	return start, f[0] != "Z" && f[0] != "X"
 }
 
+// alive reports whether pid is the process that started at start. A state without
+// a start time cannot prove who the pid is (a forged or foreign state.json naming a
+// host process), so it never counts as alive: exec and signals would reach that
+// process.
 func alive(pid int, start uint64) bool {
-	if pid <= 0 || unix.Kill(pid, 0) == unix.ESRCH {
+	if pid <= 0 || start == 0 || unix.Kill(pid, 0) == unix.ESRCH {
 		return false
 	}
 	s, ok := procStart(pid)
-	return ok && (start == 0 || s == start)
+	return ok && s == start
 }
 
 // Status reports the container's state. A container whose shim died is reported exited
