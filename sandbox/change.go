@@ -109,7 +109,7 @@ func parseInstruction(n changeNode) (*instruction, error) {
 		case len(n.args) == 0:
 			return nil, fmt.Errorf("%s requires at least one argument", upper)
 		case len(n.args)%2 != 0:
-			return nil, fmt.Errorf("Bad input to %s, too many arguments", upper)
+			return nil, changef("Bad input to %s, too many arguments", upper)
 		}
 		for i := 0; i < len(n.args); i += 2 {
 			if n.args[i] == "" {
@@ -134,7 +134,7 @@ func parseInstruction(n changeNode) (*instruction, error) {
 		}
 		switch trigger := strings.ToUpper(strings.TrimSpace(n.args[0])); trigger {
 		case "ONBUILD":
-			return nil, errors.New("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
+			return nil, changef("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
 		case "MAINTAINER", "FROM":
 			return nil, fmt.Errorf("%s isn't allowed as an ONBUILD trigger", trigger)
 		}
@@ -212,11 +212,11 @@ func parseHealthcheck(n changeNode) (*v1.HealthConfig, error) {
 		return nil, err
 	}
 	if typ != "CMD" {
-		return nil, fmt.Errorf("Unknown type %#v in HEALTHCHECK (try CMD)", typ)
+		return nil, changef("Unknown type %#v in HEALTHCHECK (try CMD)", typ)
 	}
 	cmd := commandLine(changeNode{args: args, json: n.json})
 	if len(cmd) == 0 {
-		return nil, errors.New("Missing command after HEALTHCHECK CMD")
+		return nil, changef("Missing command after HEALTHCHECK CMD")
 	}
 	if !n.json {
 		typ = "CMD-SHELL"
@@ -232,7 +232,7 @@ func parseHealthcheck(n changeNode) (*v1.HealthConfig, error) {
 				return nil, err
 			}
 			if dur < time.Millisecond {
-				return nil, fmt.Errorf("Interval %#v cannot be less than %s", d.name, time.Millisecond)
+				return nil, changef("Interval %#v cannot be less than %s", d.name, time.Millisecond)
 			}
 			*d.to = dur
 		}
@@ -255,7 +255,7 @@ func parseFlags(flags []string, known map[string]*string) error {
 	used := map[string]bool{}
 	for _, f := range flags {
 		if !strings.HasPrefix(f, "--") {
-			return fmt.Errorf("Arg should start with -- : %s", f)
+			return changef("Arg should start with -- : %s", f)
 		}
 		if f == "--" {
 			return nil
@@ -263,14 +263,14 @@ func parseFlags(flags []string, known map[string]*string) error {
 		name, value, hasValue := strings.Cut(f[2:], "=")
 		to, ok := known[name]
 		if !ok {
-			return fmt.Errorf("Unknown flag: %s", name)
+			return changef("Unknown flag: %s", name)
 		}
 		if used[name] {
-			return fmt.Errorf("Duplicate flag specified: %s", name)
+			return changef("Duplicate flag specified: %s", name)
 		}
 		used[name] = true
 		if !hasValue {
-			return fmt.Errorf("Missing a value on flag: %s", name)
+			return changef("Missing a value on flag: %s", name)
 		}
 		*to = value
 	}
@@ -499,3 +499,6 @@ func copyConfig(c v1.Config) v1.Config {
 	}
 	return c
 }
+
+// changef is a refusal in Docker's own words, some of which begin with a capital.
+func changef(format string, a ...any) error { return &ChangeError{Msg: fmt.Sprintf(format, a...)} }

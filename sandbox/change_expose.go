@@ -34,29 +34,29 @@ func exposedPort(spec string) ([]string, error) {
 	proto, containerPort := splitProto(containerPort)
 	host, _, err := net.SplitHostPort(ip + ":")
 	if err != nil {
-		return nil, fmt.Errorf("Invalid ip address %v: %s", ip, err)
+		return nil, changef("Invalid ip address %v: %s", ip, err)
 	}
 	if host != "" && net.ParseIP(host) == nil {
-		return nil, fmt.Errorf("Invalid ip address: %s", host)
+		return nil, changef("Invalid ip address: %s", host)
 	}
 	if containerPort == "" {
-		return nil, fmt.Errorf("No port specified: %s<empty>", spec)
+		return nil, changef("No port specified: %s<empty>", spec)
 	}
 	start, end, err := portRange(containerPort)
 	if err != nil {
-		return nil, fmt.Errorf("Invalid containerPort: %s", containerPort)
+		return nil, changef("Invalid containerPort: %s", containerPort)
 	}
 	if hostPort != "" {
 		hs, he, err := portRange(hostPort)
 		if err != nil {
-			return nil, fmt.Errorf("Invalid hostPort: %s", hostPort)
+			return nil, changef("Invalid hostPort: %s", hostPort)
 		}
 		if end-start != he-hs && end != start {
-			return nil, fmt.Errorf("Invalid ranges specified for container and host Ports: %s and %s", containerPort, hostPort)
+			return nil, changef("Invalid ranges specified for container and host Ports: %s and %s", containerPort, hostPort)
 		}
 	}
 	if lower := strings.ToLower(proto); lower != "tcp" && lower != "udp" && lower != "sctp" {
-		return nil, fmt.Errorf("Invalid proto: %s", proto)
+		return nil, changef("Invalid proto: %s", proto)
 	}
 	proto = strings.ToLower(proto)
 	var out []string

@@ -339,7 +339,7 @@ func (p *changeParser) nameValues(s, instruction string) ([]string, error) {
 	for _, w := range words {
 		k, v, ok := strings.Cut(w, "=")
 		if !ok {
-			return nil, fmt.Errorf("Syntax error - can't find = in %q. Must be of the form: name=value", w)
+			return nil, changef("Syntax error - can't find = in %q. Must be of the form: name=value", w)
 		}
 		out = append(out, k, v)
 	}

@@ -93,7 +93,6 @@ func TestApplyChangesFollowsDockerRules(t *testing.T) {
 		{"continuation joins changes", []string{`ENV X=1 \`, `Y=2`}, func(c v1.Config) any { return []any{envValue(c, "X"), envValue(c, "Y")} }, []any{"1", "2"}},
 		{"comments and blank lines", []string{"# a comment", "", `USER u`}, func(c v1.Config) any { return c.User }, "u"},
 		{"escape directive", []string{"# escape=`", "ENV X=a`$A"}, func(c v1.Config) any { return envValue(c, "X") }, "a$A"},
-		{"shell of the config", []string{`CMD echo hi`}, func(c v1.Config) any { return c.Cmd }, []string{"/bin/sh", "-c", "echo hi"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
