@@ -263,3 +263,15 @@ func TestExpandWordsAsDockerShell(t *testing.T) {
 		}
 	}
 }
+
+// Changes are learner-typed: any text is refused or applied, never a panic.
+func FuzzApplyChanges(f *testing.F) {
+	for _, s := range []string{"ENV A=\"x", "EXPOSE 1-2-3/TCP", "ONBUILD ONBUILD", "HEALTHCHECK --interval CMD", "CMD [\"a\", 1]", "WORKDIR ${A:-$B}", "\\\n", "# escape=`\nENV A=`", "ENV A=\\", "LABEL \"a\\", "CMD --", "USER 'é\\"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := changeBase()
+		_ = ApplyChanges(&c, []string{s})
+		_, _ = CommitChanges(changeBase(), []string{s, s})
+	})
+}
