@@ -6,6 +6,7 @@ import (
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/store"
 	"github.com/spf13/cobra"
 )
 
@@ -44,6 +45,9 @@ bash") unless --change says otherwise.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			if err := checkCommitRef(opts.Ref); err != nil {
+				return err
+			}
 			sb, err := opts.Sandbox()
 			if err != nil {
 				return err
@@ -62,11 +66,28 @@ bash") unless --change says otherwise.`,
 		},
 	}
 	fl := c.Flags()
+	fl.SetInterspersed(false) // as Docker's: what follows CONTAINER is never a flag
 	fl.StringVarP(&opts.Author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
 	fl.StringVarP(&opts.Message, "message", "m", "", "Commit message")
 	fl.StringArrayVarP(&opts.Changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")
 	fl.BoolVarP(&opts.Pause, "pause", "p", true, "Pause container during commit")
 	return c
+}
+
+// checkCommitRef refuses the references Docker's client refuses before it asks its
+// daemon; Docker prints those errors bare (no "Error response from daemon").
+func checkCommitRef(s string) error {
+	if s == "" {
+		return nil
+	}
+	ref, err := store.ParseRef(s)
+	if err == nil && ref.Digest != "" {
+		err = ref.Taggable()
+	}
+	if err != nil {
+		return bareMessage(err.Error())
+	}
+	return nil
 }
 
 // NewDiffCmd is `docker diff`.

@@ -169,9 +169,16 @@ func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {
 	}
 	fmt.Fprintf(ios.ErrOut, "Error: %s\n", err)
 	switch {
-	case errors.Is(err, store.ErrBadRef), errors.Is(err, sandbox.ErrBadChange), errors.Is(err, sandbox.ErrBadSandboxName):
+	case errors.Is(err, sandbox.ErrBadSandboxName):
 		if docker {
 			return exitDocker
+		}
+		return exitBadInput
+	case errors.Is(err, store.ErrBadRef), errors.Is(err, sandbox.ErrBadChange):
+		// Docker's CLI exits 1 for these (its client's checks and its daemon's
+		// refusals alike); run and create say 125 on their own (runError).
+		if docker {
+			return exitError
 		}
 		return exitBadInput
 	}

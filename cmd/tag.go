@@ -17,7 +17,7 @@ type TagOptions struct {
 // NewTagCmd is `docker tag`.
 func NewTagCmd(f *Factory, runF func(*TagOptions) error) *cobra.Command {
 	opts := &TagOptions{IO: f.IOStreams, Sandbox: f.Sandbox}
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
 		Short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
 		Long: `Give an image another name. A tag is only a name in repositories.json that points
@@ -37,4 +37,6 @@ at an image ID; the image itself is not copied.`,
 			return sb.Tag(opts.Source, opts.Target)
 		},
 	}
+	c.Flags().SetInterspersed(false) // as Docker's: a word after the image is never a flag
+	return c
 }

@@ -40,12 +40,19 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 			return res, err
 		}
 		if ref.Digest != "" {
-			return res, fmt.Errorf("%w: refusing to create a tag with a digest reference", store.ErrBadRef)
+			return res, ref.Taggable() // Docker's client refuses this before asking
 		}
 	}
 	c, err := sb.Container(name)
 	if err != nil {
 		return res, err
+	}
+	if opts.Ref != "" {
+		// Docker tags after committing and so leaves an untagged image behind;
+		// refusing first keeps the store unchanged.
+		if err := ref.Taggable(); err != nil {
+			return res, err
+		}
 	}
 	img, err := sb.Store.Image(c.Image)
 	if err != nil {
@@ -53,10 +60,11 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 	}
 	// The config is computed (and --change validated) before anything is written.
 	cfg := *img.Config
-	cfg.Config = c.Config
-	cfg.Config.Image = c.Config.Image // the name the container was created with, as Docker keeps it
-	cfg.Config.Hostname = c.ID[:12]
-	if err := ApplyChanges(&cfg.Config, opts.Changes); err != nil {
+	ctrCfg := c.Config // Image stays the name the container was created with, as Docker keeps it
+	if ctrCfg.Hostname == "" {
+		ctrCfg.Hostname = c.ID[:12]
+	}
+	if cfg.Config, err = CommitChanges(ctrCfg, opts.Changes); err != nil {
 		return res, err
 	}
 	rw, err := sb.Store.RWLayer(c.ID)

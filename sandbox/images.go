@@ -193,8 +193,8 @@ func (sb *Sandbox) Tag(source, target string) error {
 	if err != nil {
 		return err
 	}
-	if ref.Digest != "" {
-		return fmt.Errorf("%w: refusing to create a tag with a digest reference", store.ErrBadRef)
+	if err := ref.Taggable(); err != nil {
+		return err
 	}
 	return sb.Store.Write(func(w *store.Writer) error { return w.Tag(img.ID, ref) })
 }

@@ -27,6 +27,9 @@ func (sb *Sandbox) Import(r io.Reader, opts ImportOptions) (string, error) {
 		if ref, err = store.ParseRef(opts.Ref); err != nil {
 			return "", err
 		}
+		if err := ref.Taggable(); err != nil {
+			return "", err
+		}
 	}
 	now := time.Now().UTC()
 	cfg := v1.ConfigFile{

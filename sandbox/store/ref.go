@@ -100,24 +100,62 @@ func validDigest(s string) bool {
 	return ok && IsFullID(h)
 }
 
-// ParseRef parses and normalises a reference the way the docker CLI does.
-func ParseRef(s string) (Ref, error) {
-	bad := func(why string) (Ref, error) {
-		if why == "" {
-			return Ref{}, fmt.Errorf("%w", ErrBadRef)
-		}
-		return Ref{}, fmt.Errorf("%w: %s", ErrBadRef, why)
+// RefError is a reference Docker refuses, worded as Docker words it.
+type RefError struct{ Msg string }
+
+func (e *RefError) Error() string { return e.Msg }
+func (e *RefError) Unwrap() error { return ErrBadRef }
+
+func badRef(format string, a ...any) error { return &RefError{Msg: fmt.Sprintf(format, a...)} }
+
+// validDigestSyntax is the digest part of Docker's reference expression:
+//
+//	algorithm ":" [0-9a-fA-F]{32,}
+//	algorithm = [A-Za-z][A-Za-z0-9]* ( [-_+.] [A-Za-z][A-Za-z0-9]* )*
+func validDigestSyntax(s string) bool {
+	alg, hex, ok := strings.Cut(s, ":")
+	if !ok || len(hex) < 32 || strings.Trim(hex, "0123456789abcdefABCDEF") != "" {
+		return false
 	}
-	if s == "" || len(s) > 512 {
-		return bad("")
+	for _, part := range strings.Split(strings.NewReplacer("-", ".", "_", ".", "+", ".").Replace(alg), ".") {
+		if part == "" || !(part[0] >= 'a' && part[0] <= 'z' || part[0] >= 'A' && part[0] <= 'Z') {
+			return false
+		}
+		for i := 1; i < len(part); i++ {
+			if !isAlnum(part[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ParseRef parses and normalises a reference the way the docker CLI does
+// (ParseNormalizedNamed of Docker 20.10), with its error messages.
+func ParseRef(s string) (Ref, error) {
+	if IsFullID(s) {
+		return Ref{}, badRef("invalid repository name (%s), cannot specify 64-byte hexadecimal strings", s)
+	}
+	// The repository part (after a registry, before any ":") must be lower case,
+	// checked before the rest of the grammar.
+	rest := s
+	if i := strings.IndexByte(s, '/'); i >= 0 && (strings.ContainsAny(s[:i], ".:") || s[:i] == "localhost") {
+		rest = s[i+1:]
+	}
+	if repo, _, _ := strings.Cut(rest, ":"); strings.ToLower(repo) != repo {
+		return Ref{}, badRef("invalid reference format: repository name must be lowercase")
+	}
+	bad := func() (Ref, error) { return Ref{}, badRef("invalid reference format") }
+	if s == "" {
+		return bad()
 	}
 	var r Ref
 	name := s
 	if i := strings.Index(name, "@"); i >= 0 {
 		r.Digest = name[i+1:]
 		name = name[:i]
-		if !validDigest(r.Digest) {
-			return bad("")
+		if !validDigestSyntax(r.Digest) {
+			return bad()
 		}
 	}
 	// A ":" after the last "/" starts the tag; one before it is a registry port.
@@ -125,40 +163,70 @@ func ParseRef(s string) (Ref, error) {
 		r.Tag = name[i+1:]
 		name = name[:i]
 		if !validTag(r.Tag) {
-			return bad("")
+			return bad()
 		}
 	}
 	if name == "" {
-		return bad("")
+		return bad()
 	}
 	parts := strings.Split(name, "/")
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:") || parts[0] == "localhost") {
 		r.Domain = parts[0]
 		parts = parts[1:]
 		if !validDomain(r.Domain) {
-			return bad("")
+			return bad()
 		}
 	}
 	for _, p := range parts {
 		if !validComponent(p) {
-			if strings.ToLower(p) != p && validComponent(strings.ToLower(p)) {
-				return bad(fmt.Sprintf("repository name (%s) must be lowercase", name))
-			}
-			return bad("")
+			return bad()
 		}
-	}
-	if len(name) > 255 {
-		return bad("repository name must not be more than 255 characters")
 	}
 	r.Path = strings.Join(parts, "/")
 	if r.Domain == "docker.io" || r.Domain == "index.docker.io" {
 		r.Domain = ""
+	}
+	// Docker counts the length of the fully qualified name.
+	full := r.Domain + "/" + r.Path
+	if r.Domain == "" {
+		full = "docker.io/" + r.Path
+		if !strings.Contains(r.Path, "/") {
+			full = "docker.io/library/" + r.Path
+		}
+	}
+	if len(full) > 255 {
+		return Ref{}, badRef("repository name must not be more than 255 characters")
+	}
+	if r.Digest != "" {
+		alg, hex, _ := strings.Cut(r.Digest, ":")
+		switch {
+		case alg != "sha256":
+			return Ref{}, badRef("unsupported digest algorithm")
+		case len(hex) != 64:
+			return Ref{}, badRef("invalid checksum digest length")
+		case !validDigest(r.Digest):
+			return Ref{}, badRef("invalid checksum digest format")
+		}
+	}
+	if r.Domain == "" {
 		r.Path = strings.TrimPrefix(r.Path, "library/")
 	}
 	if r.Tag == "" && r.Digest == "" {
 		r.Tag = "latest"
 	}
 	return r, nil
+}
+
+// Taggable reports whether Docker lets r name an image (commit, tag, import): not
+// with a digest, and not as repository "sha256", which reads like an image ID.
+func (r Ref) Taggable() error {
+	if r.Digest != "" {
+		return badRef("refusing to create a tag with a digest reference")
+	}
+	if r.Domain == "" && r.Path == "sha256" {
+		return badRef("refusing to create an ambiguous tag using digest algorithm as name")
+	}
+	return nil
 }
 
 // Repo is the repository column of `docker images`: "ubuntu", "localhost:5000/app".

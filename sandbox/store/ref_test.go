@@ -71,3 +71,66 @@ func TestReferenceGrammarMatchesTheExpressions(t *testing.T) {
 		}
 	}
 }
+
+// The docker CLI's words (distribution/reference as Docker 20.10 vendors it) for
+// each refused reference.
+func TestParseRefErrorsAsDocker(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	long := strings.Repeat("a", 237) // 255 with "docker.io/library/"
+	cases := map[string]string{
+		hex:                                "invalid repository name (" + hex + "), cannot specify 64-byte hexadecimal strings",
+		"Bad/Repo":                         "invalid reference format: repository name must be lowercase",
+		"Ubuntu:22.04":                     "invalid reference format: repository name must be lowercase",
+		"localhost:5000/App":               "invalid reference format: repository name must be lowercase",
+		"Bad Repo":                         "invalid reference format: repository name must be lowercase",
+		"repo:bad tag":                     "invalid reference format",
+		"":                                 "invalid reference format",
+		"a//b":                             "invalid reference format",
+		"x@sha256:123":                     "invalid reference format",
+		"x@sha256:" + hex[:40]:             "invalid checksum digest length",
+		"x@md5:" + hex[:32]:                "unsupported digest algorithm",
+		"x@sha256:" + strings.ToUpper(hex): "invalid checksum digest format",
+		long + "b":                         "repository name must not be more than 255 characters",
+		"team/" + long + "bcde":            "repository name must not be more than 255 characters",
+	}
+	for in, want := range cases {
+		_, err := ParseRef(in)
+		if !errors.Is(err, ErrBadRef) || err.Error() != want {
+			t.Errorf("ParseRef(%q): %v, want %q", in, err, want)
+		}
+	}
+	for _, in := range []string{long, "Host.Example/app", "sha256:" + hex, hex + ":v1"} {
+		if _, err := ParseRef(in); err != nil {
+			t.Errorf("ParseRef(%q): %v", in, err)
+		}
+	}
+}
+
+func TestTaggable(t *testing.T) {
+	cases := map[string]string{
+		"app:v1":                                "",
+		"sha256:" + strings.Repeat("a", 64):     "refusing to create an ambiguous tag using digest algorithm as name",
+		"sha256":                                "refusing to create an ambiguous tag using digest algorithm as name",
+		"docker.io/library/sha256:x":            "refusing to create an ambiguous tag using digest algorithm as name",
+		"team/sha256:x":                         "",
+		"app@sha256:" + strings.Repeat("a", 64): "refusing to create a tag with a digest reference",
+	}
+	for in, want := range cases {
+		r, err := ParseRef(in)
+		if err != nil {
+			t.Fatalf("ParseRef(%q): %v", in, err)
+		}
+		err = r.Taggable()
+		if got := ""; err != nil {
+			got = err.Error()
+			if !errors.Is(err, ErrBadRef) {
+				t.Errorf("%q: %v is not ErrBadRef", in, err)
+			}
+			if got != want {
+				t.Errorf("%q: %q, want %q", in, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("%q: taggable, want %q", in, want)
+		}
+	}
+}
