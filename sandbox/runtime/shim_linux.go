@@ -340,11 +340,14 @@ func (s *shim) run() int {
 		s.hub.stdin = ip.stdin
 	}
 
+	// Before the init execs the command: every process of the container inherits it.
+	cgroup := joinFreezer(s.spec.ID, ip.pid)
+	defer removeFreezer(cgroup) // on the failures below; a second remove does nothing
 	shimStart, _ := procStart(os.Getpid())
 	initStart, _ := procStart(ip.pid)
 	s.state = diskState{Status: "running", Pid: ip.pid, StartedAt: time.Now().UTC(),
 		ShimPid: os.Getpid(), ShimStart: shimStart, InitStart: initStart,
-		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty}
+		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty, Cgroup: cgroup}
 
 	ln, err := listen(dir)
 	if err != nil {
@@ -409,6 +412,8 @@ func (s *shim) run() int {
 	}
 	_ = writeState(dir, &s.state)
 	s.hub.finish(code)
+	// After the report, so that no caller waits for it.
+	removeFreezer(cgroup)
 	if s.state.AwaitingAttach {
 		s.hub.awaitFirstAttach()
 		_ = os.Remove(path.Join(dir, sockFile))
