@@ -92,15 +92,56 @@ func ownCgroup(v2 bool) string {
 	return ""
 }
 
+// earlyCgroupEnv names, to a shim's constructor, the v1 freezer cgroup its init joins
+// by itself (see early.c): the cheap way on v1, where moving another process costs an
+// RCU grace period. ("" on v2, where the shim moves the init.)
+const earlyCgroupEnv = "_DOCKLING_EARLY_CGROUP"
+
+// earlyFreezer is the cgroup a shim's constructor is to make for container id, or "".
+func earlyFreezer(id string) string {
+	if cgroupV2() {
+		return ""
+	}
+	base := freezerBase(false)
+	if base == "" {
+		return ""
+	}
+	return path.Join(base, cgroupDirName, id)
+}
+
+// inCgroup says whether pid is in the cgroup at dir of the v1 freezer or v2 hierarchy.
+func inCgroup(pid int, dir string, v2 bool) bool {
+	mount := freezerV1
+	if v2 {
+		mount = cgroupMount
+	}
+	rel := strings.TrimPrefix(dir, mount)
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) == 3 && parts[2] == rel && (v2 && parts[0] == "0" || !v2 && strings.Contains(","+parts[1]+",", ",freezer,")) {
+			return true
+		}
+	}
+	return false
+}
+
 // joinFreezer makes the container id's freezer cgroup and moves pid into it: a mkdir
 // and a write on a start (the parent folder exists after the first). It returns the
 // cgroup's folder, or "" when the container gets none.
 func joinFreezer(id string, pid int) string {
-	base := freezerBase(cgroupV2())
+	v2 := cgroupV2()
+	base := freezerBase(v2)
 	if base == "" {
 		return ""
 	}
 	dir := path.Join(base, cgroupDirName, id)
+	if !v2 && inCgroup(pid, dir, v2) {
+		return dir // it joined by itself (earlyFreezer)
+	}
 	for try := 0; try < 2; try++ {
 		err := unix.Mkdir(dir, 0o755)
 		if errors.Is(err, unix.ENOENT) {

@@ -143,6 +143,9 @@ func PrepareShim(plan ShimPlan) (*Shim, error) {
 		sh.sync = extra[0]
 		a.Extra = append(a.Extra, extra...)
 		a.Env = append(a.Env, earlyEnv+"="+sh.early.envValue())
+		if cg := earlyFreezer(plan.ID); cg != "" {
+			a.Env = append(a.Env, earlyCgroupEnv+"="+cg)
+		}
 	}
 	if os.Getenv("DOCKLING_SHIM_DEBUG") != "" {
 		a.Stderr = os.Stderr
@@ -250,6 +253,7 @@ func shimMain() {
 		os.Exit(1)
 	}
 	os.Unsetenv(earlyEnv)
+	os.Unsetenv(earlyCgroupEnv)
 	s := &shim{spec: cfg.Spec, hold: cfg.Hold, idmap: cfg.IDMap, early: cfg.Early, reply: reply}
 	os.Exit(s.run())
 }
