@@ -253,20 +253,25 @@ func TestFreezerCgroupLifetime(t *testing.T) {
 	waitFor(t, "the cgroup to go with rm", gone)
 }
 
-// fixLeftover finds the leftover cgroup dir among FreezerLeftovers (its What mentions
-// want) and fixes only that one: others may belong to other tests.
+// fixLeftover waits until FreezerLeftovers lists the cgroup dir (an empty one only
+// once it is a few seconds old), checks that its What mentions want, and fixes only
+// that one: others may belong to other tests.
 func fixLeftover(t *testing.T, dir, want string) {
 	t.Helper()
-	for _, l := range runtime.FreezerLeftovers() {
-		if strings.Contains(l.What, dir) {
-			if !strings.Contains(l.What, want) {
-				t.Fatalf("leftover %q, want one that says %q", l.What, want)
+	var found *runtime.Leftover
+	waitFor(t, "system check to list "+dir, func() bool {
+		for _, l := range runtime.FreezerLeftovers() {
+			if strings.Contains(l.What, dir) {
+				found = &l
+				return true
 			}
-			if err := l.Fix(); err != nil {
-				t.Fatal(err)
-			}
-			return
 		}
+		return false
+	})
+	if !strings.Contains(found.What, want) {
+		t.Fatalf("leftover %q, want one that says %q", found.What, want)
 	}
-	t.Fatalf("FreezerLeftovers does not list %s", dir)
+	if err := found.Fix(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -169,17 +169,18 @@ func joinFreezer(id string, pid int) string {
 }
 
 // removeFreezer removes a container's cgroup once its processes are gone. The last of
-// them may still be leaving it as the init is reaped: a few retries cover that.
+// them may still be leaving it as the init is reaped (an exec helper outside its pid
+// namespace, killed processes of a big container): retries for up to a second.
 func removeFreezer(dir string) {
 	if dir == "" || checkCgroupPath(dir, "") != nil {
 		return
 	}
-	for i := 0; i < 50; i++ {
+	for i := 0; i < 200; i++ {
 		err := unix.Rmdir(dir)
 		if err == nil || errors.Is(err, unix.ENOENT) || !errors.Is(err, unix.EBUSY) {
 			return
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -397,12 +398,22 @@ func FreezerLeftovers() []Leftover {
 		case frozen:
 			out = append(out, Leftover{What: "container cgroup " + dir + " left frozen by an interrupted commit",
 				Fix: func() error { return thawLeftover(dir) }})
-		case strings.TrimSpace(procs) == "":
+		case strings.TrimSpace(procs) == "" && settled(dir):
 			out = append(out, Leftover{What: "cgroup " + dir + " of a container that is gone",
 				Fix: func() error { return rmdirLeftover(dir) }})
 		}
 	}
 	return out
+}
+
+// leftoverAge is how old an empty cgroup must be to count as left over: a starting
+// container's is empty between its mkdir and its init's joining, an exited one's
+// until its shim removes it, both for a moment.
+var leftoverAge = 2 * time.Second
+
+func settled(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && time.Since(fi.ModTime()) >= leftoverAge
 }
 
 func thawLeftover(dir string) error {

@@ -247,15 +247,26 @@ func (sh *Shim) Start(spec Spec, opts StartOptions) error {
 // shimMain is the shim role: fd 3 carries the config, fd 4 the reply to Start.
 func shimMain() {
 	reply := os.NewFile(4, "reply")
+	// The cgroup the constructor made for the early init goes with the shim, however
+	// it ends (the shim's run removes it sooner).
+	earlyCgroup := os.Getenv(earlyCgroupEnv)
+	os.Unsetenv(earlyCgroupEnv)
 	var cfg shimConfig
 	if err := json.NewDecoder(os.NewFile(3, "config")).Decode(&cfg); err != nil {
+		// Closed without Start: the early init, waiting for its config, goes too.
+		if pid, _ := nsenter.Early(); pid > 0 {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			_, _ = reap(pid)
+		}
+		removeFreezer(earlyCgroup)
 		_ = json.NewEncoder(reply).Encode(shimReply{Error: "starting container shim: reading config: " + err.Error()})
 		os.Exit(1)
 	}
 	os.Unsetenv(earlyEnv)
-	os.Unsetenv(earlyCgroupEnv)
 	s := &shim{spec: cfg.Spec, hold: cfg.Hold, idmap: cfg.IDMap, early: cfg.Early, reply: reply}
-	os.Exit(s.run())
+	code := s.run()
+	removeFreezer(earlyCgroup)
+	os.Exit(code)
 }
 
 type shim struct {
