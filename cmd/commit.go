@@ -54,6 +54,7 @@ bash") unless --change says otherwise.`,
 			}
 			res, err := sb.Commit(opts.Container, sandbox.CommitOptions{
 				Ref: opts.Ref, Author: opts.Author, Message: opts.Message, Changes: opts.Changes, Pause: opts.Pause,
+				Context: c.Context(),
 			})
 			if err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/runtime"
 	"github.com/spf13/cobra"
 )
 
@@ -106,6 +107,8 @@ func systemCheckRun(opts *SystemCheckOptions) error {
 	if err != nil {
 		return err
 	}
+	// Container cgroups left frozen by a killed commit, or by containers gone.
+	leftovers := runtime.FreezerLeftovers()
 	if opts.DryRun {
 		ps, err := sb.Store.Check()
 		if err != nil {
@@ -114,11 +117,22 @@ func systemCheckRun(opts *SystemCheckOptions) error {
 		for _, p := range ps {
 			fmt.Fprintf(opts.IO.Out, "found: %s\n", p.What)
 		}
-		fmt.Fprintf(opts.IO.Out, "%d problem(s) found\n", len(ps))
-		if len(ps) > 0 {
+		for _, l := range leftovers {
+			fmt.Fprintf(opts.IO.Out, "found: %s\n", l.What)
+		}
+		fmt.Fprintf(opts.IO.Out, "%d problem(s) found\n", len(ps)+len(leftovers))
+		if len(ps)+len(leftovers) > 0 {
 			return &ExitError{Code: exitError}
 		}
 		return nil
+	}
+	n := 0
+	for _, l := range leftovers {
+		if err := l.Fix(); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.Out, "repaired: %s\n", l.What)
+		n++
 	}
 	ps, err := sb.Store.Repair()
 	for _, p := range ps {
@@ -127,6 +141,6 @@ func systemCheckRun(opts *SystemCheckOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.Out, "%d problem(s) repaired; the store is consistent\n", len(ps))
+	fmt.Fprintf(opts.IO.Out, "%d problem(s) repaired; the store is consistent\n", n+len(ps))
 	return nil
 }

@@ -1,16 +1,15 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
-	"github.com/dockling/dockling/sandbox/runtime"
 	"github.com/dockling/dockling/sandbox/store"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"golang.org/x/sys/unix"
 )
 
 // CommitOptions are `docker commit`'s flags.
@@ -20,6 +19,9 @@ type CommitOptions struct {
 	Message string   // -m
 	Changes []string // -c
 	Pause   bool     // pause a running container while its layer is read (default true in Docker)
+	// Context, when it ends (SIGINT or SIGTERM in the CLI), thaws a paused container
+	// and makes the commit give up.
+	Context context.Context
 }
 
 // CommitResult says what commit made, and warns when the snapshot may be inconsistent.
@@ -72,8 +74,11 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 		return res, err
 	}
 
-	if c.State.Running {
-		resume, warn := sb.pause(c)
+	if c.State.Running && opts.Pause {
+		resume, warn, err := sb.pause(opts.Context, c)
+		if err != nil {
+			return res, fmt.Errorf("committing %s: %w", c.ShortName(), err)
+		}
 		defer resume()
 		res.Warning = warn
 	}
@@ -102,7 +107,7 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 			// half image.
 			pr, pw := io.Pipe()
 			go func() { pw.CloseWithError(writeLayer(pw, rw, changes)) }()
-			l, err := w.PutLayer(img.TopLayer(), pr, "")
+			l, err := w.PutLayer(img.TopLayer(), interruptible(opts.Context, pr), "")
 			pr.CloseWithError(io.ErrClosedPipe) // stops the writer if PutLayer gave up early
 			if err != nil {
 				return fmt.Errorf("reading the container's changes: %w", err)
@@ -148,24 +153,4 @@ func commitConfigJSON(cfg *v1.ConfigFile, c *Container, message string) ([]byte,
 	m["container_config"] = c.Config
 	m["docker_version"] = "dockling"
 	return json.Marshal(m)
-}
-
-// pause stops every process of a running container (SIGSTOP; the cgroup freezer is
-// not used because dockling makes no cgroups) so its layer is read in one state.
-func (sb *Sandbox) pause(c *Container) (func(), string) {
-	procs, err := runtime.Top(sb.containerDir(c.ID))
-	if err != nil || len(procs) == 0 {
-		return func() {}, "the container is running and could not be paused: the snapshot may be inconsistent"
-	}
-	var stopped []int
-	for _, p := range procs {
-		if unix.Kill(p.PID, unix.SIGSTOP) == nil {
-			stopped = append(stopped, p.PID)
-		}
-	}
-	return func() {
-		for _, pid := range stopped {
-			unix.Kill(pid, unix.SIGCONT)
-		}
-	}, ""
 }

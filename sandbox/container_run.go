@@ -201,6 +201,8 @@ func (sb *Sandbox) RemoveExited(c *Container) error {
 
 // removeRecord takes the stopped container c out of the store; its files go to the trash.
 func (sb *Sandbox) removeRecord(c *Container) error {
+	// A shim that was killed could not remove its container's cgroup.
+	runtime.RemoveFreezer(sb.containerDir(c.ID))
 	err := sb.Store.Write(func(w *store.Writer) error {
 		// The container's folder goes first, its record with it: a crash after it
 		// leaves only a layer, which system check removes.

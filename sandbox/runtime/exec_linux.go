@@ -55,6 +55,9 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 		Extra: []*os.File{childSock},
 		Sys:   &syscall.SysProcAttr{},
 	}
+	if st.Cgroup != "" && checkCgroupPath(st.Cgroup, path.Base(dir)) == nil {
+		a.Env = append(a.Env, "_DOCKLING_NSENTER_CGROUP="+st.Cgroup)
+	}
 	var master, slave *os.File
 	if p.Tty {
 		master, slave, err = openPty()

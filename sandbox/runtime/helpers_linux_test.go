@@ -171,6 +171,7 @@ func killContainer(t testing.TB, spec *Spec) {
 				time.Sleep(10 * time.Millisecond)
 			}
 		}
+		removeFreezer(st.Cgroup) // the killed shim could not
 	}
 	if mounted(spec.Rootfs.Merged) {
 		t.Errorf("%s is still mounted on the host", spec.Rootfs.Merged)

@@ -147,6 +147,13 @@ type Proc struct {
 	Cmd     string // command line, or [comm] when empty
 }
 
+// Leftover is something a killed shim or commit left in the cgroup file system (see
+// FreezerLeftovers); Fix removes or repairs it.
+type Leftover struct {
+	What string
+	Fix  func() error
+}
+
 // Support is what this kernel and machine allow (see Capabilities).
 type Support struct {
 	Root bool // running as uid 0
@@ -177,6 +184,9 @@ var (
 	ErrExec = errors.New("exec failed")
 	// ErrOverlayRefused: the kernel refused to mount an overlay (see ProbeOverlay).
 	ErrOverlayRefused = errors.New("overlay refused")
+	// ErrNoFreezer: the container has no freezer cgroup (rootless without a delegated
+	// cgroup subtree, or started before dockling made them), so it cannot be paused.
+	ErrNoFreezer = errors.New("the container has no freezer cgroup")
 	// ErrUnsupported: this platform cannot run containers.
 	ErrUnsupported = errors.New("containers need Linux")
 )

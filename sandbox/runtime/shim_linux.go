@@ -143,6 +143,9 @@ func PrepareShim(plan ShimPlan) (*Shim, error) {
 		sh.sync = extra[0]
 		a.Extra = append(a.Extra, extra...)
 		a.Env = append(a.Env, earlyEnv+"="+sh.early.envValue())
+		if cg := earlyFreezer(plan.ID); cg != "" {
+			a.Env = append(a.Env, earlyCgroupEnv+"="+cg)
+		}
 	}
 	if os.Getenv("DOCKLING_SHIM_DEBUG") != "" {
 		a.Stderr = os.Stderr
@@ -244,14 +247,26 @@ func (sh *Shim) Start(spec Spec, opts StartOptions) error {
 // shimMain is the shim role: fd 3 carries the config, fd 4 the reply to Start.
 func shimMain() {
 	reply := os.NewFile(4, "reply")
+	// The cgroup the constructor made for the early init goes with the shim, however
+	// it ends (the shim's run removes it sooner).
+	earlyCgroup := os.Getenv(earlyCgroupEnv)
+	os.Unsetenv(earlyCgroupEnv)
 	var cfg shimConfig
 	if err := json.NewDecoder(os.NewFile(3, "config")).Decode(&cfg); err != nil {
+		// Closed without Start: the early init, waiting for its config, goes too.
+		if pid, _ := nsenter.Early(); pid > 0 {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			_, _ = reap(pid)
+		}
+		removeFreezer(earlyCgroup)
 		_ = json.NewEncoder(reply).Encode(shimReply{Error: "starting container shim: reading config: " + err.Error()})
 		os.Exit(1)
 	}
 	os.Unsetenv(earlyEnv)
 	s := &shim{spec: cfg.Spec, hold: cfg.Hold, idmap: cfg.IDMap, early: cfg.Early, reply: reply}
-	os.Exit(s.run())
+	code := s.run()
+	removeFreezer(earlyCgroup)
+	os.Exit(code)
 }
 
 type shim struct {
@@ -340,11 +355,14 @@ func (s *shim) run() int {
 		s.hub.stdin = ip.stdin
 	}
 
+	// Before the init execs the command: every process of the container inherits it.
+	cgroup := joinFreezer(s.spec.ID, ip.pid)
+	defer removeFreezer(cgroup) // on the failures below; a second remove does nothing
 	shimStart, _ := procStart(os.Getpid())
 	initStart, _ := procStart(ip.pid)
 	s.state = diskState{Status: "running", Pid: ip.pid, StartedAt: time.Now().UTC(),
 		ShimPid: os.Getpid(), ShimStart: shimStart, InitStart: initStart,
-		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty}
+		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty, Cgroup: cgroup}
 
 	ln, err := listen(dir)
 	if err != nil {
@@ -409,6 +427,8 @@ func (s *shim) run() int {
 	}
 	_ = writeState(dir, &s.state)
 	s.hub.finish(code)
+	// After the report, so that no caller waits for it.
+	removeFreezer(cgroup)
 	if s.state.AwaitingAttach {
 		s.hub.awaitFirstAttach()
 		_ = os.Remove(path.Join(dir, sockFile))

@@ -36,6 +36,9 @@ type diskState struct {
 	InitStart  uint64    `json:"initStart,omitempty"`
 	StopSignal int       `json:"stopSignal,omitempty"`
 	Tty        bool      `json:"tty,omitempty"`
+	// Cgroup is the container's freezer cgroup (see joinFreezer); "" when it has none.
+	// It stays after the exit until removed (by the shim, else by rm).
+	Cgroup string `json:"cgroup,omitempty"`
 	// AwaitingAttach: exited, but the shim keeps the output for the first attacher
 	// of a start that asked for one, who has not connected yet.
 	AwaitingAttach bool `json:"awaitingAttach,omitempty"`

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,6 +88,28 @@ void dockling_early_init(void) {
 	int sync_fd = (int)v[1], in = (int)v[2], out = (int)v[3], err = (int)v[4];
 	int userns = n == 7;
 
+	// The container's v1 freezer cgroup (see joinFreezer in freezer_linux.go): made
+	// here, joined by the child while it has one thread, by writing 0 to its tasks
+	// file. A thread moving itself skips the lock whose taking waits out an RCU grace
+	// period (milliseconds) when another process is moved. Failing that, the Go side
+	// moves the init the ordinary way.
+	const char *cg = getenv("_DOCKLING_EARLY_CGROUP");
+	char tasks[4096];
+	tasks[0] = '\0';
+	if (cg != NULL && *cg != '\0' && strlen(cg) < sizeof tasks - 16) {
+		if (mkdir(cg, 0755) < 0 && errno == ENOENT) {
+			char parent[4096];
+			strcpy(parent, cg);
+			char *slash = strrchr(parent, '/');
+			if (slash != NULL) {
+				*slash = '\0';
+				mkdir(parent, 0755);
+				mkdir(cg, 0755);
+			}
+		}
+		snprintf(tasks, sizeof tasks, "%s/tasks", cg);
+	}
+
 	// With a user namespace, the child waits until its ids are mapped.
 	int mapped[2] = {-1, -1};
 	if (userns && pipe2(mapped, O_CLOEXEC) < 0) {
@@ -107,6 +130,15 @@ void dockling_early_init(void) {
 		// that died before this took effect closed the sync socket: the init stops at
 		// its next message.)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (tasks[0] != '\0') {
+			int fd = open(tasks, O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				if (write(fd, "0", 1) < 0) {
+					// the Go side will see the init outside and move it
+				}
+				close(fd);
+			}
+		}
 		if (userns) {
 			char c;
 			close(mapped[1]);

@@ -33,6 +33,22 @@ void dockling_nsenter(void) {
 	int pid = atoi(s);
 	if (pid <= 0)
 		fail("finding", "pid", EINVAL);
+	// The container's freezer cgroup, joined while its host path is visible and before
+	// the fork, so the process inherits it and a commit's freeze stops it too. A
+	// container without one gets no variable; a refusal leaves the process unfrozen.
+	const char *cg = getenv("_DOCKLING_NSENTER_CGROUP");
+	if (cg != NULL && *cg != '\0') {
+		char procs[4096];
+		if ((size_t)snprintf(procs, sizeof procs, "%s/cgroup.procs", cg) < sizeof procs) {
+			int fd = open(procs, O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				if (write(fd, "0", 1) < 0) {
+					// best effort: see above
+				}
+				close(fd);
+			}
+		}
+	}
 	// user first: joining it grants the capabilities needed to join the others;
 	// mnt last: it changes the root under the /proc paths.
 	static const char *names[] = {"user", "ipc", "uts", "net", "pid", "mnt"};
