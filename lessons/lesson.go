@@ -93,6 +93,10 @@ type Step struct {
 	Pos checker.Pos `yaml:"-"`
 
 	textRefs []checker.Ref // bindings used by the step's texts
+	// For Validate: where the solution and wrong answers were written, and the
+	// image references in the checks' fields.
+	scripts     []script
+	checkImages []imageUse
 }
 
 // Quiz is a multiple-choice question; a quiz step has no checks.

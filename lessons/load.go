@@ -139,16 +139,14 @@ func Parse(name string, src []byte) (*Lesson, []Problem) {
 	if err := dec.Decode(&extra); err == nil {
 		d.problem(checker.Pos{Line: extra.Line, Col: extra.Column}, "a lesson file holds one YAML document; this is a second one")
 	}
+	if !d.withinLimits(&doc) {
+		return nil, d.problems
+	}
 	l := d.lesson(&doc)
 	if l != nil {
 		d.validate(l)
 	}
-	slices.SortStableFunc(d.problems, func(a, b Problem) int {
-		if a.Line != b.Line {
-			return a.Line - b.Line
-		}
-		return a.Col - b.Col
-	})
+	sortProblems(d.problems)
 	if len(d.problems) > 0 {
 		return l, d.problems
 	}
@@ -156,9 +154,76 @@ func Parse(name string, src []byte) (*Lesson, []Problem) {
 	return l, nil
 }
 
+// sortProblems orders problems by file, then position.
+func sortProblems(ps []Problem) {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if c := strings.Compare(a.File, b.File); c != 0 {
+			return c
+		}
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Col - b.Col
+	})
+}
+
+// The decoder follows aliases wherever they are used, so a few nested anchors can
+// stand for billions of nodes. These bound what a lesson may expand to; the largest
+// embedded lesson is far below them.
+const (
+	maxNodes = 10000
+	maxDepth = 64
+)
+
+// withinLimits counts the nodes of doc as the decoder will see them (an alias counts
+// its whole target each time it is used) and reports, at the alias that led there,
+// a file that expands past maxNodes or nests deeper than maxDepth. The count stops
+// at the limit, so an alias bomb costs no more than maxNodes steps.
+func (d *decoder) withinLimits(doc *yaml.Node) bool {
+	count := 0
+	var walk func(n, via *yaml.Node, depth int) bool
+	walk = func(n, via *yaml.Node, depth int) bool {
+		at := n
+		if via != nil {
+			at = via
+		}
+		if count++; count > maxNodes {
+			if via != nil {
+				d.at(at, "the file expands to more than %d YAML nodes through the alias *%s; write the repeated part out or use fewer aliases", maxNodes, via.Value)
+			} else {
+				d.at(at, "the file has more than %d YAML nodes", maxNodes)
+			}
+			return false
+		}
+		if depth > maxDepth {
+			d.at(at, "the file nests deeper than %d levels", maxDepth)
+			return false
+		}
+		if n.Kind == yaml.AliasNode {
+			if n.Alias == nil {
+				return true
+			}
+			if via == nil {
+				via = n
+			}
+			return walk(n.Alias, via, depth)
+		}
+		for _, c := range n.Content {
+			if !walk(c, via, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return walk(doc, nil, 0)
+}
+
 type decoder struct {
 	file     string
 	problems []Problem
+	// brokenBinds are the as: names of checks that did not decode, by step: later
+	// uses of them are not reported again as unbound.
+	brokenBinds map[*Step][]string
 }
 
 func (d *decoder) problem(p checker.Pos, format string, args ...any) {
@@ -380,8 +445,14 @@ func (d *decoder) step(n *yaml.Node) *Step {
 			s.Hints = d.texts(s, v, "hints")
 		case "solution":
 			s.Solution = d.text(s, v, "solution")
+			s.scripts = append(s.scripts, scriptAt(v))
 		case "wrong":
 			s.Wrong = d.texts(s, v, "wrong")
+			if v.Kind == yaml.SequenceNode {
+				for _, it := range v.Content {
+					s.scripts = append(s.scripts, scriptAt(resolve(it)))
+				}
+			}
 		case "grade":
 			s.Grade = d.boolean(v, "grade")
 		case "quiz":
@@ -394,9 +465,16 @@ func (d *decoder) step(n *yaml.Node) *Step {
 			}
 			checksGiven = len(v.Content)
 			for _, it := range v.Content {
+				s.checkImages = append(s.checkImages, checkImageFields(it, 0)...)
 				ent, err := checker.DecodeEntry(it)
 				if err != nil {
 					d.checkerErrors(checker.Problems(err, pos(it)))
+					if names := asNames(it, 0); len(names) > 0 {
+						if d.brokenBinds == nil {
+							d.brokenBinds = map[*Step][]string{}
+						}
+						d.brokenBinds[s] = append(d.brokenBinds[s], names...)
+					}
 					continue
 				}
 				s.Checks = append(s.Checks, ent)
@@ -411,15 +489,41 @@ func (d *decoder) step(n *yaml.Node) *Step {
 			d.at(n, "step needs %s:", f)
 		}
 	}
-	switch {
-	case s.Quiz != nil && have["checks"]:
+	if s.Quiz != nil && have["checks"] {
 		d.at(n, "step %s: a quiz step has no checks", s.ID)
-	case s.Quiz == nil && checksGiven == 0:
+	}
+	if s.Quiz == nil && checksGiven == 0 {
 		d.at(n, "step %s has no checks (only quiz steps may go without)", s.ID)
-	case s.Quiz == nil && !have["solution"]:
+	}
+	if s.Quiz == nil && !have["solution"] {
 		d.at(n, "step %s needs solution: (the author test runs it)", s.ID)
 	}
 	return s
+}
+
+// asNames lists the as: names anywhere in a check entry as written, for a check that
+// did not decode.
+func asNames(n *yaml.Node, depth int) []string {
+	n = resolve(n)
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	var out []string
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if v := resolve(n.Content[i+1]); n.Content[i].Value == "as" && v != nil && v.Kind == yaml.ScalarNode {
+				out = append(out, v.Value)
+				continue
+			}
+			out = append(out, asNames(n.Content[i+1], depth+1)...)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			out = append(out, asNames(c, depth+1)...)
+		}
+	}
+	return out
 }
 
 // text reads a step text that may use bindings, remembering which for validation.
