@@ -97,6 +97,9 @@ type Step struct {
 	// image references in the checks' fields.
 	scripts     []script
 	checkImages []imageUse
+	// Where the solution and each wrong answer were written, for the author test.
+	solutionAt checker.Pos
+	wrongAt    []checker.Pos
 }
 
 // Quiz is a multiple-choice question; a quiz step has no checks.

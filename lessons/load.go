@@ -446,11 +446,13 @@ func (d *decoder) step(n *yaml.Node) *Step {
 		case "solution":
 			s.Solution = d.text(s, v, "solution")
 			s.scripts = append(s.scripts, scriptAt(v))
+			s.solutionAt = pos(v)
 		case "wrong":
 			s.Wrong = d.texts(s, v, "wrong")
 			if v.Kind == yaml.SequenceNode {
 				for _, it := range v.Content {
 					s.scripts = append(s.scripts, scriptAt(resolve(it)))
+					s.wrongAt = append(s.wrongAt, pos(it))
 				}
 			}
 		case "grade":
