@@ -35,7 +35,7 @@ there is any.`,
 			if err != nil {
 				return err
 			}
-			opts := lessons.ValidateOptions{Builtin: sandbox.CanBuildName, Available: imageAvailable(c.Context(), root, imageDirs)}
+			opts := lessons.ValidateOptions{Builtin: sandbox.CanBuildName, Available: imageAvailable(c.Context(), root, imageDirs, session.ProbeRegistry)}
 			n := 0
 			var problems []lessons.Problem
 			for _, file := range lessonPaths(args) {
@@ -80,9 +80,9 @@ func lessonPaths(args []string) []string {
 
 // imageAvailable says why a listed image cannot be had here: "" when one of the
 // sandboxes under root holds it, an archive in dirs tags it, or (probed once) the
-// registry can be reached.
-func imageAvailable(ctx context.Context, root string, dirs []string) func(string) string {
-	online := sync.OnceValue(func() error { return session.ProbeRegistry(ctx) })
+// registry can be reached (probe, asked once).
+func imageAvailable(ctx context.Context, root string, dirs []string, probe func(context.Context) error) func(string) string {
+	online := sync.OnceValue(func() error { return probe(ctx) })
 	return func(ref string) string {
 		if _, err := store.ParseRef(ref); err != nil {
 			return fmt.Sprintf("not an image reference dockling can pull (%v)", err)

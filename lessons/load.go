@@ -436,7 +436,7 @@ func (d *decoder) step(n *yaml.Node) *Step {
 				d.at(v, "step id %q: use lowercase letters, digits, '_' and '-'", s.ID)
 			}
 		case "title":
-			s.Title = d.str(v, "title")
+			s.Title = d.text(s, v, "title")
 		case "text":
 			s.Text = d.text(s, v, "text")
 		case "try":
