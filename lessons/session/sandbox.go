@@ -112,11 +112,14 @@ func howToGet(ref store.Ref, lessonText string) string {
 	if ref.Tag == "latest" && ref.Digest == "" {
 		name = ref.Repo()
 	}
-	how := fmt.Sprintf(`Get it at this lesson's prompt (there docker is dockling, working in this lesson's sandbox; another terminal would not do), then carry on with the lesson:
-  docker pull %s                       with a network
-  docker load -i FILE                  from an archive made with docker save %s -o FILE
-  docker import ROOTFS.tar %s          from a root file system tarball
-`, name, name, name)
+	how := "Get it at this lesson's prompt (there docker is dockling, working in this lesson's sandbox; another terminal would not do), then carry on with the lesson:\n"
+	for _, w := range [][2]string{
+		{"docker pull " + name, "with a network"},
+		{"docker load -i FILE", "from an archive made with docker save " + name + " -o FILE"},
+		{"docker import ROOTFS.tar " + name, "from a root file system tarball"},
+	} {
+		how += fmt.Sprintf("  %-36s %s\n", w[0], w[1])
+	}
 	if lessonText = strings.TrimSpace(lessonText); lessonText != "" {
 		how += "\n" + lessonText + "\n"
 	}
