@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -85,6 +86,14 @@ func decodeFile(n *yaml.Node) (Check, error) {
 		} else {
 			fm := fs.FileMode(mode)
 			c.mode = &fm
+		}
+	}
+	if c.exists != nil && !*c.exists {
+		// A file that must not exist has no content, type or mode to check.
+		for _, k := range m.keys {
+			if slices.Contains([]string{"contains", "matches", "type", "mode"}, k.Value) {
+				e.at(k, "file check: %s contradicts a file that must not exist (absent: true or exists: false); drop one of them", k.Value)
+			}
 		}
 	}
 	m.done()

@@ -175,7 +175,7 @@ func lessonIDs(all []*lessons.Lesson) string {
 
 // runLesson runs one lesson's session in its own sandbox.
 func runLesson(ctx context.Context, opts *LearnOptions, root string, l *lessons.Lesson) error {
-	sb, err := session.OpenSandbox(root, l.ID)
+	sb, err := session.OpenLessonSandbox(root, l.ID, session.PrepareOptions{Network: l.NeedsNetwork()})
 	if err != nil {
 		return err
 	}

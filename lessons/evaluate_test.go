@@ -135,19 +135,43 @@ func TestGrade(t *testing.T) {
 	}
 }
 
+// failed lists the phases that failed, as their report lines.
+func failed(phases []lessons.PhaseResult) []string {
+	var out []string
+	for _, p := range phases {
+		if !p.OK {
+			out = append(out, p.String())
+		}
+	}
+	return out
+}
+
+func phaseLines(phases []lessons.PhaseResult) string {
+	var out []string
+	for _, p := range phases {
+		out = append(out, p.String())
+	}
+	return strings.Join(out, "\n")
+}
+
 func TestAuthorTest(t *testing.T) {
 	l := loadFull(t)
 	w := newWorld()
-	problems, err := lessons.AuthorTest(l, w)
-	if err != nil || len(problems) != 0 {
-		t.Fatalf("%v %v", problems, err)
+	phases, err := lessons.AuthorTest(l, w, lessons.AuthorOptions{})
+	if err != nil || len(failed(phases)) != 0 {
+		t.Fatalf("%v %v", phaseLines(phases), err)
+	}
+	want := "step mark: before ok (checks fail)\nstep mark: wrong 1 ok (rejected)\nstep mark: after ok (checks pass)\nstep mark: again ok (same result)\n" +
+		"step start: before ok (checks fail)\nstep start: after ok (checks pass)\nstep start: again ok (same result)"
+	if got := phaseLines(phases); got != want {
+		t.Errorf("phases:\n%s\nwant:\n%s", got, want)
 	}
 	if w.resets < 3 {
 		t.Errorf("without snapshots the earlier solutions are replayed: %d resets", w.resets)
 	}
 	sw := snapWorld{newWorld()}
-	if problems, err := lessons.AuthorTest(l, sw); err != nil || len(problems) != 0 || sw.saves != 1 {
-		t.Errorf("with snapshots: %v %v %d saves", problems, err, sw.saves)
+	if phases, err := lessons.AuthorTest(l, sw, lessons.AuthorOptions{}); err != nil || len(failed(phases)) != 0 || sw.saves != 1 {
+		t.Errorf("with snapshots: %v %v %d saves", failed(phases), err, sw.saves)
 	}
 
 	// A lesson whose wrong answer passes, whose solution fails, and whose checks
@@ -173,26 +197,94 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	problems, err = lessons.AuthorTest(l2, newWorld())
+	phases, err = lessons.AuthorTest(l2, newWorld(), lessons.AuthorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, p := range problems {
-		got = append(got, p.String())
+	got := failed(phases)
+	want2 := []string{
+		"bad.yaml:8:13: step one: wrong 1 FAIL: the wrong answer passes the checks: docker run --name other ubuntu sh -c 'echo hi > /x'",
+		"bad.yaml:7:15: step one: after FAIL: the checks fail after the solution: file {path: /x}: expected a container with /x; found auto_",
+		"bad.yaml:11:5: step two: before FAIL: the checks pass before the solution ran: they prove nothing",
 	}
-	want := []string{
-		"bad.yaml:4:5: step one: wrong answer 1 passes the checks: docker run --name other ubuntu sh -c 'echo hi > /x'",
-		"bad.yaml:4:5: step one: the checks fail after the solution: file {path: /x}: expected a container with /x; found auto_",
-		"bad.yaml:11:5: step two: the checks pass before the solution ran: they prove nothing",
-	}
-	if len(got) != len(want) {
+	if len(got) != len(want2) {
 		t.Fatalf("problems:\n%s", strings.Join(got, "\n"))
 	}
-	for i := range want {
-		if !strings.HasPrefix(got[i], want[i]) {
-			t.Errorf("problem %d:\n got %s\nwant %s", i, got[i], want[i])
+	for i := range want2 {
+		if !strings.HasPrefix(got[i], want2[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s", i, got[i], want2[i])
 		}
+	}
+}
+
+// TestAuthorTestStep: --step tests only that step; the ones before it are replayed
+// (their solutions run) but not tested.
+func TestAuthorTestStep(t *testing.T) {
+	l := loadFull(t)
+	w := newWorld()
+	phases, err := lessons.AuthorTest(l, w, lessons.AuthorOptions{Step: "start"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "step start: before ok (checks fail)\nstep start: after ok (checks pass)\nstep start: again ok (same result)"
+	if got := phaseLines(phases); got != want {
+		t.Errorf("phases:\n%s\nwant:\n%s", got, want)
+	}
+	// The earlier step's solution ran, its wrong answer did not.
+	cmds, _ := w.v.Journal()
+	var lines []string
+	for _, c := range cmds {
+		lines = append(lines, c.Line)
+	}
+	if j := strings.Join(lines, "\n"); !strings.Contains(j, "docker run --name marked") || strings.Contains(j, "docker run ubuntu true") {
+		t.Errorf("journal:\n%s", j)
+	}
+	if _, err := lessons.AuthorTest(l, newWorld(), lessons.AuthorOptions{Step: "nope"}); err == nil || !strings.Contains(err.Error(), `no step "nope"`) {
+		t.Errorf("unknown step: %v", err)
+	}
+}
+
+// flipWorld shows its containers only every other time it is looked at: a check on
+// it is not deterministic.
+type flipWorld struct {
+	*world
+	calls int
+}
+
+func (f *flipWorld) View() checker.View {
+	f.calls++
+	if f.calls%2 == 1 {
+		return f.v
+	}
+	hidden := *f.v
+	hidden.ContainerList = nil
+	return &hidden
+}
+
+// TestAuthorTestAgain: a check that gives another result the second time is caught.
+func TestAuthorTestAgain(t *testing.T) {
+	src := `id: flaky
+title: Flaky
+steps:
+  - id: one
+    title: One
+    text: x
+    solution: docker run --name c ubuntu true
+    checks:
+      - container: {name: c}
+`
+	l, err := lessons.Load(fstest.MapFS{"f.yaml": {Data: []byte(src)}}, "f.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw := &flipWorld{world: newWorld()}
+	phases, err := lessons.AuthorTest(l, fw, lessons.AuthorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := failed(phases)
+	if len(got) != 1 || !strings.Contains(got[0], "step one: again FAIL: checking again gives another result: container {name: c} passed, then failed") {
+		t.Errorf("phases:\n%s", phaseLines(phases))
 	}
 }
 

@@ -93,6 +93,13 @@ type Step struct {
 	Pos checker.Pos `yaml:"-"`
 
 	textRefs []checker.Ref // bindings used by the step's texts
+	// For Validate: where the solution and wrong answers were written, and the
+	// image references in the checks' fields.
+	scripts     []script
+	checkImages []imageUse
+	// Where the solution and each wrong answer were written, for the author test.
+	solutionAt checker.Pos
+	wrongAt    []checker.Pos
 }
 
 // Quiz is a multiple-choice question; a quiz step has no checks.

@@ -139,16 +139,14 @@ func Parse(name string, src []byte) (*Lesson, []Problem) {
 	if err := dec.Decode(&extra); err == nil {
 		d.problem(checker.Pos{Line: extra.Line, Col: extra.Column}, "a lesson file holds one YAML document; this is a second one")
 	}
+	if !d.withinLimits(&doc) {
+		return nil, d.problems
+	}
 	l := d.lesson(&doc)
 	if l != nil {
 		d.validate(l)
 	}
-	slices.SortStableFunc(d.problems, func(a, b Problem) int {
-		if a.Line != b.Line {
-			return a.Line - b.Line
-		}
-		return a.Col - b.Col
-	})
+	sortProblems(d.problems)
 	if len(d.problems) > 0 {
 		return l, d.problems
 	}
@@ -156,9 +154,25 @@ func Parse(name string, src []byte) (*Lesson, []Problem) {
 	return l, nil
 }
 
+// sortProblems orders problems by file, then position.
+func sortProblems(ps []Problem) {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if c := strings.Compare(a.File, b.File); c != 0 {
+			return c
+		}
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Col - b.Col
+	})
+}
+
 type decoder struct {
 	file     string
 	problems []Problem
+	// brokenBinds are the as: names of checks that did not decode, by step: later
+	// uses of them are not reported again as unbound.
+	brokenBinds map[*Step][]string
 }
 
 func (d *decoder) problem(p checker.Pos, format string, args ...any) {
@@ -371,7 +385,7 @@ func (d *decoder) step(n *yaml.Node) *Step {
 				d.at(v, "step id %q: use lowercase letters, digits, '_' and '-'", s.ID)
 			}
 		case "title":
-			s.Title = d.str(v, "title")
+			s.Title = d.text(s, v, "title")
 		case "text":
 			s.Text = d.text(s, v, "text")
 		case "try":
@@ -380,8 +394,16 @@ func (d *decoder) step(n *yaml.Node) *Step {
 			s.Hints = d.texts(s, v, "hints")
 		case "solution":
 			s.Solution = d.text(s, v, "solution")
+			s.scripts = append(s.scripts, scriptAt(v))
+			s.solutionAt = pos(v)
 		case "wrong":
 			s.Wrong = d.texts(s, v, "wrong")
+			if v.Kind == yaml.SequenceNode {
+				for _, it := range v.Content {
+					s.scripts = append(s.scripts, scriptAt(resolve(it)))
+					s.wrongAt = append(s.wrongAt, pos(it))
+				}
+			}
 		case "grade":
 			s.Grade = d.boolean(v, "grade")
 		case "quiz":
@@ -394,9 +416,16 @@ func (d *decoder) step(n *yaml.Node) *Step {
 			}
 			checksGiven = len(v.Content)
 			for _, it := range v.Content {
+				s.checkImages = append(s.checkImages, checkImageFields(it, 0)...)
 				ent, err := checker.DecodeEntry(it)
 				if err != nil {
 					d.checkerErrors(checker.Problems(err, pos(it)))
+					if names := asNames(it, 0); len(names) > 0 {
+						if d.brokenBinds == nil {
+							d.brokenBinds = map[*Step][]string{}
+						}
+						d.brokenBinds[s] = append(d.brokenBinds[s], names...)
+					}
 					continue
 				}
 				s.Checks = append(s.Checks, ent)
@@ -411,12 +440,13 @@ func (d *decoder) step(n *yaml.Node) *Step {
 			d.at(n, "step needs %s:", f)
 		}
 	}
-	switch {
-	case s.Quiz != nil && have["checks"]:
+	if s.Quiz != nil && have["checks"] {
 		d.at(n, "step %s: a quiz step has no checks", s.ID)
-	case s.Quiz == nil && checksGiven == 0:
+	}
+	if s.Quiz == nil && checksGiven == 0 {
 		d.at(n, "step %s has no checks (only quiz steps may go without)", s.ID)
-	case s.Quiz == nil && !have["solution"]:
+	}
+	if s.Quiz == nil && !have["solution"] {
 		d.at(n, "step %s needs solution: (the author test runs it)", s.ID)
 	}
 	return s

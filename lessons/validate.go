@@ -4,10 +4,10 @@ import (
 	"github.com/dockling/dockling/checker"
 )
 
-// validate checks what spans steps: unique step IDs and images, and (when every
-// check decoded) the order of bindings.
+// validate checks what spans steps: unique step IDs and images, and the order of
+// bindings. A check that did not decode still counts as binding its as: names, so
+// its own problem is not echoed at every later use.
 func (d *decoder) validate(l *Lesson) {
-	decoded := len(d.problems) == 0
 	ids := map[string]*Step{}
 	for _, s := range l.Steps {
 		if first, dup := ids[s.ID]; dup && s.ID != "" {
@@ -23,9 +23,6 @@ func (d *decoder) validate(l *Lesson) {
 		}
 		refs[normRef(img.Ref)] = true
 	}
-	if !decoded {
-		return // bindings of checks that did not decode would only add noise
-	}
 	bound := map[string]bool{}
 	for _, s := range l.Steps {
 		for _, top := range s.Checks {
@@ -35,12 +32,18 @@ func (d *decoder) validate(l *Lesson) {
 				}
 			}
 		}
+		for _, name := range d.brokenBinds[s] {
+			bound[name] = true
+		}
 	}
 	known := map[string]checker.Kind{}
 	for _, s := range l.Steps {
 		// A step's texts are shown before its checks pass: only earlier steps'
 		// bindings exist then.
 		d.checkerErrors(checker.ValidateRefs(s.textRefs, known, bound))
+		for _, name := range d.brokenBinds[s] {
+			known[name] = "" // of unknown kind: any use is accepted
+		}
 		for _, ent := range s.Checks {
 			d.checkerErrors(ent.Validate(known, bound))
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"sync"
 
 	"github.com/dockling/dockling/checker"
 	"github.com/dockling/dockling/checker/sandboxview"
@@ -24,6 +25,7 @@ type AuthorRunner struct {
 	root   string
 	name   string
 	log    io.Writer
+	opts   PrepareOptions
 	sb     Sandbox
 	shell  *Shell
 }
@@ -31,9 +33,22 @@ type AuthorRunner struct {
 var _ lessons.Runner = (*AuthorRunner)(nil)
 
 // NewAuthorRunner prepares a runner for l in the sandbox name under dataRoot
-// (which it empties first); log hears what preparing the images does.
-func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name string, log io.Writer) (*AuthorRunner, error) {
-	sb, err := OpenSandbox(dataRoot, name)
+// (which it empties first); log hears what preparing the images does. opts say
+// where else to find images; Network is set from the lesson, and the network is
+// probed once however often the sandbox is reset.
+func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name string, log io.Writer, opts PrepareOptions) (*AuthorRunner, error) {
+	opts.Network = l.NeedsNetwork()
+	probe := opts.Probe
+	if probe == nil {
+		probe = probeRegistry
+	}
+	var once sync.Once
+	var probed error
+	opts.Probe = func(ctx context.Context) error {
+		once.Do(func() { probed = probe(ctx) })
+		return probed
+	}
+	sb, err := OpenLessonSandbox(dataRoot, name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +58,7 @@ func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name stri
 	if err != nil {
 		return nil, err
 	}
-	return &AuthorRunner{ctx: ctx, lesson: lessonPtr(FromLesson(l)), root: dataRoot, name: name, log: log, sb: sb, shell: sh}, nil
+	return &AuthorRunner{ctx: ctx, lesson: lessonPtr(FromLesson(l)), root: dataRoot, name: name, log: log, opts: opts, sb: sb, shell: sh}, nil
 }
 
 // Reset empties the sandbox and makes the lesson's images ready.
@@ -51,7 +66,7 @@ func (r *AuthorRunner) Reset() error {
 	if err := r.sb.Destroy(); err != nil {
 		return fmt.Errorf("resetting the sandbox: %w", err)
 	}
-	sb, err := OpenSandbox(r.root, r.name)
+	sb, err := OpenLessonSandbox(r.root, r.name, r.opts)
 	if err != nil {
 		return err
 	}

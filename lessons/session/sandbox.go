@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dockling/dockling/sandbox"
@@ -32,14 +33,37 @@ type Sandbox interface {
 // OpenSandbox is the real Sandbox for the lesson sandbox name under dataRoot. The
 // sandbox is opened afresh for each call, so a destroyed one comes back empty.
 func OpenSandbox(dataRoot, name string) (Sandbox, error) {
+	return OpenLessonSandbox(dataRoot, name, PrepareOptions{})
+}
+
+// PrepareOptions say where Prepare may look for a lesson's images and what else the
+// lesson needs.
+type PrepareOptions struct {
+	// ImageDirs are folders of image archives (docker save tars) to load missing
+	// images from; $DOCKLING_IMAGES names more.
+	ImageDirs []string
+	// Network: the lesson needs the network while it runs, so Prepare checks that
+	// the registry can be reached and says so plainly when it cannot.
+	Network bool
+	// Probe checks that the network is there (nil: reach Docker Hub's registry).
+	Probe func(context.Context) error
+	// Pull fetches an image from its registry (nil: sandbox.Pull); tests replace it.
+	Pull func(ctx context.Context, sb *sandbox.Sandbox, ref string) error
+}
+
+// OpenLessonSandbox is OpenSandbox with options for Prepare.
+func OpenLessonSandbox(dataRoot, name string, opts PrepareOptions) (Sandbox, error) {
 	dir, err := sandbox.Dir(dataRoot, name)
 	if err != nil {
 		return nil, err
 	}
-	return &realSandbox{dir: dir}, nil
+	return &realSandbox{dir: dir, root: dataRoot, opts: opts}, nil
 }
 
-type realSandbox struct{ dir string }
+type realSandbox struct {
+	dir, root string
+	opts      PrepareOptions
+}
 
 func (r *realSandbox) Dir() string { return r.dir }
 
@@ -55,62 +79,151 @@ func (r *realSandbox) Capture() journal.State {
 // should not wait long for it.
 const pullTimeout = 30 * time.Second
 
+// ErrNetwork: the lesson needs the network and the registry cannot be reached.
+var ErrNetwork = errors.New("this lesson needs the network")
+
+// MissingImageError: a lesson's image could not be had (or only its stand-in is
+// here, and the lesson needs the real one).
+type MissingImageError struct {
+	Ref     string
+	Standin bool  // the sandbox holds dockling's stand-in under this name
+	Err     error // why pulling failed
+	How     string
+}
+
+func (e *MissingImageError) Error() string {
+	what := "is not in this lesson's sandbox"
+	if e.Standin {
+		what = "in this lesson's sandbox is dockling's stand-in, built from this computer's own programs, not the real image"
+	}
+	msg := fmt.Sprintf("%s %s, and this lesson needs the real one", e.Ref, what)
+	if e.Err != nil {
+		msg += fmt.Sprintf(" (%v)", e.Err)
+	}
+	return msg + ".\n" + e.How
+}
+
+func (e *MissingImageError) Unwrap() error { return e.Err }
+
+// howToGet says how to get the real image at the lesson's own prompt, where docker
+// is dockling acting on this sandbox, and the lesson's own words after that.
+func howToGet(ref store.Ref, lessonText string) string {
+	name := ref.String()
+	if ref.Tag == "latest" && ref.Digest == "" {
+		name = ref.Repo()
+	}
+	how := "Get it at this lesson's prompt (there docker is dockling, working in this lesson's sandbox; another terminal would not do), then carry on with the lesson:\n"
+	for _, w := range [][2]string{
+		{"docker pull " + name, "with a network"},
+		{"docker load -i FILE", "from an archive made with docker save " + name + " -o FILE"},
+		{"docker import ROOTFS.tar " + name, "from a root file system tarball"},
+	} {
+		how += fmt.Sprintf("  %-36s %s\n", w[0], w[1])
+	}
+	if lessonText = strings.TrimSpace(lessonText); lessonText != "" {
+		how += "\n" + lessonText + "\n"
+	}
+	return how
+}
+
+// Prepare makes the lesson's images ready. A missing image (or a stand-in where the
+// lesson needs the real image) is looked for in order: this sandbox, the learner's
+// other sandboxes under the same data root (the default one first), the archive
+// folders; then a built-in image is made, the image pulled, and, when the lesson
+// allows one and the pull failed, its stand-in built and announced.
 func (r *realSandbox) Prepare(ctx context.Context, images []Image, log io.Writer) error {
+	var problems []error
+	if r.opts.Network {
+		probe := r.opts.Probe
+		if probe == nil {
+			probe = probeRegistry
+		}
+		if err := probe(ctx); err != nil {
+			problems = append(problems, fmt.Errorf("%w (it downloads while it runs), and the registry cannot be reached: %v. Connect this computer to the network, then carry on; the steps that download fail until then", ErrNetwork, err))
+		}
+	}
 	if len(images) == 0 {
-		return nil
+		return joinPrepare(problems)
 	}
 	sb, err := sandbox.Open(r.dir)
 	if err != nil {
 		return err
 	}
-	var problems []error
 	for _, im := range images {
-		if _, err := sb.Store.Lookup(im.Ref); err == nil {
-			continue
-		}
-		ref, err := store.ParseRef(im.Ref)
-		if err != nil {
+		if err := r.prepareImage(ctx, sb, im, log); err != nil {
 			problems = append(problems, err)
-			continue
 		}
-		if sandbox.CanBuild(ref) {
-			fmt.Fprintf(log, "Making the built-in image %s…\n", ref)
-			if _, err := sb.PullBuiltin(ref); err != nil {
-				problems = append(problems, err)
-			}
-			continue
-		}
-		fmt.Fprintf(log, "Pulling %s…\n", ref)
-		pctx, cancel := ctx, context.CancelFunc(func() {})
-		if im.Standin != "" {
-			pctx, cancel = context.WithTimeout(ctx, pullTimeout)
-		}
-		_, perr := sb.Pull(pctx, im.Ref, nil)
-		cancel()
-		if perr == nil {
-			continue
-		}
-		if im.Standin == "" {
-			how := im.Missing
-			if how == "" {
-				how = fmt.Sprintf("This lesson needs the real %s: pull it when online (docker pull %s) or load it from an archive (docker load -i FILE) at this lesson's prompt.", ref, ref)
-			}
-			if im.Optional {
-				fmt.Fprintf(log, "%s is not here (%v). %s\n", ref, perr, how)
-				continue
-			}
-			problems = append(problems, fmt.Errorf("%w\n%s", perr, how))
-			continue
-		}
-		if _, err := sb.AddStandin(ref, im.Standin); err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		fmt.Fprintf(log, "Could not pull %s, so %s is a stand-in built from this host (%s), not the real image.\n", ref, ref, im.Standin)
 	}
+	return joinPrepare(problems)
+}
+
+func joinPrepare(problems []error) error {
 	if err := errors.Join(problems...); err != nil {
-		return fmt.Errorf("preparing the lesson's images: %w", err)
+		return fmt.Errorf("preparing the lesson: %w", err)
 	}
+	return nil
+}
+
+func (r *realSandbox) prepareImage(ctx context.Context, sb *sandbox.Sandbox, im Image, log io.Writer) error {
+	ref, err := store.ParseRef(im.Ref)
+	if err != nil {
+		return err
+	}
+	wantReal := im.Standin == ""
+	img, err := sb.Store.Lookup(ref.String())
+	standinHere := err == nil && isStandin(img, ref)
+	if err == nil && (!standinHere || !wantReal) {
+		return nil
+	}
+	if standinHere {
+		fmt.Fprintf(log, "%s here is dockling's stand-in, and this lesson needs the real image: looking for it…\n", ref)
+	}
+	if from, err := copyFromSandboxes(sb, r.root, ref); err == nil {
+		fmt.Fprintf(log, "Copied %s from your sandbox %q.\n", ref, from)
+		return nil
+	} else if !errors.Is(err, errNotFound) {
+		fmt.Fprintf(log, "%v\n", err)
+	}
+	if path, err := loadFromDirs(sb, imageDirs(r.opts.ImageDirs), ref); err == nil {
+		fmt.Fprintf(log, "Loaded %s from %s.\n", ref, path)
+		return nil
+	} else if !errors.Is(err, errNotFound) {
+		fmt.Fprintf(log, "%v\n", err)
+	}
+	if sandbox.CanBuild(ref) {
+		fmt.Fprintf(log, "Making the built-in image %s…\n", ref)
+		_, err := sb.PullBuiltin(ref)
+		return err
+	}
+	fmt.Fprintf(log, "Pulling %s…\n", ref)
+	pctx, cancel := ctx, context.CancelFunc(func() {})
+	if im.Standin != "" {
+		pctx, cancel = context.WithTimeout(ctx, pullTimeout)
+	}
+	pull := r.opts.Pull
+	if pull == nil {
+		pull = func(ctx context.Context, sb *sandbox.Sandbox, ref string) error {
+			_, err := sb.Pull(ctx, ref, nil)
+			return err
+		}
+	}
+	perr := pull(pctx, sb, ref.String())
+	cancel()
+	if perr == nil {
+		return nil
+	}
+	if wantReal {
+		missing := &MissingImageError{Ref: ref.String(), Standin: standinHere, Err: perr, How: howToGet(ref, im.Missing)}
+		if im.Optional {
+			fmt.Fprintf(log, "%v\n", missing)
+			return nil
+		}
+		return missing
+	}
+	if _, err := sb.AddStandin(ref, im.Standin); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "Could not pull %s, so %s is a stand-in built from this host (%s), not the real image.\n", ref, ref, im.Standin)
 	return nil
 }
 

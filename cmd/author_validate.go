@@ -1,0 +1,98 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/dockling/dockling/lessons"
+	"github.com/dockling/dockling/lessons/session"
+	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/store"
+	"github.com/spf13/cobra"
+)
+
+// NewAuthorValidateCmd is `dockling author validate`.
+func NewAuthorValidateCmd(f *Factory) *cobra.Command {
+	var imageDirs []string
+	c := &cobra.Command{
+		Use:   "validate FILE|DIR...",
+		Short: "Report every problem in lesson files as file:line:col: message",
+		Long: `Load lesson files (a folder means every *.yaml in it) and report every problem
+at once, sorted by position: schema, ids, bindings, templates, steps without checks,
+solutions or hints, images that solutions, wrong answers or checks use but images:
+does not list, and listed images that cannot be had here (not built in, no stand-in,
+in none of your sandboxes or image archives, and no registry reachable). Exit 1 when
+there is any.`,
+		Example: `  dockling author validate lessons/
+  dockling author validate my-lesson.yaml`,
+		Args: minArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			root, err := f.Root()
+			if err != nil {
+				return err
+			}
+			opts := lessons.ValidateOptions{Builtin: sandbox.CanBuildName, Available: imageAvailable(c.Context(), root, imageDirs, session.ProbeRegistry)}
+			n := 0
+			var problems []lessons.Problem
+			for _, file := range lessonPaths(args) {
+				src, err := os.ReadFile(file)
+				if err != nil {
+					problems = append(problems, lessons.Problem{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("reading the lesson: %v", err)})
+					continue
+				}
+				_, ps := lessons.Validate(file, src, opts)
+				problems = append(problems, ps...)
+				n++
+			}
+			for _, p := range problems {
+				fmt.Fprintln(f.IOStreams.Out, p)
+			}
+			if len(problems) > 0 {
+				fmt.Fprintf(f.IOStreams.ErrOut, "%d problem(s)\n", len(problems))
+				return &ExitError{Code: exitError}
+			}
+			fmt.Fprintf(f.IOStreams.Out, "%d lesson(s) valid\n", n)
+			return nil
+		},
+	}
+	c.Flags().StringArrayVar(&imageDirs, "images", nil, "a folder of image archives (docker save) to count as available (also $"+session.ImagesEnv+")")
+	return c
+}
+
+// lessonPaths expands folders to the *.yaml files in them.
+func lessonPaths(args []string) []string {
+	var out []string
+	for _, a := range args {
+		if st, err := os.Stat(a); err == nil && st.IsDir() {
+			files, _ := filepath.Glob(filepath.Join(a, "*.yaml"))
+			sort.Strings(files)
+			out = append(out, files...)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// imageAvailable says why a listed image cannot be had here: "" when one of the
+// sandboxes under root holds it, an archive in dirs tags it, or (probed once) the
+// registry can be reached (probe, asked once).
+func imageAvailable(ctx context.Context, root string, dirs []string, probe func(context.Context) error) func(string) string {
+	online := sync.OnceValue(func() error { return probe(ctx) })
+	return func(ref string) string {
+		if _, err := store.ParseRef(ref); err != nil {
+			return fmt.Sprintf("not an image reference dockling can pull (%v)", err)
+		}
+		if session.FindImage(root, dirs, ref) != "" {
+			return ""
+		}
+		if err := online(); err != nil {
+			return fmt.Sprintf("not available offline: it is not built in, has no standin:, and is in none of your sandboxes or image archives (--images, $%s); get it once with docker pull %s or docker load -i FILE", session.ImagesEnv, ref)
+		}
+		return ""
+	}
+}
