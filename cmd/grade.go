@@ -102,7 +102,7 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 	}
 	// The base images bundles reference (pulled by digest) come from one grader
 	// sandbox, made ready once for the batch.
-	base, err := session.OpenSandbox(root, "grader-base-"+l.ID)
+	base, err := session.OpenLessonSandbox(root, "grader-base-"+l.ID, session.PrepareOptions{NoSandboxCopies: true})
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,10 @@ type PrepareOptions struct {
 	// Network: the lesson needs the network while it runs, so Prepare checks that
 	// the registry can be reached and says so plainly when it cannot.
 	Network bool
+	// NoSandboxCopies: never copy images from the data root's other sandboxes. A
+	// grader sets it, since those may be the learners' sandboxes being graded: their
+	// images are theirs to change, and opening them would write into them.
+	NoSandboxCopies bool
 	// Probe checks that the network is there (nil: reach Docker Hub's registry).
 	Probe func(context.Context) error
 	// Pull fetches an image from its registry (nil: sandbox.Pull); tests replace it.
@@ -178,22 +182,26 @@ func (r *realSandbox) prepareImage(ctx context.Context, sb *sandbox.Sandbox, im 
 	if standinHere {
 		fmt.Fprintf(log, "%s here is dockling's stand-in, and this lesson needs the real image: looking for it…\n", ref)
 	}
-	if from, err := copyFromSandboxes(sb, r.root, ref); err == nil {
-		fmt.Fprintf(log, "Copied %s from your sandbox %q.\n", ref, from)
-		return nil
-	} else if !errors.Is(err, errNotFound) {
-		fmt.Fprintf(log, "%v\n", err)
+	// A built-in image is made here, from this host, rather than copied: that is
+	// quick and needs no trust in another sandbox's copy.
+	if sandbox.CanBuild(ref) {
+		fmt.Fprintf(log, "Making the built-in image %s…\n", ref)
+		_, err := sb.PullBuiltin(ref)
+		return err
+	}
+	if !r.opts.NoSandboxCopies {
+		if from, err := copyFromSandboxes(sb, r.root, ref); err == nil {
+			fmt.Fprintf(log, "Copied %s from your sandbox %q.\n", ref, from)
+			return nil
+		} else if !errors.Is(err, errNotFound) {
+			fmt.Fprintf(log, "%v\n", err)
+		}
 	}
 	if path, err := loadFromDirs(sb, imageDirs(r.opts.ImageDirs), ref); err == nil {
 		fmt.Fprintf(log, "Loaded %s from %s.\n", ref, path)
 		return nil
 	} else if !errors.Is(err, errNotFound) {
 		fmt.Fprintf(log, "%v\n", err)
-	}
-	if sandbox.CanBuild(ref) {
-		fmt.Fprintf(log, "Making the built-in image %s…\n", ref)
-		_, err := sb.PullBuiltin(ref)
-		return err
 	}
 	fmt.Fprintf(log, "Pulling %s…\n", ref)
 	pctx, cancel := ctx, context.CancelFunc(func() {})
