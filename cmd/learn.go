@@ -179,6 +179,10 @@ func runLesson(ctx context.Context, opts *LearnOptions, root string, l *lessons.
 	if err != nil {
 		return err
 	}
+	// `dockling env` without --sandbox selects the lesson started last.
+	if err := session.SetCurrent(root, l.ID); err != nil {
+		fmt.Fprintln(opts.IO.ErrOut, err)
+	}
 	terminal := opts.IO.IsStdinTTY() && opts.IO.IsStdoutTTY()
 	colour := opts.IO.IsStdoutTTY() && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	sh, err := session.NewShell(session.ShellOptions{IO: opts.IO, Terminal: terminal, DataRoot: root, Sandbox: l.ID})
@@ -194,6 +198,11 @@ func runLesson(ctx context.Context, opts *LearnOptions, root string, l *lessons.
 		return err
 	}
 	if opts.Watch {
+		// A closed terminal ends watching like Ctrl-C does, so the shell's state
+		// folder is removed on the way out.
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, syscall.SIGHUP)
+		defer stop()
 		return s.Watch(ctx, 0)
 	}
 	if terminal {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox/journal"
@@ -118,12 +120,10 @@ func (s *Session) start(ctx context.Context, watching bool) {
 	if l.Summary != "" {
 		fmt.Fprint(s.out, Render(l.Summary, s.width, s.cfg.Colour))
 	}
-	if err := s.cfg.Sandbox.Prepare(ctx, l.Images, s.out); err != nil {
-		s.warn(err.Error())
-	}
+	s.prepare(ctx)
 	if watching {
-		fmt.Fprintf(s.out, "\nWatching this lesson's sandbox. In your own terminal, run:\n\n    %s\n\nthen type the commands there; each step is checked when the sandbox changes. Ctrl-C stops watching.\n",
-			s.st.code.Sprintf(`eval "$(dockling env --sandbox %s)"`, l.ID))
+		fmt.Fprintf(s.out, "\nWatching this lesson's sandbox. In your own terminal, run:\n\n    %s\n\nthen type the commands there; each step is checked when the sandbox changes.\nHere you may type the guide's words (%s); Ctrl-C or %s stops watching.\n",
+			s.st.code.Sprintf(`eval "$(dockling env --sandbox %s)"`, l.ID), strings.Join(guideWordNames, ", "), s.st.code.Sprint("quit"))
 	} else {
 		fmt.Fprintf(s.out, "\nType commands as in a terminal: %s here is dockling, acting on this lesson's own sandbox.\nGuide words: %s. Ctrl-D or %s leaves; your progress is kept.\n",
 			s.st.code.Sprint("docker"), strings.Join(guideWordNames, ", "), s.st.code.Sprint("quit"))
@@ -142,6 +142,20 @@ func (s *Session) start(ctx context.Context, watching bool) {
 	s.showStep()
 	if s.steps[s.p.Step].Quiz != nil {
 		s.quiz(ctx)
+	}
+}
+
+// prepare gets the lesson's images. Ctrl-C stops a pull that takes too long (the
+// session then goes on without the image, saying so), even where Ctrl-C otherwise
+// belongs to the learner's commands.
+func (s *Session) prepare(ctx context.Context) {
+	pctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	if err := s.cfg.Sandbox.Prepare(pctx, s.cfg.Lesson.Images, s.out); err != nil {
+		if pctx.Err() != nil && ctx.Err() == nil {
+			fmt.Fprintln(s.out)
+		}
+		s.warn(err.Error())
 	}
 }
 
@@ -193,11 +207,14 @@ func (s *Session) runLine(ctx context.Context, line string) {
 		s.warn(err.Error())
 		return
 	}
-	if res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
+	if res.ExitCode == 128+int(syscall.SIGINT) || res.ExitCode == 128+int(syscall.SIGQUIT) ||
+		res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
+		// Ctrl-C leaves the terminal's ^C at the end of a line, and output can stop
+		// mid-line: keep the ✔ / ✘ and the prompt off it.
 		// Keep the ✔ / ✘ off the end of output that stopped mid-line.
 		fmt.Fprintln(s.out)
 	}
-	cs, is := journal.Touched(before, s.cfg.Sandbox.Capture())
+	cs, is := journal.Used(line, before, s.cfg.Sandbox.Capture())
 	err = journal.Append(s.cfg.Sandbox.Dir(), journal.Entry{
 		Line: line, ExitCode: res.ExitCode, Output: res.Output, Containers: cs, Images: is,
 	})

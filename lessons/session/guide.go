@@ -173,9 +173,7 @@ func (s *Session) reset(ctx context.Context, what string) {
 	}
 	s.p = Progress{Lesson: s.cfg.Lesson.ID, Hints: map[string]int{}, Bindings: Bindings{}}
 	fmt.Fprintln(s.out, "The lesson is reset: a fresh sandbox, from step 1.")
-	if err := s.cfg.Sandbox.Prepare(ctx, s.cfg.Lesson.Images, s.out); err != nil {
-		s.warn(err.Error())
-	}
+	s.prepare(ctx)
 	s.goTo(ctx, 0)
 }
 
