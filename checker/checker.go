@@ -125,6 +125,8 @@ type Result struct {
 	Points    int     `json:"points"`
 	MaxPoints int     `json:"max_points"`
 	Bound     *Object `json:"bound,omitempty"` // what matched, for as:
+	// Words is the check in plain words (Entry.Describe), for the guided session.
+	Words string `json:"-"`
 
 	// binds are the bindings made by entries nested in all:, added to the
 	// context when the whole check passes.

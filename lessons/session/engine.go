@@ -261,28 +261,27 @@ func (s *Session) check(ctx context.Context, afterCommand bool, exitCode int) {
 	}
 }
 
-// results is the ✔ / ✘ list of an outcome.
+// results is the ✔ / ✘ list of an outcome, in words: what each check wants, the
+// lesson's own words when one fails, and what was found, dimmed, below.
 func (s *Session) results(out Outcome) string {
 	var b strings.Builder
 	for _, r := range out.Results {
+		words := r.Words
+		if words == "" {
+			words = r.Label
+		}
+		words = s.st.inline(s.expand(words))
 		if r.Passed {
-			what := r.Label
-			if what == "" {
-				what = r.Message
-			}
-			fmt.Fprintf(&b, "  %s %s\n", s.st.ok.Sprint("✔"), what)
+			fmt.Fprintf(&b, "  %s %s\n", s.st.ok.Sprint("✔"), words)
 			continue
 		}
-		what := r.Fail
-		if what == "" {
-			what = r.Message
-			if r.Label != "" {
-				what = r.Label + ": " + r.Message
-			}
+		head := "not yet: " + words
+		if r.Fail != "" {
+			head = s.st.inline(s.expand(r.Fail))
 		}
-		fmt.Fprintf(&b, "  %s %s\n", s.st.bad.Sprint("✘"), what)
-		if r.Fail != "" && r.Message != "" {
-			fmt.Fprintf(&b, "    %s\n", s.st.dim.Sprint(r.Message))
+		fmt.Fprintf(&b, "  %s %s\n", s.st.bad.Sprint("✘"), head)
+		if r.Message != "" {
+			fmt.Fprintf(&b, "    %s\n", s.st.dim.Sprint(s.expand(r.Message)))
 		}
 	}
 	return b.String()
@@ -410,13 +409,14 @@ var bindingRE = sync.OnceValue(func() *regexp.Regexp {
 }) // compiled on first use: start-up stays fast
 
 // expand fills in {{.NAME.Field}} from the bindings. Anything else in braces stays
-// as written: texts teach docker's own --format templates ({{.Repository}}).
+// as written: texts teach docker's own --format templates ({{.Repository}}). A
+// binding not made yet (its step was skipped) reads as words saying so.
 func (s *Session) expand(text string) string {
 	return bindingRE().ReplaceAllStringFunc(text, func(m string) string {
 		sub := bindingRE().FindStringSubmatch(m)
 		b, ok := s.p.Bindings[sub[1]]
 		if !ok {
-			return m
+			return s.unbound(sub[1])
 		}
 		switch sub[2] {
 		case "ID":
@@ -434,4 +434,30 @@ func (s *Session) expand(text string) string {
 		}
 		return m
 	})
+}
+
+// unbound is what a text says in place of a binding no check has made yet.
+func (s *Session) unbound(name string) string {
+	return UnboundWords(s.cfg.Lesson, name, s.p.Skipped)
+}
+
+// UnboundWords names, in words, the thing a lesson binds as name before it exists:
+// "the container from step 7 (not made yet: you skipped that step)".
+func UnboundWords(l Lesson, name string, skipped []string) string {
+	made, ok := l.Made[name]
+	what := "the container or image"
+	switch made.Kind {
+	case "container":
+		what = "the container"
+	case "image":
+		what = "the image"
+	}
+	if !ok || made.Step < 0 || made.Step >= len(l.Steps) {
+		return fmt.Sprintf("%s the lesson calls %q (not made yet)", what, name)
+	}
+	why := fmt.Sprintf("step %d makes it", made.Step+1)
+	if slices.Contains(skipped, l.Steps[made.Step].ID) {
+		why = "you skipped the step that makes it"
+	}
+	return fmt.Sprintf("%s from step %d, %q (not made yet: %s)", what, made.Step+1, l.Steps[made.Step].Title, why)
 }
