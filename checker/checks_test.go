@@ -354,9 +354,9 @@ func TestDescribeInPlainWords(t *testing.T) {
 		`ran: {command: '^docker (ps|container (ls|ps|list))( .*)? (-[a-zA-Z]*a[a-zA-Z]*|--all)( |$)'}`: "you ran `docker ps -a`",
 		`ran: {command: '^docker (container )?start\b', container: marked, exit: 0}`:                    "you ran `docker start` on container glad_hopper and it worked",
 		`ran: {command: '\b(cat|less)\b.*(imagedb/content/sha256/|\b[0-9a-f]{64}\b)'}`:                  "you ran `cat … imagedb/content/sha256/`",
-		`container: {image: hello-world, state: exited, exit: 0}`:                                       "a container from hello-world that has stopped whose program ended with code 0",
+		`container: {image: hello-world, state: exited, exit: 0}`:                                       "a container from hello-world that has stopped, with exit code 0",
 		`file: {container: latest, path: "/home/*/container.txt", absent: true}`:                        "the newest container has no /home/*/container.txt",
-		`output: {contains: '"created_by"'}`:                                                            `your last command printed "\"created_by\""`,
+		`output: {contains: '"created_by"'}`:                                                            `your last command printed “"created_by"”`,
 		`container: {name: unbound, state: exited}`:                                                     "container unbound that has stopped",
 	} {
 		ent := decode(t, src)

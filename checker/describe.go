@@ -3,7 +3,6 @@ package checker
 import (
 	"fmt"
 	"regexp/syntax"
-	"strconv"
 	"strings"
 )
 
@@ -18,6 +17,13 @@ type Describer interface {
 // Describe is the entry's check in plain words, bindings filled in; a binding not
 // made yet stays a template ({{.marked.Name}}) for the caller to put in words.
 func (ent *Entry) Describe(b Bindings) string {
+	for _, name := range ent.needs {
+		if _, ok := b[name]; !ok {
+			b = b.Clone()
+			keep := "{{." + name + ".Name}}"
+			b[name] = Object{Name: keep, ID: keep, ShortID: keep, Hex: keep, Image: keep}
+		}
+	}
 	if d, ok := ent.Check.(Describer); ok {
 		if s := d.Describe(b); s != "" {
 			return s
@@ -85,6 +91,15 @@ func sample(b *strings.Builder, re *syntax.Regexp) {
 	// Optional parts (?), anchors and word boundaries add nothing.
 }
 
+// quoted puts text a learner reads in quotation marks that do not clash with its
+// own.
+func quoted(s string) string {
+	if strings.Contains(s, `"`) {
+		return "“" + s + "”"
+	}
+	return `"` + s + `"`
+}
+
 // like is how a ran or output check names the command it wants.
 func like(p *Pattern, b Bindings) string {
 	return "`" + p.Sample(b) + "`"
@@ -104,6 +119,10 @@ func selWords(sel string, kind Kind, b Bindings) string {
 		return "the newest " + noun
 	}
 	if o, ok := b[sel]; ok {
+		if strings.HasPrefix(o.Name, "{{") {
+			// Not made yet: the caller puts it in words, noun included.
+			return o.Name
+		}
 		return noun + " " + o.Name
 	}
 	return noun + " " + sel
@@ -138,10 +157,10 @@ func (c *outputCheck) Describe(b Bindings) string {
 	}
 	var wants []string
 	if !c.contains.IsZero() {
-		wants = append(wants, strconv.Quote(c.contains.RenderKeeping(b)))
+		wants = append(wants, quoted(c.contains.RenderKeeping(b)))
 	}
 	if c.matches != nil {
-		wants = append(wants, "something like "+strconv.Quote(c.matches.Sample(b)))
+		wants = append(wants, "something like "+quoted(c.matches.Sample(b)))
 	}
 	return what + " printed " + strings.Join(wants, " and ")
 }
@@ -169,7 +188,10 @@ func (c *containerCheck) Describe(b Bindings) string {
 		parts = append(parts, "that is "+c.state)
 	}
 	if c.exit != nil {
-		parts = append(parts, fmt.Sprintf("whose program ended with code %d", *c.exit))
+		if len(parts) > 0 {
+			parts[len(parts)-1] += ","
+		}
+		parts = append(parts, fmt.Sprintf("with exit code %d", *c.exit))
 	}
 	return strings.TrimSpace(subject + " " + strings.Join(parts, " "))
 }
@@ -185,7 +207,7 @@ func (c *fileCheck) Describe(b Bindings) string {
 	}
 	s := fmt.Sprintf("%s has %s", where, path)
 	if !c.contains.IsZero() {
-		s += fmt.Sprintf(" holding %q", c.contains.RenderKeeping(b))
+		s += " holding " + quoted(c.contains.RenderKeeping(b))
 	}
 	return s
 }
@@ -228,9 +250,9 @@ func (c *execCheck) Describe(b Bindings) string {
 	}
 	s := fmt.Sprintf("`%s` works in %s", strings.Join(run, " "), where)
 	if !c.contains.IsZero() {
-		s += fmt.Sprintf(" and prints %q", c.contains.RenderKeeping(b))
+		s += " and prints " + quoted(c.contains.RenderKeeping(b))
 	} else if c.output != nil {
-		s += fmt.Sprintf(" and prints %q", c.output.Sample(b))
+		s += " and prints " + quoted(c.output.Sample(b))
 	}
 	return s
 }

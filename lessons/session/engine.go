@@ -62,6 +62,9 @@ func New(cfg Config) (*Session, error) {
 		}
 	}
 	s := &Session{cfg: cfg, steps: cfg.Lesson.Steps, st: newStyles(cfg.Colour), out: cfg.IO.Out, width: cfg.Width}
+	if c, ok := cfg.Lines.(interface{ SetCompleter(Completer) }); ok {
+		c.SetCompleter(s.complete)
+	}
 	if s.width == 0 {
 		s.width = 80
 		if f, ok := cfg.IO.Out.(*os.File); ok && cfg.IO.IsStdoutTTY() {
@@ -352,7 +355,11 @@ func (s *Session) showStep() {
 		fmt.Fprint(s.out, Render(s.expand(st.Text), s.width, s.cfg.Colour))
 	}
 	if st.Try != "" {
-		fmt.Fprintf(s.out, "\nTry: %s\n", s.st.code.Sprint(s.expand(st.Try)))
+		try, notes := s.expandCommand(st.Try)
+		fmt.Fprintf(s.out, "\nTry: %s\n", s.st.code.Sprint(try))
+		for _, n := range notes {
+			fmt.Fprintf(s.out, "     %s\n", s.st.dim.Sprint(n))
+		}
 	}
 	if st.Quiz == nil && st.Checks == 0 {
 		fmt.Fprintln(s.out, s.st.dim.Sprint("(Press Enter to go on.)"))
@@ -436,14 +443,34 @@ func (s *Session) expand(text string) string {
 	})
 }
 
+// expandCommand is expand for a command to type: a binding not made yet stays a
+// placeholder (<marked>), explained in the notes, so the command still reads as one.
+func (s *Session) expandCommand(text string) (string, []string) {
+	var notes []string
+	out := bindingRE().ReplaceAllStringFunc(text, func(m string) string {
+		name := bindingRE().FindStringSubmatch(m)[1]
+		if _, ok := s.p.Bindings[name]; ok {
+			return s.expand(m)
+		}
+		note := fmt.Sprintf("<%s> is %s.", name, s.unbound(name))
+		if !slices.Contains(notes, note) {
+			notes = append(notes, note)
+		}
+		return "<" + name + ">"
+	})
+	return out, notes
+}
+
 // unbound is what a text says in place of a binding no check has made yet.
 func (s *Session) unbound(name string) string {
-	return UnboundWords(s.cfg.Lesson, name, s.p.Skipped)
+	return UnboundWords(s.cfg.Lesson, name, s.p.Skipped, s.p.Step)
 }
 
 // UnboundWords names, in words, the thing a lesson binds as name before it exists:
-// "the container from step 7 (not made yet: you skipped that step)".
-func UnboundWords(l Lesson, name string, skipped []string) string {
+// "the container from step 7 (not made yet: you skipped that step)". current is
+// the step being worked on, where a binding made by the step itself is what one
+// of its checks finds.
+func UnboundWords(l Lesson, name string, skipped []string, current int) string {
 	made, ok := l.Made[name]
 	what := "the container or image"
 	switch made.Kind {
@@ -454,6 +481,9 @@ func UnboundWords(l Lesson, name string, skipped []string) string {
 	}
 	if !ok || made.Step < 0 || made.Step >= len(l.Steps) {
 		return fmt.Sprintf("%s the lesson calls %q (not made yet)", what, name)
+	}
+	if made.Step == current {
+		return what + " this step asks for (not made yet)"
 	}
 	why := fmt.Sprintf("step %d makes it", made.Step+1)
 	if slices.Contains(skipped, l.Steps[made.Step].ID) {

@@ -139,7 +139,11 @@ func (s *Session) solution(ctx context.Context, st Step) {
 		}
 		return
 	}
-	fmt.Fprint(s.out, Render("```\n"+strings.TrimRight(s.expand(st.Solution), "\n")+"\n```", s.width, s.cfg.Colour))
+	sol, notes := s.expandCommand(st.Solution)
+	fmt.Fprint(s.out, Render("```\n"+strings.TrimRight(sol, "\n")+"\n```", s.width, s.cfg.Colour))
+	for _, n := range notes {
+		fmt.Fprintln(s.out, s.st.dim.Sprint(n))
+	}
 }
 
 // reset starts the step (remove what it made) or the whole lesson over.
