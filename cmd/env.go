@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/dockling/dockling/internal/iostreams"
@@ -46,10 +47,6 @@ exit code, so a lesson watching the sandbox sees commands like cat and ls too.`,
 }
 
 func envRun(opts *EnvOptions) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("finding dockling's own path: %w", err)
-	}
 	root, err := opts.F.Root()
 	if err != nil {
 		return err
@@ -73,7 +70,7 @@ func envRun(opts *EnvOptions) error {
 	// watching this sandbox (dockling learn --watch) sees what was typed here.
 	fmt.Fprintf(opts.IO.Out, "export DOCKLING_ROOT=%s\nexport DOCKLING_SANDBOX=%s\nexport DOCKLING_JOURNAL=1\nexport PATH=%s:\"$PATH\"\n",
 		shellQuote(root), shellQuote(opts.F.SandboxName), shellQuote(bin))
-	fmt.Fprint(opts.IO.Out, shellHook(exe))
+	fmt.Fprint(opts.IO.Out, shellHook(filepath.Join(bin, "dockling")))
 	return nil
 }
 

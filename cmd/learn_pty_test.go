@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -70,7 +71,7 @@ steps:
 // command typed at the prompt runs in the real shell with the real dockling, and the
 // step passes with ✔. As root, docker run -it then gets the terminal itself.
 func TestLearnOnATerminal(t *testing.T) {
-	if help, _ := exec.Command("dockling", "learn", "--help").Output(); !strings.Contains(string(help), "guided lesson") {
+	if help, _ := exec.Command("dockling", "learn", "--help").Output(); !strings.Contains(string(help), "learn [LESSON]") {
 		t.Skip("dockling learn is not wired into the root command")
 	}
 	dir := t.TempDir()
@@ -131,6 +132,10 @@ func TestLearnOnATerminal(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("dockling learn did not end on quit:\n%s", scr.String())
+	}
+	// On a terminal, without NO_COLOR, the session is in colour.
+	if !regexp.MustCompile(`\x1b\[[0-9;]*[1-9][0-9;]*m`).MatchString(scr.String()) {
+		t.Errorf("a terminal without NO_COLOR got no colour:\n%q", scr.String())
 	}
 	journal, err := os.ReadFile(filepath.Join(dir, "root", "sandboxes", "ptydemo", "journal.jsonl"))
 	if err != nil || !strings.Contains(string(journal), `"line":"docker images"`) {

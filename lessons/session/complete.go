@@ -34,7 +34,7 @@ func (s *Session) complete(line string, pos int) (string, int, bool) {
 			var names []string
 			for _, fp := range st.Containers {
 				name, _, _ := strings.Cut(fp, "|")
-				names = append(names, name)
+				names = append(names, strings.TrimPrefix(name, "/"))
 			}
 			for _, tags := range st.Images {
 				for _, t := range strings.Split(tags, ",") {

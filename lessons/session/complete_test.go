@@ -23,7 +23,7 @@ func TestTabCompletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &world{
-		containers: map[string]string{"c1": "glad_hopper|exited|0|0|x|y", "c2": "gentle_bell|exited|0|0|x|y"},
+		containers: map[string]string{"c1": "glad_hopper|exited|0|0|x|y", "c2": "/gentle_bell|exited|0|0|x|y"},
 		images:     map[string]string{"sha256:1": "ubuntu:latest", "sha256:2": "hello-world:latest"},
 	}
 	s := &Session{cfg: Config{Sandbox: w, Runner: dirRunner{dir: dir}}}
@@ -32,6 +32,7 @@ func TestTabCompletes(t *testing.T) {
 		{"docker start gl", "docker start glad_hopper "},
 		{"docker run -it ubu", "docker run -it ubuntu "},
 		{"docker attach g", "docker attach g"}, // two containers start with g: nothing to add
+		{"docker attach ge", "docker attach gentle_bell "},
 		{"cat ima", "cat image/"},
 		{"cat image/overlay2/imagedb/content/sha256/", "cat image/overlay2/imagedb/content/sha256/b8ef76ba13e9 "},
 		{"cat nothing-here", "cat nothing-here"},

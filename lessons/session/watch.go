@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -172,3 +173,15 @@ func Current(dataRoot string) string {
 	}
 	return name
 }
+
+// NoRunner is the Runner of a watching session, which runs no lines itself: the
+// learner types them in their own terminal.
+type NoRunner struct{}
+
+// Run refuses: nothing runs lines in a watching session.
+func (NoRunner) Run(ctx context.Context, line string) (Result, error) {
+	return Result{}, errors.New("running a line: a watching session runs none; type it in your own terminal")
+}
+
+// Dir is the current directory.
+func (NoRunner) Dir() string { d, _ := os.Getwd(); return d }

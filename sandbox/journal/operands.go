@@ -263,7 +263,7 @@ func findContainer(op string, states ...State) string {
 	for _, st := range states {
 		for id, fp := range st.Containers {
 			name, _, _ := strings.Cut(fp, "|")
-			if id == op || name == op {
+			if id == op || strings.TrimPrefix(name, "/") == op {
 				return id
 			}
 		}

@@ -35,7 +35,7 @@ func TestParseOperands(t *testing.T) {
 
 func TestUsedResolvesOperands(t *testing.T) {
 	st := State{
-		Containers: map[string]string{"c1aaaa": "glad_hopper|running|1|0|x|y", "c2bbbb": "other|exited|0|0|x|y"},
+		Containers: map[string]string{"c1aaaa": "glad_hopper|running|1|0|x|y", "c2bbbb": "/other|exited|0|0|x|y"},
 		Images:     map[string]string{"sha256:abcdef": "hello-world:latest", "sha256:123456": "ubuntu:latest,mine:1"},
 	}
 	// Nothing changed, yet the command named a running container and an image.
