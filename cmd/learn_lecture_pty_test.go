@@ -130,3 +130,72 @@ func TestLectureOnATerminal(t *testing.T) {
 		t.Errorf("progress (%v):\n%s", err, progress)
 	}
 }
+
+// TestWatchTakesGuideWords: learn --watch on a terminal reads the guide's words
+// typed into it (there is no prompt): skip moves on, hint gives the step's hint, quit
+// leaves with the progress saved.
+func TestWatchTakesGuideWords(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	c := exec.Command("dockling", "learn", "--watch", "--lessons", filepath.Join(dir, "lessons"), "words")
+	if err := os.MkdirAll(filepath.Join(dir, "lessons"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const lesson = `id: words
+title: Words
+steps:
+  - id: one
+    title: First
+    text: Do the first thing.
+    solution: echo one
+    checks:
+      - ran: {command: '^echo one'}
+  - id: two
+    title: Second
+    text: Do the second thing.
+    hints: [Echo the word two.]
+    solution: echo two
+    checks:
+      - ran: {command: '^echo two'}
+`
+	if err := os.WriteFile(filepath.Join(dir, "lessons", "words.yaml"), []byte(lesson), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.Env = append(os.Environ(), "DOCKLING_ROOT="+root, "TERM=xterm", "NO_COLOR=1")
+	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 100})
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptm.Close()
+	var scr ptyScreen
+	go func() { _, _ = ptm.WriteTo(&scr) }()
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	defer func() {
+		if c.ProcessState == nil {
+			c.Process.Kill()
+		}
+	}()
+	at := scr.waitFor(t, 0, "Do the first thing.")
+	ptm.WriteString("skip\r")
+	at = scr.waitFor(t, at, "Skipped step 1.")
+	at = scr.waitFor(t, at, "Do the second thing.")
+	ptm.WriteString("hint\r")
+	at = scr.waitFor(t, at, "Echo the word two.")
+	ptm.WriteString("ls\r")
+	at = scr.waitFor(t, at, "only the guide's words work")
+	ptm.WriteString("quit\r")
+	scr.waitFor(t, at, "Progress saved")
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("dockling learn --watch: %v\n%s", err, scr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("dockling learn --watch did not end on quit:\n%s", scr.String())
+	}
+	progress, err := os.ReadFile(filepath.Join(root, "progress", "words.json"))
+	if err != nil || !strings.Contains(string(progress), `"step_id": "two"`) {
+		t.Errorf("progress (%v):\n%s", err, progress)
+	}
+}

@@ -108,6 +108,14 @@ func TestLearnOnATerminal(t *testing.T) {
 	at = scr.waitFor(t, at, "$ ")
 	ptm.WriteString("docker ima\x03")
 	at = scr.waitFor(t, at, "$ ")
+	// Ctrl-C stops a running line; the prompt comes back on a line of its own.
+	ptm.WriteString("sleep 30; echo after\r")
+	time.Sleep(500 * time.Millisecond)
+	ptm.WriteString("\x03")
+	at = scr.waitFor(t, at, "$ ")
+	if out := scr.String(); !regexp.MustCompile(`\^C\r?\n`).MatchString(out[:at]) || strings.Contains(out, "\nafter") {
+		t.Errorf("after Ctrl-C the prompt is on the ^C line, or the line went on:\n%q", out)
+	}
 	ptm.WriteString("docker images\r")
 	at = scr.waitFor(t, at, "REPOSITORY")
 	at = scr.waitFor(t, at, "✔")

@@ -154,6 +154,9 @@ const currentName = "current"
 
 // SetCurrent records lesson as the one being learned or watched.
 func SetCurrent(dataRoot, lesson string) error {
+	if err := os.MkdirAll(dataRoot, 0o711); err != nil {
+		return fmt.Errorf("noting the current lesson: %w", err)
+	}
 	if err := os.WriteFile(filepath.Join(dataRoot, currentName), []byte(lesson+"\n"), 0o644); err != nil {
 		return fmt.Errorf("noting the current lesson: %w", err)
 	}
