@@ -15,7 +15,8 @@
 // templates ({{.NAME.Name}}, {{.NAME.ID}}, {{.NAME.ShortID}}; see Object).
 //
 // The API in brief: View and its plain structs (Container, Image, History, Change,
-// Command, ExecRequest, ExecResult); Check, Binder, Referrer, Context, Result,
+// Command, ExecRequest, ExecResult); Check, Binder, Referrer, Describer (a check in
+// plain words), Context, Result,
 // Object, Bindings; Entry, DecodeEntry, EvaluateAll, ValidateRefs; Text, ParseText,
 // NewText, Render, UnboundError; Type, Register, Lookup, Types, EnvelopeFields,
 // Reference; Pos, Error, Errors, Problems, Ref, Kind.

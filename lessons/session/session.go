@@ -14,16 +14,19 @@
 // on a terminal, plain lines otherwise).
 //
 // API:
-//   - model: Lesson, Step, Quiz, Image; FromLesson (from a loaded lessons.Lesson)
+//   - model: Lesson, Step, Quiz, Image, Made; FromLesson (from a loaded
+//     lessons.Lesson); UnboundWords (a binding not made yet, in words)
 //   - checking: Checker, CheckFunc, CheckRequest, Outcome, CheckResult, Binding,
 //     Bindings; LessonChecker
-//   - running: Runner, Result; Shell, NewShell, ShellOptions, DockerBin, Interactive
+//   - running: Runner, Result; Shell, NewShell, ShellOptions, DockerBin, Interactive;
+//     NoRunner (watching)
 //   - sandbox: Sandbox, OpenSandbox
-//   - talking: LineReader, Prompter, NewConsole, ErrInterrupted; Render (Markdown)
+//   - talking: LineReader, Prompter, NewConsole, ErrInterrupted, Completer (Tab);
+//     Render (Markdown)
 //   - the session: Config, New, Session.Run, Session.Watch, WatchInterval,
 //     Session.Progress
 //   - progress: Progress, StepStart, LoadProgress, SaveProgress, ClearProgress,
-//     ProgressPath
+//     ProgressPath; SetCurrent, Current (the lesson `dockling env` selects)
 package session
 
 import (
