@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,11 +45,7 @@ func TestLectureOnATerminal(t *testing.T) {
 	go func() { _, _ = ptm.WriteTo(&scr) }()
 	exited := make(chan error, 1)
 	go func() { exited <- c.Wait() }()
-	defer func() {
-		if c.ProcessState == nil {
-			c.Process.Kill()
-		}
-	}()
+	defer stopLearn(c, exited)
 	at := 0
 	typed := func(line string, wants ...string) {
 		t.Helper()
@@ -171,11 +168,7 @@ steps:
 	go func() { _, _ = ptm.WriteTo(&scr) }()
 	exited := make(chan error, 1)
 	go func() { exited <- c.Wait() }()
-	defer func() {
-		if c.ProcessState == nil {
-			c.Process.Kill()
-		}
-	}()
+	defer stopLearn(c, exited)
 	at := scr.waitFor(t, 0, "Do the first thing.")
 	ptm.WriteString("skip\r")
 	at = scr.waitFor(t, at, "Skipped step 1.")
@@ -197,5 +190,20 @@ steps:
 	progress, err := os.ReadFile(filepath.Join(root, "progress", "words.json"))
 	if err != nil || !strings.Contains(string(progress), `"step_id": "two"`) {
 		t.Errorf("progress (%v):\n%s", err, progress)
+	}
+}
+
+// stopLearn ends a session a failed test left running: SIGTERM first, so it saves
+// and removes its shell's state folder, then SIGKILL.
+func stopLearn(c *exec.Cmd, exited chan error) {
+	if c.ProcessState != nil {
+		return
+	}
+	_ = c.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		exited <- err
+	case <-time.After(5 * time.Second):
+		c.Process.Kill()
 	}
 }
