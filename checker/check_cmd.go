@@ -94,9 +94,9 @@ func (c *ranCheck) Evaluate(ctx *Context) Result {
 		return broken("evaluate the check", err)
 	}
 	conds := []cond[Command]{{
-		want: fmt.Sprintf("matching %q", c.command.shown(ctx.Bindings)), none: "matches",
+		want: "like " + like(c.command, ctx.Bindings), none: "is like it",
 		test: func(k Command) (bool, string, error) {
-			return re.MatchString(squeeze(k.Line)), "it does not match", nil
+			return re.MatchString(squeeze(k.Line)), "it is a different command", nil
 		},
 	}}
 	if c.exit != nil {
@@ -144,9 +144,8 @@ func (c *ranCheck) Evaluate(ctx *Context) Result {
 // touched is the condition that a command touched the container or image sel.
 func touched(ctx *Context, sel string, kind Kind) (cond[Command], error) {
 	var ids []string
-	what := "container " + sel
+	what := selWords(sel, kind, ctx.Bindings)
 	if kind == KindImage {
-		what = "image " + sel
 		s, err := images(ctx, sel)
 		if err != nil {
 			return cond[Command]{}, err
@@ -165,7 +164,7 @@ func touched(ctx *Context, sel string, kind Kind) (cond[Command], error) {
 		}
 	}
 	return cond[Command]{
-		want: "acting on " + what, none: "acted on " + what,
+		want: "on " + what, none: "used " + what,
 		test: func(k Command) (bool, string, error) {
 			list := k.Containers
 			if kind == KindImage {
@@ -179,7 +178,7 @@ func touched(ctx *Context, sel string, kind Kind) (cond[Command], error) {
 			if len(ids) == 0 {
 				return false, "there is no " + what, nil
 			}
-			return false, "it did not act on " + what, nil
+			return false, "it did not use " + what, nil
 		},
 	}, nil
 }
@@ -265,7 +264,7 @@ func (c *outputCheck) Evaluate(ctx *Context) Result {
 		if err != nil {
 			return broken("evaluate the check", err)
 		}
-		what = fmt.Sprintf("your last command matching %q", c.command.shown(ctx.Bindings))
+		what = "your last " + like(c.command, ctx.Bindings)
 		for i := range s.cands {
 			if re.MatchString(squeeze(s.cands[i].Line)) {
 				cmd = &s.cands[i]
@@ -284,7 +283,7 @@ func (c *outputCheck) Evaluate(ctx *Context) Result {
 		wants = append(wants, fmt.Sprintf("%q", want))
 	}
 	if c.matches != nil {
-		wants = append(wants, fmt.Sprintf("something matching %q", c.matches.shown(ctx.Bindings)))
+		wants = append(wants, fmt.Sprintf("something like %q", c.matches.Sample(ctx.Bindings)))
 	}
 	exp := fmt.Sprintf("expected %s to print %s", what, strings.Join(wants, " and "))
 	switch {
@@ -293,7 +292,7 @@ func (c *outputCheck) Evaluate(ctx *Context) Result {
 	case cmd == nil:
 		return fail(exp + "; found " + s.none)
 	case cmd.Output == "":
-		return fail(fmt.Sprintf("%s; found no captured output for %s (the output is recorded when the command is typed in the dockling session)", exp, excerpt(cmd.Line, 50)))
+		return fail(fmt.Sprintf("%s; found %s printed nothing, or nothing that was kept (what interactive commands, and commands typed outside the dockling prompt, print is not kept)", exp, excerpt(cmd.Line, 50)))
 	}
 	if !c.contains.IsZero() && !strings.Contains(cmd.Output, want) {
 		return fail(fmt.Sprintf("%s; found %s printed %s", exp, excerpt(cmd.Line, 50), excerpt(cmd.Output, 70)))

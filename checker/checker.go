@@ -15,7 +15,8 @@
 // templates ({{.NAME.Name}}, {{.NAME.ID}}, {{.NAME.ShortID}}; see Object).
 //
 // The API in brief: View and its plain structs (Container, Image, History, Change,
-// Command, ExecRequest, ExecResult); Check, Binder, Referrer, Context, Result,
+// Command, ExecRequest, ExecResult); Check, Binder, Referrer, Describer (a check in
+// plain words), Context, Result,
 // Object, Bindings; Entry, DecodeEntry, EvaluateAll, ValidateRefs; Text, ParseText,
 // NewText, Render, UnboundError; Type, Register, Lookup, Types, EnvelopeFields,
 // Reference; Pos, Error, Errors, Problems, Ref, Kind.
@@ -125,6 +126,8 @@ type Result struct {
 	Points    int     `json:"points"`
 	MaxPoints int     `json:"max_points"`
 	Bound     *Object `json:"bound,omitempty"` // what matched, for as:
+	// Words is the check in plain words (Entry.Describe), for the guided session.
+	Words string `json:"-"`
 
 	// binds are the bindings made by entries nested in all:, added to the
 	// context when the whole check passes.

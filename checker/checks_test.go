@@ -49,7 +49,7 @@ func TestContainerCheckBinds(t *testing.T) {
 	check(t, v, ctx.Bindings, `container: {name: first, state: exited}`, want{true, []string{"found marked"}})
 	// A removed container is reported as such.
 	v.ContainerList = v.ContainerList[1:]
-	check(t, v, ctx.Bindings, `container: {name: first}`, want{false, []string{"container marked (bound as first)", "no longer exists"}})
+	check(t, v, ctx.Bindings, `container: {name: first}`, want{false, []string{"expected container marked;", "no longer exists"}})
 }
 
 func TestImageCheck(t *testing.T) {
@@ -182,10 +182,10 @@ func TestRanCheck(t *testing.T) {
 		{`ran: {command: '^docker ps -a$'}`, want{true, []string{`found "docker ps -a"`}}},
 		{`ran: {command: '^docker start {{.marked.Name}}$', exit: 0}`, want{true, nil}},
 		{`ran: {command: '^docker commit', container: marked, image: "3333"}`, want{true, nil}},
-		{`ran: {command: '^docker', container: py}`, want{false, []string{`expected a command matching "^docker", acting on container py; found 5 commands`, "none acted on container py"}}},
-		{`ran: {command: '^docker', image: alpine}`, want{false, []string{"none acted on image alpine"}}},
-		{`ran: {command: '^docker attach'}`, want{false, []string{`expected a command matching "^docker attach"; found 5 commands`, "none matches"}}},
-		{`ran: {command: '^docker images', exit: 1}`, want{false, []string{`expected a command matching "^docker images", that exited with code 1; found 5 commands`, "the closest is \"docker images\", but it exited with code 0"}}},
+		{`ran: {command: '^docker', container: py}`, want{false, []string{"expected a command like `docker`, on container py; found 5 commands", "none used container py"}}},
+		{`ran: {command: '^docker', image: alpine}`, want{false, []string{"none used image alpine"}}},
+		{`ran: {command: '^docker attach'}`, want{false, []string{"expected a command like `docker attach`; found 5 commands", "none is like it"}}},
+		{`ran: {command: '^docker images', exit: 1}`, want{false, []string{"expected a command like `docker images`, that exited with code 1; found 5 commands", "the closest is \"docker images\", but it exited with code 0"}}},
 	} {
 		check(t, v, b, tc.src, tc.w)
 	}
@@ -222,9 +222,9 @@ func TestOutputCheck(t *testing.T) {
 	check(t, v, nil, `output: {contains: x}`, want{false, []string{"expected your last command to print \"x\"; found no commands run in this step yet"}})
 	v.Ran("docker images", 0, "REPOSITORY   TAG\nubuntu       latest\n")
 	v.Ran("docker ps", 0, "")
-	check(t, v, nil, `output: {contains: ubuntu}`, want{false, []string{`found no captured output for "docker ps"`}})
+	check(t, v, nil, `output: {contains: ubuntu}`, want{false, []string{`found "docker ps" printed nothing`}})
 	check(t, v, nil, `output: {command: '^docker images', matches: '(?m)^ubuntu +latest$'}`, want{true, []string{`found "docker images" printed it`}})
-	check(t, v, nil, `output: {command: '^docker images', contains: hello-world}`, want{false, []string{`expected your last command matching "^docker images" to print "hello-world"; found "docker images" printed "REPOSITORY TAG ubuntu latest"`}})
+	check(t, v, nil, `output: {command: '^docker images', contains: hello-world}`, want{false, []string{"expected your last `docker images` to print \"hello-world\"; found \"docker images\" printed \"REPOSITORY TAG ubuntu latest\""}})
 	check(t, v, nil, `output: {command: '^docker info', contains: x}`, want{false, []string{"found no such command in this step"}})
 }
 
@@ -343,6 +343,28 @@ func TestDeterministic(t *testing.T) {
 		b := decode(t, src).Evaluate(&checker.Context{View: w})
 		if a.Message != b.Message {
 			t.Errorf("%s: %q vs %q", src, a.Message, b.Message)
+		}
+	}
+}
+
+func TestDescribeInPlainWords(t *testing.T) {
+	b := checker.Bindings{"marked": {Kind: checker.KindContainer, Name: "glad_hopper", ID: "c1"}}
+	for src, want := range map[string]string{
+		`ran: {command: '^docker (images|image (ls|list))\b', exit: 0}`:                                 "you ran `docker images` and it worked",
+		`ran: {command: '^docker (ps|container (ls|ps|list))( .*)? (-[a-zA-Z]*a[a-zA-Z]*|--all)( |$)'}`: "you ran `docker ps -a`",
+		`ran: {command: '^docker (container )?start\b', container: marked, exit: 0}`:                    "you ran `docker start` on container glad_hopper and it worked",
+		`ran: {command: '\b(cat|less)\b.*(imagedb/content/sha256/|\b[0-9a-f]{64}\b)'}`:                  "you ran `cat … imagedb/content/sha256/`",
+		`container: {image: hello-world, state: exited, exit: 0}`:                                       "a container from hello-world that has stopped, with exit code 0",
+		`file: {container: latest, path: "/home/*/container.txt", absent: true}`:                        "the newest container has no /home/*/container.txt",
+		`output: {contains: '"created_by"'}`:                                                            `your last command printed “"created_by"”`,
+		`container: {name: unbound, state: exited}`:                                                     "container unbound that has stopped",
+	} {
+		ent := decode(t, src)
+		if got := ent.Describe(b); got != want {
+			t.Errorf("%s:\n got %q\nwant %q", src, got, want)
+		}
+		if strings.Contains(ent.Describe(b), `\b`) {
+			t.Errorf("%s: a regular expression shows", src)
 		}
 	}
 }

@@ -20,6 +20,10 @@ type Entry struct {
 	Pos    Pos
 
 	children []*Entry // for all, any, not
+	// needs are the lesson's bindings the check selects by name (container:
+	// marked), noted by Validate: until they are made the check waits for them
+	// rather than look for a container of that name.
+	needs []string
 }
 
 // Reserved words that cannot be binding names: they are selector keywords.
@@ -184,8 +188,16 @@ func (ent *Entry) Evaluate(ctx *Context) Result {
 	if ctx.Bindings == nil {
 		ctx.Bindings = Bindings{}
 	}
+	for _, name := range ent.needs {
+		if _, ok := ctx.Bindings[name]; !ok {
+			// The lesson's fail: text is about the thing, which is not there yet.
+			return Result{Type: ent.Type, Label: ent.Label, MaxPoints: ent.Points, Words: ent.Describe(ctx.Bindings),
+				Message: "this waits for {{." + name + ".Name}}"}
+		}
+	}
 	r := ent.Check.Evaluate(ctx)
 	r.Type, r.Label, r.MaxPoints = ent.Type, ent.Label, ent.Points
+	r.Words = ent.Describe(ctx.Bindings)
 	if r.Passed {
 		r.Points = ent.Points
 		for k, o := range r.binds {
@@ -198,11 +210,7 @@ func (ent *Entry) Evaluate(ctx *Context) Result {
 	}
 	r.Points = 0
 	if !ent.Fail.IsZero() {
-		s, err := ent.Fail.Render(ctx.Bindings)
-		if err != nil {
-			s = ent.Fail.String()
-		}
-		r.Fail = s
+		r.Fail = ent.Fail.RenderKeeping(ctx.Bindings)
 	}
 	return r
 }
@@ -255,6 +263,11 @@ func (ent *Entry) Validate(known map[string]Kind, bound map[string]bool) []*Erro
 		out = append(out, ValidateRefs(ent.Fail.refs, known, bound)...)
 	} else {
 		out = append(out, ValidateRefs(ent.References(), known, bound)...)
+		for _, r := range ent.References() {
+			if !r.Template && bound[r.Name] && !slices.Contains(ent.needs, r.Name) {
+				ent.needs = append(ent.needs, r.Name)
+			}
+		}
 	}
 	if name, kind := ent.Binds(); name != "" {
 		known[name] = kind

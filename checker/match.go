@@ -208,10 +208,10 @@ func containers(ctx *Context, sel string) (*search[Container], error) {
 }
 
 func boundSubject(what, name string, o Object) string {
-	if o.Name == name || o.Name == "" {
+	if o.Name == "" {
 		return fmt.Sprintf("%s %s", what, name)
 	}
-	return fmt.Sprintf("%s %s (bound as %s)", what, o.Name, name)
+	return fmt.Sprintf("%s %s", what, o.Name)
 }
 
 // --- images

@@ -148,6 +148,27 @@ func (t Text) Render(b Bindings) (string, error) {
 	return sb.String(), nil
 }
 
+// RenderKeeping fills in the bindings that are made and leaves each use of one that
+// is not as written ({{.marked.Name}}), for a caller that knows better words for
+// it (the guided session says which step makes it).
+func (t Text) RenderKeeping(b Bindings) string {
+	if t.tmpl == nil {
+		return t.src
+	}
+	full := b.Clone()
+	for _, r := range t.refs {
+		if _, ok := full[r.Name]; !ok {
+			keep := func(f string) string { return "{{." + r.Name + "." + f + "}}" }
+			full[r.Name] = Object{Kind: Kind(keep("Kind")), ID: keep("ID"), ShortID: keep("ShortID"), Hex: keep("Hex"), Name: keep("Name"), Image: keep("Image")}
+		}
+	}
+	var sb strings.Builder
+	if err := t.tmpl.Execute(&sb, map[string]Object(full)); err != nil {
+		return t.src
+	}
+	return sb.String()
+}
+
 // Render fills in bindings in a lesson text (a step's text, a hint): a convenience for
 // the session, which holds texts as plain strings.
 func Render(src string, b Bindings) (string, error) {

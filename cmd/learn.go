@@ -179,21 +179,34 @@ func runLesson(ctx context.Context, opts *LearnOptions, root string, l *lessons.
 	if err != nil {
 		return err
 	}
+	// `dockling env` without --sandbox selects the lesson started last.
+	if err := session.SetCurrent(root, l.ID); err != nil {
+		fmt.Fprintln(opts.IO.ErrOut, err)
+	}
 	terminal := opts.IO.IsStdinTTY() && opts.IO.IsStdoutTTY()
 	colour := opts.IO.IsStdoutTTY() && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-	sh, err := session.NewShell(session.ShellOptions{IO: opts.IO, Terminal: terminal, DataRoot: root, Sandbox: l.ID})
-	if err != nil {
-		return err
+	// Watching runs no lines itself, so it needs no shell (nor its state folder).
+	var runner session.Runner = session.NoRunner{}
+	if !opts.Watch {
+		sh, err := session.NewShell(session.ShellOptions{IO: opts.IO, Terminal: terminal, DataRoot: root, Sandbox: l.ID})
+		if err != nil {
+			return err
+		}
+		defer sh.Close()
+		runner = sh
 	}
-	defer sh.Close()
 	s, err := session.New(session.Config{
 		Lesson: session.FromLesson(l), DataRoot: root, IO: opts.IO, Colour: colour,
-		Runner: sh, Checker: session.LessonChecker(l, sb.Dir()), Sandbox: sb,
+		Runner: runner, Checker: session.LessonChecker(l, sb.Dir()), Sandbox: sb,
 	})
 	if err != nil {
 		return err
 	}
 	if opts.Watch {
+		// A closed terminal ends watching like Ctrl-C does: progress is saved.
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, syscall.SIGHUP)
+		defer stop()
 		return s.Watch(ctx, 0)
 	}
 	if terminal {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -70,7 +71,7 @@ steps:
 // command typed at the prompt runs in the real shell with the real dockling, and the
 // step passes with ✔. As root, docker run -it then gets the terminal itself.
 func TestLearnOnATerminal(t *testing.T) {
-	if help, _ := exec.Command("dockling", "learn", "--help").Output(); !strings.Contains(string(help), "guided lesson") {
+	if help, _ := exec.Command("dockling", "learn", "--help").Output(); !strings.Contains(string(help), "learn [LESSON]") {
 		t.Skip("dockling learn is not wired into the root command")
 	}
 	dir := t.TempDir()
@@ -107,6 +108,14 @@ func TestLearnOnATerminal(t *testing.T) {
 	at = scr.waitFor(t, at, "$ ")
 	ptm.WriteString("docker ima\x03")
 	at = scr.waitFor(t, at, "$ ")
+	// Ctrl-C stops a running line; the prompt comes back on a line of its own.
+	ptm.WriteString("sleep 30; echo after\r")
+	time.Sleep(500 * time.Millisecond)
+	ptm.WriteString("\x03")
+	at = scr.waitFor(t, at, "$ ")
+	if out := scr.String(); !regexp.MustCompile(`\^C\r?\n`).MatchString(out[:at]) || strings.Contains(out, "\nafter") {
+		t.Errorf("after Ctrl-C the prompt is on the ^C line, or the line went on:\n%q", out)
+	}
 	ptm.WriteString("docker images\r")
 	at = scr.waitFor(t, at, "REPOSITORY")
 	at = scr.waitFor(t, at, "✔")
@@ -131,6 +140,10 @@ func TestLearnOnATerminal(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("dockling learn did not end on quit:\n%s", scr.String())
+	}
+	// On a terminal, without NO_COLOR, the session is in colour.
+	if !regexp.MustCompile(`\x1b\[[0-9;]*[1-9][0-9;]*m`).MatchString(scr.String()) {
+		t.Errorf("a terminal without NO_COLOR got no colour:\n%q", scr.String())
 	}
 	journal, err := os.ReadFile(filepath.Join(dir, "root", "sandboxes", "ptydemo", "journal.jsonl"))
 	if err != nil || !strings.Contains(string(journal), `"line":"docker images"`) {

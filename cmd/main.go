@@ -14,7 +14,6 @@ import (
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
-	"github.com/dockling/dockling/sandbox/journal"
 	"github.com/dockling/dockling/sandbox/store"
 	"github.com/spf13/cobra"
 )
@@ -91,54 +90,14 @@ func Execute(ctx context.Context, root *cobra.Command, ios *iostreams.IOStreams)
 	root.SilenceErrors = true
 	root.SilenceUsage = true
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
+	jr := beginJournal(root)
 	c, err := root.ExecuteContextC(ctx)
 	code := exitOK
 	if err != nil {
 		code = printError(ios, c, err)
 	}
-	journalCommand(c, code)
+	jr.end(code)
 	return code
-}
-
-// journalCommand records a docker verb in the sandbox's journal when the shell was
-// set up by "dockling env" (DOCKLING_JOURNAL=1): the learner's own terminal then
-// feeds the lesson's checks like the guided session does. The session's shell
-// journals its lines itself and leaves the variable unset.
-func journalCommand(c *cobra.Command, code int) {
-	if os.Getenv("DOCKLING_JOURNAL") != "1" || c == nil || !isDockerVerb(c) {
-		return
-	}
-	// The sandbox the command acted on: --root and --sandbox (whose defaults
-	// come from the environment), as the factory resolved them.
-	f := &Factory{SandboxName: sandbox.DefaultSandbox}
-	if fl := c.Flag("root"); fl != nil {
-		f.DataRoot = fl.Value.String()
-	}
-	if fl := c.Flag("sandbox"); fl != nil {
-		f.SandboxName = fl.Value.String()
-	}
-	dir, err := f.SandboxDir()
-	if err != nil {
-		return
-	}
-	line := "docker " + strings.Join(dockerArgs(os.Args[1:]), " ")
-	_ = journal.Append(dir, journal.Entry{Line: line, ExitCode: code})
-}
-
-// dockerArgs drops a leading "docker" (as in "dockling docker ps") and quotes words
-// with spaces, so the journal line reads like what was typed.
-func dockerArgs(args []string) []string {
-	if len(args) > 0 && args[0] == "docker" {
-		args = args[1:]
-	}
-	out := make([]string, len(args))
-	for i, a := range args {
-		if strings.ContainsAny(a, " \t'\"$") {
-			a = shellQuote(a)
-		}
-		out[i] = a
-	}
-	return out
 }
 
 func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {

@@ -125,7 +125,12 @@ type termConsole struct {
 	errOut  io.Writer
 	t       *term.Terminal
 	keys    *keyReader
+	// complete is Tab's completion, when the session has set one.
+	complete Completer
 }
+
+// SetCompleter gives the line editor Tab completion.
+func (c *termConsole) SetCompleter(f Completer) { c.complete = f }
 
 func (c *termConsole) ReadLine(ctx context.Context, prompt string) (string, error) {
 	fd := int(c.in.Fd())
@@ -135,6 +140,12 @@ func (c *termConsole) ReadLine(ctx context.Context, prompt string) (string, erro
 			io.Reader
 			io.Writer
 		}{c.keys, c.out}, "")
+		c.t.AutoCompleteCallback = func(line string, pos int, key rune) (string, int, bool) {
+			if key != '\t' || c.complete == nil {
+				return "", 0, false
+			}
+			return c.complete(line, pos)
+		}
 	}
 	old, err := term.MakeRaw(fd)
 	if err != nil {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox/journal"
@@ -60,6 +62,9 @@ func New(cfg Config) (*Session, error) {
 		}
 	}
 	s := &Session{cfg: cfg, steps: cfg.Lesson.Steps, st: newStyles(cfg.Colour), out: cfg.IO.Out, width: cfg.Width}
+	if c, ok := cfg.Lines.(interface{ SetCompleter(Completer) }); ok {
+		c.SetCompleter(s.complete)
+	}
 	if s.width == 0 {
 		s.width = 80
 		if f, ok := cfg.IO.Out.(*os.File); ok && cfg.IO.IsStdoutTTY() {
@@ -118,12 +123,10 @@ func (s *Session) start(ctx context.Context, watching bool) {
 	if l.Summary != "" {
 		fmt.Fprint(s.out, Render(l.Summary, s.width, s.cfg.Colour))
 	}
-	if err := s.cfg.Sandbox.Prepare(ctx, l.Images, s.out); err != nil {
-		s.warn(err.Error())
-	}
+	s.prepare(ctx)
 	if watching {
-		fmt.Fprintf(s.out, "\nWatching this lesson's sandbox. In your own terminal, run:\n\n    %s\n\nthen type the commands there; each step is checked when the sandbox changes. Ctrl-C stops watching.\n",
-			s.st.code.Sprintf(`eval "$(dockling env --sandbox %s)"`, l.ID))
+		fmt.Fprintf(s.out, "\nWatching this lesson's sandbox. In your own terminal, run:\n\n    %s\n\nthen type the commands there; each step is checked when the sandbox changes.\nHere you may type the guide's words (%s); Ctrl-C or %s stops watching.\n",
+			s.st.code.Sprintf(`eval "$(dockling env --sandbox %s)"`, l.ID), strings.Join(guideWordNames, ", "), s.st.code.Sprint("quit"))
 	} else {
 		fmt.Fprintf(s.out, "\nType commands as in a terminal: %s here is dockling, acting on this lesson's own sandbox.\nGuide words: %s. Ctrl-D or %s leaves; your progress is kept.\n",
 			s.st.code.Sprint("docker"), strings.Join(guideWordNames, ", "), s.st.code.Sprint("quit"))
@@ -142,6 +145,20 @@ func (s *Session) start(ctx context.Context, watching bool) {
 	s.showStep()
 	if s.steps[s.p.Step].Quiz != nil {
 		s.quiz(ctx)
+	}
+}
+
+// prepare gets the lesson's images. Ctrl-C stops a pull that takes too long (the
+// session then goes on without the image, saying so), even where Ctrl-C otherwise
+// belongs to the learner's commands.
+func (s *Session) prepare(ctx context.Context) {
+	pctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	if err := s.cfg.Sandbox.Prepare(pctx, s.cfg.Lesson.Images, s.out); err != nil {
+		if pctx.Err() != nil && ctx.Err() == nil {
+			fmt.Fprintln(s.out)
+		}
+		s.warn(err.Error())
 	}
 }
 
@@ -193,11 +210,14 @@ func (s *Session) runLine(ctx context.Context, line string) {
 		s.warn(err.Error())
 		return
 	}
-	if res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
+	if res.ExitCode == 128+int(syscall.SIGINT) || res.ExitCode == 128+int(syscall.SIGQUIT) ||
+		res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
+		// Ctrl-C leaves the terminal's ^C at the end of a line, and output can stop
+		// mid-line: keep the ✔ / ✘ and the prompt off it.
 		// Keep the ✔ / ✘ off the end of output that stopped mid-line.
 		fmt.Fprintln(s.out)
 	}
-	cs, is := journal.Touched(before, s.cfg.Sandbox.Capture())
+	cs, is := journal.Used(line, before, s.cfg.Sandbox.Capture())
 	err = journal.Append(s.cfg.Sandbox.Dir(), journal.Entry{
 		Line: line, ExitCode: res.ExitCode, Output: res.Output, Containers: cs, Images: is,
 	})
@@ -244,28 +264,27 @@ func (s *Session) check(ctx context.Context, afterCommand bool, exitCode int) {
 	}
 }
 
-// results is the ✔ / ✘ list of an outcome.
+// results is the ✔ / ✘ list of an outcome, in words: what each check wants, the
+// lesson's own words when one fails, and what was found, dimmed, below.
 func (s *Session) results(out Outcome) string {
 	var b strings.Builder
 	for _, r := range out.Results {
+		words := r.Words
+		if words == "" {
+			words = r.Label
+		}
+		words = s.st.inline(s.expand(words))
 		if r.Passed {
-			what := r.Label
-			if what == "" {
-				what = r.Message
-			}
-			fmt.Fprintf(&b, "  %s %s\n", s.st.ok.Sprint("✔"), what)
+			fmt.Fprintf(&b, "  %s %s\n", s.st.ok.Sprint("✔"), words)
 			continue
 		}
-		what := r.Fail
-		if what == "" {
-			what = r.Message
-			if r.Label != "" {
-				what = r.Label + ": " + r.Message
-			}
+		head := "not yet: " + words
+		if r.Fail != "" {
+			head = s.st.inline(s.expand(r.Fail))
 		}
-		fmt.Fprintf(&b, "  %s %s\n", s.st.bad.Sprint("✘"), what)
-		if r.Fail != "" && r.Message != "" {
-			fmt.Fprintf(&b, "    %s\n", s.st.dim.Sprint(r.Message))
+		fmt.Fprintf(&b, "  %s %s\n", s.st.bad.Sprint("✘"), head)
+		if r.Message != "" {
+			fmt.Fprintf(&b, "    %s\n", s.st.dim.Sprint(s.expand(r.Message)))
 		}
 	}
 	return b.String()
@@ -336,7 +355,11 @@ func (s *Session) showStep() {
 		fmt.Fprint(s.out, Render(s.expand(st.Text), s.width, s.cfg.Colour))
 	}
 	if st.Try != "" {
-		fmt.Fprintf(s.out, "\nTry: %s\n", s.st.code.Sprint(s.expand(st.Try)))
+		try, notes := s.expandCommand(st.Try)
+		fmt.Fprintf(s.out, "\nTry: %s\n", s.st.code.Sprint(try))
+		for _, n := range notes {
+			fmt.Fprintf(s.out, "     %s\n", s.st.dim.Sprint(n))
+		}
 	}
 	if st.Quiz == nil && st.Checks == 0 {
 		fmt.Fprintln(s.out, s.st.dim.Sprint("(Press Enter to go on.)"))
@@ -393,13 +416,14 @@ var bindingRE = sync.OnceValue(func() *regexp.Regexp {
 }) // compiled on first use: start-up stays fast
 
 // expand fills in {{.NAME.Field}} from the bindings. Anything else in braces stays
-// as written: texts teach docker's own --format templates ({{.Repository}}).
+// as written: texts teach docker's own --format templates ({{.Repository}}). A
+// binding not made yet (its step was skipped) reads as words saying so.
 func (s *Session) expand(text string) string {
 	return bindingRE().ReplaceAllStringFunc(text, func(m string) string {
 		sub := bindingRE().FindStringSubmatch(m)
 		b, ok := s.p.Bindings[sub[1]]
 		if !ok {
-			return m
+			return s.unbound(sub[1])
 		}
 		switch sub[2] {
 		case "ID":
@@ -417,4 +441,53 @@ func (s *Session) expand(text string) string {
 		}
 		return m
 	})
+}
+
+// expandCommand is expand for a command to type: a binding not made yet stays a
+// placeholder (<marked>), explained in the notes, so the command still reads as one.
+func (s *Session) expandCommand(text string) (string, []string) {
+	var notes []string
+	out := bindingRE().ReplaceAllStringFunc(text, func(m string) string {
+		name := bindingRE().FindStringSubmatch(m)[1]
+		if _, ok := s.p.Bindings[name]; ok {
+			return s.expand(m)
+		}
+		note := fmt.Sprintf("<%s> is %s.", name, s.unbound(name))
+		if !slices.Contains(notes, note) {
+			notes = append(notes, note)
+		}
+		return "<" + name + ">"
+	})
+	return out, notes
+}
+
+// unbound is what a text says in place of a binding no check has made yet.
+func (s *Session) unbound(name string) string {
+	return UnboundWords(s.cfg.Lesson, name, s.p.Skipped, s.p.Step)
+}
+
+// UnboundWords names, in words, the thing a lesson binds as name before it exists:
+// "the container from step 7 (not made yet: you skipped that step)". current is
+// the step being worked on, where a binding made by the step itself is what one
+// of its checks finds.
+func UnboundWords(l Lesson, name string, skipped []string, current int) string {
+	made, ok := l.Made[name]
+	what := "the container or image"
+	switch made.Kind {
+	case "container":
+		what = "the container"
+	case "image":
+		what = "the image"
+	}
+	if !ok || made.Step < 0 || made.Step >= len(l.Steps) {
+		return fmt.Sprintf("%s the lesson calls %q (not made yet)", what, name)
+	}
+	if made.Step == current {
+		return what + " this step asks for (not made yet)"
+	}
+	why := fmt.Sprintf("step %d makes it", made.Step+1)
+	if slices.Contains(skipped, l.Steps[made.Step].ID) {
+		why = "you skipped the step that makes it"
+	}
+	return fmt.Sprintf("%s from step %d, %q (not made yet: %s)", what, made.Step+1, l.Steps[made.Step].Title, why)
 }

@@ -139,7 +139,11 @@ func (s *Session) solution(ctx context.Context, st Step) {
 		}
 		return
 	}
-	fmt.Fprint(s.out, Render("```\n"+strings.TrimRight(s.expand(st.Solution), "\n")+"\n```", s.width, s.cfg.Colour))
+	sol, notes := s.expandCommand(st.Solution)
+	fmt.Fprint(s.out, Render("```\n"+strings.TrimRight(sol, "\n")+"\n```", s.width, s.cfg.Colour))
+	for _, n := range notes {
+		fmt.Fprintln(s.out, s.st.dim.Sprint(n))
+	}
 }
 
 // reset starts the step (remove what it made) or the whole lesson over.
@@ -173,9 +177,7 @@ func (s *Session) reset(ctx context.Context, what string) {
 	}
 	s.p = Progress{Lesson: s.cfg.Lesson.ID, Hints: map[string]int{}, Bindings: Bindings{}}
 	fmt.Fprintln(s.out, "The lesson is reset: a fresh sandbox, from step 1.")
-	if err := s.cfg.Sandbox.Prepare(ctx, s.cfg.Lesson.Images, s.out); err != nil {
-		s.warn(err.Error())
-	}
+	s.prepare(ctx)
 	s.goTo(ctx, 0)
 }
 

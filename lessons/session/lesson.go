@@ -16,7 +16,19 @@ func FromLesson(l *lessons.Lesson) Lesson {
 	for _, im := range l.Images {
 		out.Images = append(out.Images, Image{Ref: im.Ref, Standin: im.Standin, Optional: !im.Require, Missing: im.Missing})
 	}
-	for _, s := range l.Steps {
+	for i, s := range l.Steps {
+		for _, top := range s.Checks {
+			for _, ent := range top.AllEntries() {
+				if name, kind := ent.Binds(); name != "" {
+					if out.Made == nil {
+						out.Made = map[string]Made{}
+					}
+					if _, seen := out.Made[name]; !seen {
+						out.Made[name] = Made{Kind: string(kind), Step: i}
+					}
+				}
+			}
+		}
 		st := Step{ID: s.ID, Title: s.Title, Text: s.Text, Try: s.Try, Hints: s.Hints, Solution: s.Solution, Checks: len(s.Checks)}
 		if s.Quiz != nil {
 			st.Quiz = &Quiz{Question: s.Quiz.Question, Choices: s.Quiz.Choices, Answer: s.Quiz.AnswerIndex(), Why: s.Quiz.Why}
@@ -47,7 +59,7 @@ func LessonChecker(l *lessons.Lesson, dir string) Checker {
 			if r.Error != "" && msg == "" {
 				msg = r.Error
 			}
-			out.Results = append(out.Results, CheckResult{Label: r.Label, Passed: r.Passed, Message: msg, Fail: r.Fail})
+			out.Results = append(out.Results, CheckResult{Label: r.Label, Passed: r.Passed, Message: msg, Fail: r.Fail, Words: r.Words})
 		}
 		for k, o := range res.Bindings {
 			if old, ok := bound[k]; ok && old == o {

@@ -59,9 +59,24 @@ func TestRenderColour(t *testing.T) {
 func TestExpandLeavesDockerTemplates(t *testing.T) {
 	s := &Session{p: Progress{Bindings: Bindings{"marked": {Name: "happy_turing", ID: "abc", ShortID: "abc"}}}}
 	got := s.expand("docker start {{.marked.Name}} {{ .marked.ShortID }}; docker ps --format '{{.Names}}' {{.other.Name}} {{.marked.Nope}}")
-	want := "docker start happy_turing abc; docker ps --format '{{.Names}}' {{.other.Name}} {{.marked.Nope}}"
+	want := "docker start happy_turing abc; docker ps --format '{{.Names}}' the container or image the lesson calls \"other\" (not made yet) {{.marked.Nope}}"
 	if got != want {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestExpandNamesBindingsNotMadeYet(t *testing.T) {
+	l := Lesson{ID: "l", Steps: []Step{{ID: "a", Title: "First"}, {ID: "mark", Title: "Leave a mark"}, {ID: "c"}},
+		Made: map[string]Made{"marked": {Kind: "container", Step: 1}}}
+	s := &Session{cfg: Config{Lesson: l}, p: Progress{Bindings: Bindings{}, Skipped: []string{"mark"}}}
+	got := s.expand("docker start {{.marked.Name}}")
+	want := `docker start the container from step 2, "Leave a mark" (not made yet: you skipped the step that makes it)`
+	if got != want {
+		t.Errorf("skipped: got %q", got)
+	}
+	s.p.Skipped = nil
+	if got := s.expand("{{.marked.ID}}"); !strings.Contains(got, "step 2 makes it") {
+		t.Errorf("not reached: got %q", got)
 	}
 }
 

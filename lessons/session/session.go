@@ -14,16 +14,19 @@
 // on a terminal, plain lines otherwise).
 //
 // API:
-//   - model: Lesson, Step, Quiz, Image; FromLesson (from a loaded lessons.Lesson)
+//   - model: Lesson, Step, Quiz, Image, Made; FromLesson (from a loaded
+//     lessons.Lesson); UnboundWords (a binding not made yet, in words)
 //   - checking: Checker, CheckFunc, CheckRequest, Outcome, CheckResult, Binding,
 //     Bindings; LessonChecker
-//   - running: Runner, Result; Shell, NewShell, ShellOptions, DockerBin, Interactive
+//   - running: Runner, Result; Shell, NewShell, ShellOptions, DockerBin, Interactive;
+//     NoRunner (watching)
 //   - sandbox: Sandbox, OpenSandbox
-//   - talking: LineReader, Prompter, NewConsole, ErrInterrupted; Render (Markdown)
+//   - talking: LineReader, Prompter, NewConsole, ErrInterrupted, Completer (Tab);
+//     Render (Markdown)
 //   - the session: Config, New, Session.Run, Session.Watch, WatchInterval,
 //     Session.Progress
 //   - progress: Progress, StepStart, LoadProgress, SaveProgress, ClearProgress,
-//     ProgressPath
+//     ProgressPath; SetCurrent, Current (the lesson `dockling env` selects)
 package session
 
 import (
@@ -35,6 +38,15 @@ type Lesson struct {
 	ID, Title, Summary string
 	Images             []Image
 	Steps              []Step
+	// Made says, for each as: name, what it binds and which step makes it, so a
+	// text using a binding not made yet (its step skipped) can say so in words.
+	Made map[string]Made
+}
+
+// Made is where a binding comes from.
+type Made struct {
+	Kind string // "container", "image", or "" when only known at check time
+	Step int    // index into Steps
 }
 
 // Image is an image a lesson needs in its sandbox before the first step.
@@ -98,6 +110,9 @@ type CheckResult struct {
 	Passed  bool
 	Message string // what was expected and found, or what matched
 	Fail    string // the lesson's own words for this failure, when it has some
+	// Words is the check in plain words ("you ran `docker images`"); bindings not
+	// made yet are left as templates for the session to put in words.
+	Words string
 }
 
 // Outcome is the result of checking a step.

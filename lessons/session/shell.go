@@ -105,9 +105,10 @@ func NewShell(opts ShellOptions) (*Shell, error) {
 	return s, nil
 }
 
-// DockerBin makes <dataRoot>/bin/docker a link to this program and returns the bin
-// folder, to be put first on PATH. The link is replaced by a rename, so a shell
-// running at the same moment never finds it missing.
+// DockerBin makes <dataRoot>/bin/docker (and bin/dockling, which the shell hook of
+// `dockling env` calls) links to this program and returns the bin folder, to be put
+// first on PATH. Each link is replaced by a rename, so a shell running at the same
+// moment never finds it missing.
 func DockerBin(dataRoot string) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -117,20 +118,28 @@ func DockerBin(dataRoot string) (string, error) {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return "", fmt.Errorf("creating %s: %w", bin, err)
 	}
-	link := filepath.Join(bin, "docker")
+	for _, name := range []string{"docker", "dockling"} {
+		if err := linkTo(exe, filepath.Join(bin, name)); err != nil {
+			return "", err
+		}
+	}
+	return bin, nil
+}
+
+func linkTo(exe, link string) error {
 	if cur, err := os.Readlink(link); err == nil && cur == exe {
-		return bin, nil
+		return nil
 	}
 	tmp := fmt.Sprintf("%s.tmp-%d", link, os.Getpid())
 	os.Remove(tmp)
 	if err := os.Symlink(exe, tmp); err != nil {
-		return "", fmt.Errorf("linking %s: %w", link, err)
+		return fmt.Errorf("linking %s: %w", link, err)
 	}
 	if err := os.Rename(tmp, link); err != nil {
 		os.Remove(tmp)
-		return "", fmt.Errorf("linking %s: %w", link, err)
+		return fmt.Errorf("linking %s: %w", link, err)
 	}
-	return bin, nil
+	return nil
 }
 
 // Close removes the shell's state.

@@ -26,3 +26,10 @@ func waitReadable(ctx context.Context, f *os.File) error {
 		}
 	}
 }
+
+// readyNow reports whether f has input waiting, without blocking.
+func readyNow(f *os.File) bool {
+	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n > 0 && fds[0].Revents&unix.POLLIN != 0
+}

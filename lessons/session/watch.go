@@ -2,12 +2,14 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/journal"
 )
 
@@ -47,6 +49,15 @@ func (s *Session) Watch(ctx context.Context, interval time.Duration) error {
 			return nil
 		case <-t.C:
 		}
+		if line, ok := s.typed(); ok {
+			if s.watchWord(ctx, line) {
+				s.leave()
+				return nil
+			}
+			// A guide word may have moved to another step: check it afresh.
+			last, shown = "", ""
+			continue
+		}
 		fp := fingerprint(s.cfg.Sandbox.Dir())
 		if fp == last {
 			continue
@@ -77,6 +88,39 @@ func (s *Session) Watch(ctx context.Context, interval time.Duration) error {
 	}
 }
 
+// typed is a line the learner typed into the watcher's own terminal, if one is
+// waiting. The terminal is in line mode, so a read returns one whole line; nothing
+// reads it in between, so a quiz question (survey) still gets every key.
+func (s *Session) typed() (string, bool) {
+	in, ok := s.cfg.IO.In.(*os.File)
+	if !ok || !s.cfg.IO.IsStdinTTY() || !readyNow(in) {
+		return "", false
+	}
+	buf := make([]byte, 4096)
+	n, err := in.Read(buf)
+	if n == 0 || err != nil {
+		return "", false
+	}
+	return strings.TrimSpace(string(buf[:n])), true
+}
+
+// watchWord acts on a guide word typed into the watcher; it reports whether the
+// learner asked to leave.
+func (s *Session) watchWord(ctx context.Context, line string) bool {
+	if line == "" {
+		if st := s.steps[s.p.Step]; !s.p.Done && st.Quiz == nil && st.Checks == 0 {
+			s.pass(ctx)
+		}
+		return false
+	}
+	word, arg, ok := guideWord(line)
+	if !ok {
+		fmt.Fprintf(s.out, "Type the commands in your other terminal; here only the guide's words work: %s.\n", strings.Join(guideWordNames, ", "))
+		return false
+	}
+	return s.guide(ctx, word, arg)
+}
+
 // fingerprint changes whenever the journal, a container's record or state, or the
 // image store does. Container logs are left out: a chatty container would otherwise
 // have its step re-checked every tick.
@@ -103,3 +147,44 @@ func fingerprint(dir string) string {
 	}
 	return b.String()
 }
+
+// currentName is the file under the data root naming the lesson last started, which
+// `dockling env` selects when no sandbox is named.
+const currentName = "current"
+
+// SetCurrent records lesson as the one being learned or watched.
+func SetCurrent(dataRoot, lesson string) error {
+	if err := os.MkdirAll(dataRoot, 0o711); err != nil {
+		return fmt.Errorf("noting the current lesson: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dataRoot, currentName), []byte(lesson+"\n"), 0o644); err != nil {
+		return fmt.Errorf("noting the current lesson: %w", err)
+	}
+	return nil
+}
+
+// Current is the lesson last started under dataRoot, "" when none was (or its
+// record is not a usable name).
+func Current(dataRoot string) string {
+	b, err := os.ReadFile(filepath.Join(dataRoot, currentName))
+	if err != nil {
+		return ""
+	}
+	name := strings.TrimSpace(string(b))
+	if _, err := sandbox.Dir(dataRoot, name); err != nil {
+		return ""
+	}
+	return name
+}
+
+// NoRunner is the Runner of a watching session, which runs no lines itself: the
+// learner types them in their own terminal.
+type NoRunner struct{}
+
+// Run refuses: nothing runs lines in a watching session.
+func (NoRunner) Run(ctx context.Context, line string) (Result, error) {
+	return Result{}, errors.New("running a line: a watching session runs none; type it in your own terminal")
+}
+
+// Dir is the current directory.
+func (NoRunner) Dir() string { d, _ := os.Getwd(); return d }

@@ -13,7 +13,8 @@
 //
 // API: Append, Read, Verify, Head, Path, FileName, MaxOutput; Entry; TamperError
 // (errors.Is ErrTampered); State, Capture and Touched to work out which containers and
-// images a command touched.
+// images a command changed, ParseOperands, Operands and Used to add those its docker
+// commands named; AddPending and TakePending for the shell hook of `dockling env`.
 package journal
 
 import (

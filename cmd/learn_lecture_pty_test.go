@@ -1,0 +1,209 @@
+package cmd_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// TestLectureOnATerminal drives the embedded images-vs-containers lesson from its
+// first step to its end on a pty, as a learner types it: the container's own shell
+// through docker run -it (the file is made there), exit, a second container without
+// it, start and attach (the first container's name completed with Tab) and the file
+// seen again, then the quiz with the arrow keys.
+func TestLectureOnATerminal(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the lesson runs containers")
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	env := append(os.Environ(), "DOCKLING_ROOT="+root, "TERM=xterm", "NO_COLOR=1", "PS1=$ ")
+	// The stand-in ubuntu, so no pull is tried.
+	standin := exec.Command("dockling", "--sandbox", "images-vs-containers", "standin", "ubuntu")
+	standin.Env = env
+	if out, err := standin.CombinedOutput(); err != nil {
+		t.Fatalf("dockling standin ubuntu: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { removeAllContainers(root) })
+
+	c := exec.Command("dockling", "learn", "images-vs-containers")
+	c.Dir = dir
+	c.Env = env
+	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptm.Close()
+	var scr ptyScreen
+	go func() { _, _ = ptm.WriteTo(&scr) }()
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	defer stopLearn(c, exited)
+	at := 0
+	typed := func(line string, wants ...string) {
+		t.Helper()
+		at = scr.waitFor(t, at, "$ ")
+		ptm.WriteString(line + "\r")
+		for _, w := range wants {
+			at = scr.waitFor(t, at, w)
+		}
+	}
+	// In a container's shell: wait for its prompt (bash as root ends it in "# ").
+	inside := func(line string, wants ...string) {
+		t.Helper()
+		at = scr.waitFor(t, at, "# ")
+		ptm.WriteString(line + "\r")
+		for _, w := range wants {
+			at = scr.waitFor(t, at, w)
+		}
+	}
+
+	typed("docker images", "IMAGE ID", "✔ you ran `docker images`", "Step 1 done")
+	typed("docker run hello-world", "Hello", "Step 2 done")
+	typed("docker ps -a", "Exited (0)", "Step 3 done")
+	typed("docker info", "Docker Root Dir", "Step 4 done")
+	typed(`cat "$(docker info | sed -n 's/^ Docker Root Dir: //p')/image/overlay2/imagedb/content/sha256/$(docker images -q --no-trunc ubuntu | cut -d: -f2)"`,
+		"created_by", "Step 5 done")
+	typed("docker inspect ubuntu", "Step 6 done")
+
+	typed("docker run -it ubuntu bash")
+	inside("test -t 0 && mkdir -p /home/awesome && cd /home/awesome")
+	inside(`echo "This only exists in this container" > container.txt`)
+	inside("cat container.txt | tr a-z A-Z", "THIS ONLY EXISTS")
+	inside("exit", "Step 7 done")
+
+	typed("docker run -it ubuntu bash")
+	inside("ls -A /home | wc -l", "0")
+	inside("exit", "Step 8 done")
+	typed("docker ps -a", "NAMES", "Step 9 done")
+
+	// The Try line names the first container; Tab completes it from its start.
+	at = scr.waitFor(t, at, "Try: docker start ")
+	m := regexp.MustCompile(`^[a-z]+_[a-z]+`).FindString(scr.String()[at:])
+	if m == "" {
+		t.Fatalf("no container name after Try:\n%s", scr.String()[at:])
+	}
+	typed("docker start "+m[:len(m)-3]+"\t", m, "Step 10 done")
+
+	typed("docker attach " + m)
+	time.Sleep(300 * time.Millisecond)
+	ptm.WriteString("\r")
+	inside("cat /home/*/container.txt | tr a-z A-Z", "THIS ONLY EXISTS IN THIS CONTAINER")
+	inside("exit", "Step 11 done")
+
+	at = scr.waitFor(t, at, "Why is the hello-world image")
+	time.Sleep(200 * time.Millisecond)
+	ptm.WriteString("\x1b[B")
+	time.Sleep(100 * time.Millisecond)
+	ptm.WriteString("\r")
+	at = scr.waitFor(t, at, "Right")
+	at = scr.waitFor(t, at, "Which other containers have it?")
+	time.Sleep(200 * time.Millisecond)
+	ptm.WriteString("\x1b[B\x1b[B")
+	time.Sleep(100 * time.Millisecond)
+	ptm.WriteString("\r")
+	at = scr.waitFor(t, at, "You finished")
+	typed("quit")
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("dockling learn: %v\n%s", err, scr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("dockling learn did not end on quit:\n%s", scr.String())
+	}
+	if out := scr.String(); regexp.MustCompile(`\x1b\[[0-9;]*[1-9][0-9;]*m`).MatchString(out) {
+		t.Errorf("NO_COLOR is set, yet the session coloured its text:\n%q", out)
+	}
+	progress, err := os.ReadFile(filepath.Join(root, "progress", "images-vs-containers.json"))
+	if err != nil || !strings.Contains(string(progress), `"done": true`) || strings.Contains(string(progress), `"skipped": [`) {
+		t.Errorf("progress (%v):\n%s", err, progress)
+	}
+}
+
+// TestWatchTakesGuideWords: learn --watch on a terminal reads the guide's words
+// typed into it (there is no prompt): skip moves on, hint gives the step's hint, quit
+// leaves with the progress saved.
+func TestWatchTakesGuideWords(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	c := exec.Command("dockling", "learn", "--watch", "--lessons", filepath.Join(dir, "lessons"), "words")
+	if err := os.MkdirAll(filepath.Join(dir, "lessons"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const lesson = `id: words
+title: Words
+steps:
+  - id: one
+    title: First
+    text: Do the first thing.
+    solution: echo one
+    checks:
+      - ran: {command: '^echo one'}
+  - id: two
+    title: Second
+    text: Do the second thing.
+    hints: [Echo the word two.]
+    solution: echo two
+    checks:
+      - ran: {command: '^echo two'}
+`
+	if err := os.WriteFile(filepath.Join(dir, "lessons", "words.yaml"), []byte(lesson), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.Env = append(os.Environ(), "DOCKLING_ROOT="+root, "TERM=xterm", "NO_COLOR=1")
+	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 100})
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptm.Close()
+	var scr ptyScreen
+	go func() { _, _ = ptm.WriteTo(&scr) }()
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	defer stopLearn(c, exited)
+	at := scr.waitFor(t, 0, "Do the first thing.")
+	ptm.WriteString("skip\r")
+	at = scr.waitFor(t, at, "Skipped step 1.")
+	at = scr.waitFor(t, at, "Do the second thing.")
+	ptm.WriteString("hint\r")
+	at = scr.waitFor(t, at, "Echo the word two.")
+	ptm.WriteString("ls\r")
+	at = scr.waitFor(t, at, "only the guide's words work")
+	ptm.WriteString("quit\r")
+	scr.waitFor(t, at, "Progress saved")
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("dockling learn --watch: %v\n%s", err, scr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("dockling learn --watch did not end on quit:\n%s", scr.String())
+	}
+	progress, err := os.ReadFile(filepath.Join(root, "progress", "words.json"))
+	if err != nil || !strings.Contains(string(progress), `"step_id": "two"`) {
+		t.Errorf("progress (%v):\n%s", err, progress)
+	}
+}
+
+// stopLearn ends a session a failed test left running: SIGTERM first, so it saves
+// and removes its shell's state folder, then SIGKILL.
+func stopLearn(c *exec.Cmd, exited chan error) {
+	if c.ProcessState != nil {
+		return
+	}
+	_ = c.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		exited <- err
+	case <-time.After(5 * time.Second):
+		c.Process.Kill()
+	}
+}
