@@ -6,7 +6,6 @@ import (
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
-	"github.com/dockling/dockling/sandbox/runtime"
 	"github.com/spf13/cobra"
 )
 
@@ -108,7 +107,7 @@ func systemCheckRun(opts *SystemCheckOptions) error {
 		return err
 	}
 	// Container cgroups left frozen by a killed commit, or by containers gone.
-	leftovers := runtime.FreezerLeftovers()
+	leftovers := sb.FreezerLeftovers()
 	if opts.DryRun {
 		ps, err := sb.Store.Check()
 		if err != nil {

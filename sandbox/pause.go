@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 
 	"github.com/dockling/dockling/sandbox/runtime"
@@ -77,4 +78,14 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 		return 0, fmt.Errorf("interrupted: %w", err)
 	}
 	return c.r.Read(p)
+}
+
+// FreezerLeftovers lists what interrupted commits and killed shims left of this
+// sandbox's containers' freezer cgroups (see runtime.FreezerLeftovers); other data
+// roots' containers share the cgroup folder and are left alone.
+func (sb *Sandbox) FreezerLeftovers() []runtime.Leftover {
+	return runtime.FreezerLeftovers(func(id string) bool {
+		_, err := os.Stat(sb.containerDir(id))
+		return err == nil
+	})
 }

@@ -86,7 +86,7 @@ func (r *AuthorRunner) Run(script string) error {
 		if err != nil {
 			return fmt.Errorf("running %q: %w", line, err)
 		}
-		containers, images := journal.Touched(before, r.sb.Capture())
+		containers, images := journal.Used(line, before, r.sb.Capture())
 		if err := journal.Append(r.sb.Dir(), journal.Entry{
 			Line: line, ExitCode: res.ExitCode, Output: res.Output, Containers: containers, Images: images,
 		}); err != nil {

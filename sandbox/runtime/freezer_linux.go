@@ -370,11 +370,11 @@ func cgroupFrozen(dir string, v2 bool) (bool, error) {
 	return strings.TrimSpace(s) == "FROZEN", err
 }
 
-// FreezerLeftovers lists this user's container cgroups that nothing uses any more: left
-// frozen by a commit that was killed (nobody holds its lock), or empty, their container
-// gone with a shim that could not remove them. Containers of every data root share the
-// folder; a cgroup in use is never one of these.
-func FreezerLeftovers() []Leftover {
+// FreezerLeftovers lists the cgroups of the containers owned reports as its own that
+// nothing uses any more: left frozen by a commit that was killed (nobody holds its
+// lock), or empty, their container gone with a shim that could not remove them.
+// Containers of every data root share the folder; a cgroup in use is never one of these.
+func FreezerLeftovers(owned func(id string) bool) []Leftover {
 	base := freezerBase(cgroupV2())
 	if base == "" {
 		return nil
@@ -383,7 +383,9 @@ func FreezerLeftovers() []Leftover {
 	entries, _ := os.ReadDir(parent)
 	var out []Leftover
 	for _, e := range entries {
-		if !e.IsDir() || !isID(e.Name()) {
+		// The cgroups are named by container ID alone and shared by every data
+		// root on the machine: only this sandbox's own containers' are its to fix.
+		if !e.IsDir() || !isID(e.Name()) || !owned(e.Name()) {
 			continue
 		}
 		dir := path.Join(parent, e.Name())

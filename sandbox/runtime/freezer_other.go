@@ -29,4 +29,4 @@ func (*Freezer) Close() {}
 func RemoveFreezer(string) {}
 
 // FreezerLeftovers finds nothing off Linux.
-func FreezerLeftovers() []Leftover { return nil }
+func FreezerLeftovers(func(id string) bool) []Leftover { return nil }
