@@ -1,0 +1,35 @@
+package tierkit
+
+import "regexp"
+
+// The unprivileged side of the tiers types the lectures' exact commands but for one
+// thing, written here once:
+//
+//   - apt-get drops to its _apt user (setgroups, seteuid) to download. A user
+//     namespace that maps only the learner's own uid, as dockling's rootless mode
+//     makes for a user without /etc/subuid ranges (the tiers' user has none), has no
+//     _apt to become, so apt-get fails as typed. There apt is told to stay root:
+//     RootlessAptOption after every apt-get. (A learner whose account has subordinate
+//     ids and newuidmap gets them mapped and types the lecture's line as it is.)
+//
+// Normalise drops the option again before the unprivileged side's outputs are compared
+// with Docker's, so the comparison still covers the lines apt-get printed.
+// content/internal/authortest, which cannot import this package, applies the same
+// rule to the commit lesson's reference solution (its rootlessApt) and points here.
+const RootlessAptOption = "-o APT::Sandbox::User=root"
+
+var aptGetRE = regexp.MustCompile(`\bapt-get `)
+
+// RootlessApt puts RootlessAptOption after every apt-get in line.
+func RootlessApt(line string) string {
+	return aptGetRE.ReplaceAllLiteralString(line, "apt-get "+RootlessAptOption+" ")
+}
+
+// InstallLine is the commit lecture's install line (LectureInstall) as e types it:
+// unchanged as root, with RootlessApt as an unprivileged user.
+func InstallLine(e *Engine) string {
+	if e.User != nil {
+		return RootlessApt(LectureInstall)
+	}
+	return LectureInstall
+}
