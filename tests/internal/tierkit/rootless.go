@@ -1,6 +1,6 @@
 package tierkit
 
-import "regexp"
+import "strings"
 
 // The unprivileged side of the tiers types the lectures' exact commands but for one
 // thing, written here once:
@@ -18,11 +18,10 @@ import "regexp"
 // rule to the commit lesson's reference solution (its rootlessApt) and points here.
 const RootlessAptOption = "-o APT::Sandbox::User=root"
 
-var aptGetRE = regexp.MustCompile(`\bapt-get `)
-
-// RootlessApt puts RootlessAptOption after every apt-get in line.
+// RootlessApt puts RootlessAptOption after every "apt-get " in line (also inside a
+// quoted script, as in printf '…\napt-get update…').
 func RootlessApt(line string) string {
-	return aptGetRE.ReplaceAllLiteralString(line, "apt-get "+RootlessAptOption+" ")
+	return strings.ReplaceAll(line, "apt-get ", "apt-get "+RootlessAptOption+" ")
 }
 
 // InstallLine is the commit lecture's install line (LectureInstall) as e types it:
