@@ -121,10 +121,20 @@ func CommitScripted(r *Recorder) {
 	res = r.Do("scripted: commit", Text, "commit", "pyscript", "scripted")
 	r.Want(res, 0, "the new image's ID", imageIDRE.MatchString)
 	res = r.Do("scripted: CMD is the container's command", Text, "inspect", "-f", "{{json .Config.Cmd}}", "scripted")
-	cmd, _ := json.Marshal([]string{"bash", "-c", install})
-	r.Want(res, 0, "the bash -c command", Equals(string(cmd)))
+	r.Want(res, 0, "the bash -c command", Equals(jsonOf([]string{"bash", "-c", install})))
 	res = r.Do("scripted: python3 in the image", Text, "run", "--rm", "scripted", "python3", "--version")
 	r.Want(res, 0, "Python 3.11.x", pythonRE.MatchString)
+}
+
+// jsonOf is v as docker's {{json …}} prints it: no HTML escapes (&& stays &&).
+func jsonOf(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err.Error()
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // CommitQuoting commits a container whose command has quotes and spaces, and looks
