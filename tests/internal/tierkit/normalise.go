@@ -86,9 +86,11 @@ type Obs struct {
 //     how fast it went depend on the network at that moment. Time and rate become
 //     <time> and <rate>; the size, and every other line apt-get and dpkg print, are
 //     compared.
-//   - The unprivileged side's apt-get has RootlessAptOption after it (rootless.go
-//     says why): the option is dropped from what was typed, so that the typed line and
-//     everything apt-get printed are compared with Docker's.
+//   - The unprivileged side's apt-get has RootlessAptOption after it, and warns that
+//     it could not give its log to root:adm (rootless.go says why: one id mapped).
+//     The option is dropped from what was typed and that one warning (EINVAL, the
+//     unmapped-id error, only) from what apt-get printed, so that the typed line and
+//     everything else apt-get printed are compared with Docker's.
 // ---------------------------------------------------------------------------
 
 var (
@@ -106,6 +108,7 @@ var (
 	rmNewRE    = regexp.MustCompile(`cannot remove container "[^"]*": container is running: stop the container before removing or force remove`)
 	dockerErr  = regexp.MustCompile(`(?m)^docker: Error: `)
 	runcRE     = regexp.MustCompile(`failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ([^\n]*?): unknown`)
+	aptLogRE   = regexp.MustCompile(`(?m)^W: chown to \S+ of file /var/log/apt/\S+ failed - OpenLog \(22: Invalid argument\)\n?`)
 	fetchedRE  = regexp.MustCompile(`(?m)^Fetched ([0-9.,]+ [kMGT]?B) in [^(\n]*\([^)\n]*/s\)`)
 )
 
@@ -120,6 +123,7 @@ func Normalise(s string, names map[string]string) string {
 	s = runcRE.ReplaceAllString(s, "$1")
 	s = fetchedRE.ReplaceAllString(s, "Fetched $1 in <time> (<rate>)")
 	s = strings.ReplaceAll(s, " "+RootlessAptOption, "")
+	s = aptLogRE.ReplaceAllString(s, "")
 	s = promptHost.ReplaceAllString(s, "$1@<host>:$2")
 	s = sha256RE.ReplaceAllString(s, "sha256:<id>")
 	s = longIDRE.ReplaceAllString(s, "<id>")

@@ -12,8 +12,16 @@ import "strings"
 //     RootlessAptOption after every apt-get. (A learner whose account has subordinate
 //     ids and newuidmap gets them mapped and types the lecture's line as it is.)
 //
-// Normalise drops the option again before the unprivileged side's outputs are compared
-// with Docker's, so the comparison still covers the lines apt-get printed.
+// And one thing it sees differ, for the same reason (one id mapped):
+//
+//   - apt-get gives its log /var/log/apt/term.log to root:adm; adm's gid is not mapped
+//     in that namespace, so chown fails with EINVAL and apt-get warns "W: chown to
+//     root:adm of file /var/log/apt/term.log failed - OpenLog (22: Invalid argument)"
+//     after installing. The install itself is unaffected.
+//
+// Normalise drops the option and that warning before the unprivileged side's outputs
+// are compared with Docker's, so the comparison still covers every other line
+// apt-get printed.
 // content/internal/authortest, which cannot import this package, applies the same
 // rule to the commit lesson's reference solution (its rootlessApt) and points here.
 const RootlessAptOption = "-o APT::Sandbox::User=root"
