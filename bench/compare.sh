@@ -14,7 +14,14 @@
 #   commit (64 MiB of new files)     commit a container whose layer holds 64 files of
 #                                    1 MiB of random bytes (the image removed after each)
 #
-# Environment: N (runs of run/images/ps, default 20), COMMITS (default 5). DOCKER_HOST,
+# The engines take turns: each operation runs in rounds, every engine timed for a block
+# of BLOCK runs per round (the order rotating), so that a slow minute on this shared
+# machine falls on every engine alike rather than on whichever ran then; commits
+# alternate one at a time. Any failed command ends the script with its output and a
+# non-zero status: no number is printed from an incomplete set of runs.
+#
+# Environment: N (runs of run/images/ps per engine, default 20, rounded up to whole
+# blocks), BLOCK (default 5), COMMITS (default 5). DOCKER_HOST,
 # if set and answering, is used as is (e.g. the parity tier's daemon); otherwise a
 # private daemon is started under /run/dockling-bench and removed at the end, also on
 # failure or Ctrl-C. Commit the script, not its numbers: they belong to a machine.
@@ -22,7 +29,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 N=${N:-20}
+BLOCK=${BLOCK:-5}
 COMMITS=${COMMITS:-5}
+die() {
+	echo "compare.sh: $*" >&2
+	exit 1
+}
+for v in N BLOCK COMMITS; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive whole number, not '${!v}'"
+done
+ROUNDS=$(((N + BLOCK - 1) / BLOCK))
+N=$((ROUNDS * BLOCK))
 
 if [ "$(id -u)" != 0 ]; then
 	echo "compare.sh: needs root (it runs dockerd)" >&2
@@ -100,54 +117,87 @@ for e in "${engines[@]}"; do
 	on "$e" run --rm bench-base true # warm the caches
 done
 
-# ms_stats: reads microseconds, one a line; prints "median p90" in ms.
-ms_stats() {
-	sort -n | awk '{a[NR] = $1} END { if (NR == 0) { print "- -"; exit }
+# stats FILE WANT: FILE holds microseconds, one a line; prints "median p90" in ms, and
+# fails unless there are exactly WANT of them.
+stats() {
+	local n
+	n=$(grep -c . "$1" 2>/dev/null || true)
+	[ "${n:-0}" = "$2" ] || die "$1: ${n:-0} timings where $2 were due"
+	sort -n "$1" | awk '{a[NR] = $1} END {
 		p = int(NR * 0.9 + 0.5); if (p < 1) p = 1
 		printf "%.1f %.1f\n", a[int((NR + 1) / 2)] / 1000, a[p] / 1000 }'
 }
-# timed N CMD...: runs CMD N times, prints one microsecond count a line. Fails loudly.
+# timed FILE N CMD...: runs CMD N times, appends one microsecond count a line to FILE.
+# A failed run fails, showing what the command printed.
 timed() {
-	local n=$1 i s e
-	shift
+	local f=$1 n=$2 i s e
+	shift 2
 	for ((i = 0; i < n; i++)); do
 		s=$EPOCHREALTIME
-		"$@" >/dev/null || { echo "compare.sh: failed: $*" >&2; return 1; }
+		"$@" >/dev/null 2>"$tmp/stderr" || {
+			echo "compare.sh: failed: $*" >&2
+			cat "$tmp/stderr" >&2
+			return 1
+		}
 		e=$EPOCHREALTIME
-		echo $((${e/./} - ${s/./}))
+		echo $((${e/./} - ${s/./})) >>"$f"
 	done
 }
-# commit_runs ENGINE: COMMITS commits of a container holding 64 MiB of new files.
-commit_runs() {
-	local e=$1 i s t
-	on "$e" rm -f bench-fat >/dev/null 2>&1 || true
-	on "$e" run --name bench-fat bench-base sh -c 'mkdir /data && for i in $(seq 1 64); do head -c 1048576 /dev/urandom > /data/f$i; done'
-	for ((i = 0; i < COMMITS; i++)); do
-		s=$EPOCHREALTIME
-		on "$e" commit bench-fat bench-fat-img >/dev/null
-		t=$EPOCHREALTIME
-		echo $((${t/./} - ${s/./}))
-		on "$e" rmi bench-fat-img >/dev/null
-	done
-	on "$e" rm -f bench-fat >/dev/null
+# op I ENGINE: operation I of ops on ENGINE.
+op() {
+	case $1 in
+	0) on "$2" run --rm bench-base true ;;
+	1) on "$2" images ;;
+	2) on "$2" ps -a ;;
+	esac
+}
+# commit_once ENGINE: one commit of bench-fat, timed into FILE; the image removed after.
+commit_once() {
+	local e=$1 f=$2 s t
+	s=$EPOCHREALTIME
+	on "$e" commit bench-fat bench-fat-img >/dev/null || die "commit on $e failed"
+	t=$EPOCHREALTIME
+	echo $((${t/./} - ${s/./})) >>"$f"
+	on "$e" rmi bench-fat-img >/dev/null || die "rmi bench-fat-img on $e failed"
 }
 
 declare -A med p90
 ops=("run --rm bench-base true" "images" "ps -a" "commit (64 MiB of new files)")
+ne=${#engines[@]}
+for i in 0 1 2; do
+	echo "== ${ops[$i]}: $ROUNDS rounds, $BLOCK runs per engine each, engines taking turns"
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((k = 0; k < ne; k++)); do
+			e=${engines[$(((r + k) % ne))]}
+			timed "$tmp/t.$e.$i" "$BLOCK" op "$i" "$e" || die "${ops[$i]} on $e failed"
+		done
+	done
+done
+echo "== ${ops[3]}: $COMMITS rounds, one commit per engine each, engines taking turns"
 for e in "${engines[@]}"; do
-	echo "== $e"
-	read -r m p < <(timed "$N" on "$e" run --rm bench-base true | ms_stats)
-	med[$e,0]=$m p90[$e,0]=$p
-	read -r m p < <(timed "$N" on "$e" images | ms_stats)
-	med[$e,1]=$m p90[$e,1]=$p
-	read -r m p < <(timed "$N" on "$e" ps -a | ms_stats)
-	med[$e,2]=$m p90[$e,2]=$p
-	read -r m p < <(commit_runs "$e" | ms_stats)
-	med[$e,3]=$m p90[$e,3]=$p
+	on "$e" rm -f bench-fat >/dev/null 2>&1 || true
+	on "$e" run --name bench-fat bench-base sh -c 'mkdir /data && for i in $(seq 1 64); do head -c 1048576 /dev/urandom > /data/f$i; done' ||
+		die "making bench-fat on $e failed"
+done
+for ((r = 0; r < COMMITS; r++)); do
+	for ((k = 0; k < ne; k++)); do
+		commit_once "${engines[$(((r + k) % ne))]}" "$tmp/t.${engines[$(((r + k) % ne))]}.3"
+	done
+done
+for e in "${engines[@]}"; do
+	on "$e" rm -f bench-fat >/dev/null || die "removing bench-fat on $e failed"
+done
+for e in "${engines[@]}"; do
+	for i in 0 1 2 3; do
+		want=$N
+		[ "$i" != 3 ] || want=$COMMITS
+		st=$(stats "$tmp/t.$e.$i" "$want")
+		read -r "med[$e,$i]" "p90[$e,$i]" <<<"$st"
+	done
 done
 
 echo
-echo "Median (p90) wall time in ms; N=$N runs, $COMMITS commits; $(nproc) CPUs; $(uname -r)"
+echo "Median (p90) wall time in ms; N=$N runs ($ROUNDS rounds of $BLOCK, engines taking turns), $COMMITS commits; $(nproc) CPUs; $(uname -r)"
 echo "docker: $(/usr/bin/docker version --format '{{.Server.Version}}' 2>/dev/null), storage $(/usr/bin/docker info --format '{{.Driver}}' 2>/dev/null)"
 printf '%-30s' "operation"
 for e in "${engines[@]}"; do printf '%22s' "$e"; done
@@ -157,7 +207,9 @@ for i in "${!ops[@]}"; do
 	printf '%-30s' "${ops[$i]}"
 	for e in "${engines[@]}"; do printf '%22s' "${med[$e,$i]} (${p90[$e,$i]})"; done
 	for e in "${engines[@]:1}"; do
-		printf '%18s' "$(awk -v a="${med[$e,$i]}" -v b="${med[dockling,$i]}" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }')"
+		ratio=$(awk -v a="${med[$e,$i]}" -v b="${med[dockling,$i]}" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2fx", a / b; else exit 1 }') ||
+			die "no ratio for ${ops[$i]}: $e ${med[$e,$i]} ms, dockling ${med[dockling,$i]} ms"
+		printf '%18s' "$ratio"
 	done
 	echo
 done

@@ -121,9 +121,14 @@ func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {
 	}
 	var withCode *exitWithMessage
 	if errors.As(err, &withCode) {
-		// Docker's CLI words a failed run or create like this, with a pointer to help.
+		// Docker's CLI words a failed run or create like this, with a pointer to help
+		// unless the container was made and failed to start.
 		msg := strings.TrimSuffix(err.Error(), ".")
-		fmt.Fprintf(ios.ErrOut, "docker: Error: %s.\nSee '%s --help'.\n", msg, c.CommandPath())
+		if withCode.noHelp {
+			fmt.Fprintf(ios.ErrOut, "docker: Error: %s.\n", msg)
+		} else {
+			fmt.Fprintf(ios.ErrOut, "docker: Error: %s.\nSee '%s --help'.\n", msg, c.CommandPath())
+		}
 		return withCode.code
 	}
 	fmt.Fprintf(ios.ErrOut, "Error: %s\n", err)

@@ -131,7 +131,7 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 	if opts.Detach {
 		if err := sb.StartCreated(sh, ctr, false); err != nil {
 			sb.Remove(ctr.ID, true)
-			return runError(err)
+			return startError(err)
 		}
 		// A detached --rm container is removed by the next command that lists
 		// containers once it has exited (see Sandbox.ReapAutoRemoved).
@@ -142,7 +142,7 @@ func runRun(c *cobra.Command, opts *RunOptions) error {
 		if opts.Rm {
 			sb.Remove(ctr.ID, true)
 		}
-		return runError(err)
+		return startError(err)
 	}
 	code, err := attachAndWait(opts.IO, sb, ctr.ID, opts.TTY, opts.Interactive, opts.DetachKeys)
 	if errors.Is(err, runtime.ErrDetached) {
@@ -245,10 +245,22 @@ func runError(err error) error {
 	return &exitWithMessage{code: exitDocker, err: err}
 }
 
+// startError is runError for a container that was made but did not start: Docker's
+// CLI then prints the daemon's words without its pointer to --help.
+func startError(err error) error {
+	code := exitDocker
+	var ee *runtime.ExecError
+	if errors.As(err, &ee) {
+		code = ee.Code
+	}
+	return &exitWithMessage{code: code, err: err, noHelp: true}
+}
+
 // exitWithMessage prints err and exits with code.
 type exitWithMessage struct {
-	code int
-	err  error
+	code   int
+	err    error
+	noHelp bool
 }
 
 func (e *exitWithMessage) Error() string { return e.err.Error() }

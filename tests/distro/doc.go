@@ -4,5 +4,6 @@
 // run on it through the dockling command line, as root and as an unprivileged user.
 //
 // It is slow and needs root and a network, so it runs only with DOCKLING_TIERS=1
-// (see .ci/tiers.sh); otherwise every test skips and says why.
+// (see .ci/tiers.sh); otherwise every test skips and says why. Once they are on,
+// whatever is missing (root, user namespaces, the root filesystem) fails the test.
 package distro

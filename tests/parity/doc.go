@@ -6,6 +6,7 @@
 // terminal, the commit gotcha.
 //
 // It is slow and needs root, so it runs only with DOCKLING_TIERS=1 (see
-// .ci/tiers.sh); otherwise every test skips and says why. If dockerd itself refuses
-// to start on the machine, the test skips with the daemon's own words.
+// .ci/tiers.sh); otherwise every test skips and says why. Once they are on, nothing
+// skips: a dockerd that refuses to start, or a machine without unprivileged user
+// namespaces, fails the test with the reason.
 package parity

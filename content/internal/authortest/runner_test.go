@@ -73,7 +73,7 @@ func newShellRunner(t testing.TB, l *lessons.Lesson, prepare func(sb *sandbox.Sa
 		t.Fatal(err)
 	}
 	if err := prepare(sb); err != nil {
-		t.Skipf("the lesson's images are not available here: %v", err)
+		skipUnlessTiers(t, "the lesson's images are not available here: %v", err)
 	}
 	// What preparing removed may still be being deleted in the background; copies of the
 	// template (Reset) must not race that.

@@ -7,6 +7,7 @@
 //
 // The tiers are switched on by .ci/tiers.sh, which installs debootstrap and docker.io,
 // builds the root filesystem once per machine and runs
-// DOCKLING_TIERS=1 go test -count=1 -v ./tests/...; without the variable every test
-// skips and says why, so go test ./... stays fast.
+// DOCKLING_TIERS=1 go test -count=1 -p 1 -v ./tests/...; without the variable every
+// test skips and says why, so go test ./... stays fast. With it nothing skips: what
+// is missing fails the test with the reason.
 package tierkit

@@ -3,92 +3,100 @@ package tierkit
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"runtime"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
-// The parity tier's private Docker daemon: its own socket, data root, exec root and
-// pid file, so it never touches (nor is touched by) a Docker installed on the machine.
+// The parity tier's private Docker daemon: its own run folder (socket, exec root, pid
+// file, log) and data root, so it never touches (nor is touched by) a Docker installed
+// on the machine. How it is started (every dockerd flag) is written once, in
+// tests/testdata/scripts/parity-daemon.sh, which .ci/tiers.sh and bench/compare.sh
+// call too.
 const (
 	ParityRun      = "/run/dockling-parity"
-	ParitySock     = ParityRun + "/docker.sock"
-	ParityExecRoot = ParityRun + "/exec"
-	ParityPidfile  = ParityRun + "/docker.pid"
 	ParityDataRoot = "/var/lib/dockling-parity"
 	// DockerCLI is Debian's docker.io client; /usr/local/bin may hold another docker.
 	DockerCLI = "/usr/bin/docker"
 )
 
-// DockerdArgs are the daemon's flags (all accepted by Debian 12's dockerd 20.10):
-// no iptables rules, no bridge (containers use --network host), and an empty config
-// file so the machine's /etc/docker/daemon.json does not apply.
-func DockerdArgs() []string {
-	return []string{
-		"--host", "unix://" + ParitySock,
-		"--data-root", ParityDataRoot,
-		"--exec-root", ParityExecRoot,
-		"--pidfile", ParityPidfile,
-		"--config-file", filepath.Join(ParityRun, "daemon.json"),
-		"--iptables=false", "--ip6tables=false", "--bridge=none",
+// daemonScript is tests/testdata/scripts/parity-daemon.sh, found from this file's
+// place in the source tree (go test builds from source on the machine that runs it).
+func daemonScript(t testing.TB) string {
+	t.Helper()
+	_, self, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot find tierkit's source folder (to find parity-daemon.sh)")
 	}
+	p := filepath.Join(filepath.Dir(self), "..", "..", "testdata", "scripts", "parity-daemon.sh")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the parity daemon's script: %v", err)
+	}
+	return p
 }
 
-// Dockerd starts Debian's dockerd on the private socket and returns an engine for
-// Docker's own client. When the daemon itself refuses to start (this machine lacks a
-// kernel feature it needs), the test is skipped with the daemon's words; a missing
-// docker.io package fails it. Cleanup removes every container, stops the daemon (and
-// the containerd it started), unmounts what it left and deletes its data.
+// daemon runs parity-daemon.sh CMD on the parity folders and returns its stdout.
+func daemon(t testing.TB, script, cmd string) (string, error) {
+	ctx, cancel := guardContext(t)
+	defer cancel()
+	c := exec.CommandContext(ctx, script, cmd, ParityRun, ParityDataRoot)
+	// Its PATH finds Debian's dockerd (/usr/sbin), and nothing of the caller's
+	// environment (a DOCKER_HOST, say) reaches the daemon.
+	c.Env = baseEnv("/root")
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	err := c.Run()
+	if ctx.Err() != nil {
+		err = errors.New("killed: it had not finished before the test's deadline")
+	}
+	if err != nil {
+		return stdout.String(), &daemonError{cmd: cmd, err: err, stderr: stderr.String()}
+	}
+	return stdout.String(), nil
+}
+
+type daemonError struct {
+	cmd, stderr string
+	err         error
+}
+
+func (e *daemonError) Error() string {
+	return "parity-daemon.sh " + e.cmd + ": " + e.err.Error() + "\n" + e.stderr
+}
+
+func (e *daemonError) Unwrap() error { return e.err }
+
+// Dockerd starts Debian's dockerd on the private socket (parity-daemon.sh start, after
+// a stop that removes whatever a killed earlier run left) and returns an engine for
+// Docker's own client. A daemon that does not start fails the test with its log: the
+// tiers are on, and a parity tier without Docker proves nothing. Cleanup removes every
+// container (a container that cannot be removed fails the test), then stops the daemon
+// (and the containerd it started), unmounts what it left and deletes its data.
 func Dockerd(t testing.TB) *Engine {
 	t.Helper()
-	dockerd, err := exec.LookPath("/usr/sbin/dockerd")
-	if err != nil {
-		dockerd, err = exec.LookPath("dockerd")
-	}
-	if err != nil {
-		t.Fatalf("dockerd not found (apt-get install -y docker.io; .ci/tiers.sh does): %v", err)
-	}
 	if _, err := os.Stat(DockerCLI); err != nil {
-		t.Fatalf("Debian's docker client not found (apt-get install -y docker.io): %v", err)
+		t.Fatalf("Debian's docker client not found (apt-get install -y docker.io; .ci/tiers.sh does): %v", err)
 	}
-	stopStale(t)
-	if err := os.MkdirAll(ParityRun, 0o700); err != nil {
-		t.Fatal(err)
+	script := daemonScript(t)
+	if _, err := daemon(t, script, "stop"); err != nil {
+		t.Fatalf("removing what an earlier run left: %v", err)
 	}
 	t.Cleanup(func() {
-		unmountUnder(t, ParityDataRoot)
-		unmountUnder(t, ParityRun)
-		for _, d := range []string{ParityDataRoot, ParityRun} {
-			if err := os.RemoveAll(d); err != nil {
-				t.Errorf("cleanup: removing %s: %v", d, err)
-			}
+		if _, err := daemon(t, script, "stop"); err != nil {
+			t.Errorf("cleanup: %v", err)
 		}
 	})
-	if err := os.WriteFile(filepath.Join(ParityRun, "daemon.json"), []byte("{}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(ParityRun, "dockerd.log")
-	logf, err := os.Create(logPath)
+	out, err := daemon(t, script, "start")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("starting the parity daemon: %v", err)
 	}
-	defer logf.Close()
-	d := exec.Command(dockerd, DockerdArgs()...)
-	d.Stdout, d.Stderr = logf, logf
-	d.Env = baseEnv("/root")
-	d.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := d.Start(); err != nil {
-		t.Fatalf("starting dockerd: %v", err)
+	host := strings.TrimSpace(out)
+	if !strings.HasPrefix(host, "unix://") {
+		t.Fatalf("parity-daemon.sh start printed %q, not a DOCKER_HOST", out)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- d.Wait() }()
-	t.Cleanup(func() { stopDaemon(t, d.Process.Pid, exited, logPath) })
 
 	cfg := filepath.Join(ParityRun, "client-config")
 	if err := os.Mkdir(cfg, 0o700); err != nil {
@@ -97,91 +105,12 @@ func Dockerd(t testing.TB) *Engine {
 	e := &Engine{
 		Name:     "docker",
 		Bin:      DockerCLI,
-		Env:      append(baseEnv(cfg), "DOCKER_HOST=unix://"+ParitySock, "DOCKER_CONFIG="+cfg),
+		Env:      append(baseEnv(cfg), "DOCKER_HOST="+host, "DOCKER_CONFIG="+cfg),
 		RunFlags: []string{"--network", "host"},
 		Dir:      cfg,
 	}
-	// Ready when the API answers; skipped if the daemon gives up first.
-	ctx, cancel := guardContext(t)
-	defer cancel()
-	for {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Skipf("dockerd refused to start on this machine (%v); its log:\n%s", err, tail(logPath, 30))
-		case <-ctx.Done():
-			t.Fatalf("dockerd never answered on %s before the test's deadline; its log:\n%s", ParitySock, tail(logPath, 30))
-		case <-time.After(200 * time.Millisecond):
-		}
-		if r, err := e.run(t, []string{"version", "--format", "{{.Server.Version}}"}); err == nil && r.Code == 0 {
-			t.Logf("dockerd %s on %s (data root %s)", strings.TrimSpace(r.Stdout), ParitySock, ParityDataRoot)
-			break
-		}
-	}
+	v := e.MustRun(t, "version", "--format", "{{.Server.Version}}")
+	t.Logf("dockerd %s on %s (data root %s)", strings.TrimSpace(v.Stdout), host, ParityDataRoot)
 	t.Cleanup(func() { cleanupContainers(t, e) })
 	return e
-}
-
-// stopDaemon stops dockerd (SIGTERM, which also stops the containerd it runs; SIGKILL
-// to its process group only if it is still there at the test's deadline).
-func stopDaemon(t testing.TB, pid int, exited chan error, logPath string) {
-	select {
-	case <-exited:
-		return
-	default:
-	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		t.Logf("cleanup: stopping dockerd %d: %v", pid, err)
-	}
-	ctx, cancel := guardContext(t)
-	defer cancel()
-	select {
-	case <-exited:
-	case <-ctx.Done():
-		t.Errorf("cleanup: dockerd %d did not stop on SIGTERM; killing its process group; its log:\n%s", pid, tail(logPath, 20))
-		syscall.Kill(-pid, syscall.SIGKILL)
-		<-exited
-	}
-}
-
-// stopStale stops a daemon an earlier, killed run left behind: the process named in
-// our own pid file, only if it is a dockerd using our data root.
-func stopStale(t testing.TB) {
-	b, err := os.ReadFile(ParityPidfile)
-	if err != nil {
-		return
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 1 {
-		return
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !bytes.Contains(cmdline, []byte(ParityDataRoot)) || filepath.Base(string(bytes.SplitN(cmdline, []byte{0}, 2)[0])) != "dockerd" {
-		return
-	}
-	t.Logf("stopping dockerd %d left by an earlier run", pid)
-	syscall.Kill(pid, syscall.SIGTERM)
-	for i := 0; i < 300; i++ {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	unmountUnder(t, ParityDataRoot)
-	unmountUnder(t, ParityRun)
-	os.RemoveAll(ParityDataRoot)
-	os.RemoveAll(ParityRun)
-}
-
-// tail returns the last n lines of a file.
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

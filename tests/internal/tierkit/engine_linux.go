@@ -44,6 +44,7 @@ type Result struct {
 	Stdout string
 	Stderr string
 	Code   int
+	obs    int // 1 + its index in the Recorder's Obs (Recorder.Do); 0 when not recorded
 }
 
 // Cmd is the command as the learner typed it.

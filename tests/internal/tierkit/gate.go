@@ -21,7 +21,10 @@ const (
 // Enabled reports whether the slow tiers are switched on.
 func Enabled() bool { return os.Getenv(GateEnv) == "1" }
 
-// Require skips t, with the reason, unless the tiers are switched on.
+// Require skips t, with the reason, unless the tiers are switched on. It is the only
+// skip in the tiers: once they are on, every missing piece (root, user namespaces,
+// Docker's daemon, the root filesystem) fails the test with the reason, so that a CI
+// run that was meant to prove something cannot pass without proving it.
 func Require(t testing.TB) {
 	t.Helper()
 	if !Enabled() {
@@ -29,11 +32,13 @@ func Require(t testing.TB) {
 	}
 }
 
-// RequireRoot skips t unless it runs as root (CI runs .ci/tiers.sh as root).
+// RequireRoot fails t unless it runs as root (CI runs .ci/tiers.sh as root); with the
+// tiers off it skips, like Require.
 func RequireRoot(t testing.TB) {
 	t.Helper()
+	Require(t)
 	if os.Geteuid() != 0 {
-		t.Skip("needs root: debootstrap'ed root filesystems, dockerd and the unprivileged-user side all need it; run .ci/tiers.sh as root")
+		t.Fatal("the tiers are on but this is not root: debootstrap'ed root filesystems, dockerd and the unprivileged-user side all need root; run .ci/tiers.sh as root")
 	}
 }
 

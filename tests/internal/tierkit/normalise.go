@@ -17,7 +17,9 @@ const (
 	// Table is a docker table (images, ps, history): compared cell by cell after
 	// NormaliseCell, so column widths that follow from normalised values do not count.
 	Table
-	// ExitCode compares only the exit code (apt-get's download lines differ per run).
+	// ExitCode is an observation with an exit code and no output (a terminal's end).
+	// Outputs are never left out of the comparison: what differs by design is
+	// normalised below.
 	ExitCode
 	// LineSet is Text compared as a set of lines, for docker diff (see below).
 	LineSet
@@ -74,6 +76,21 @@ type Obs struct {
 //   - Docker 20.10's client logs `time="…" level=error msg="error waiting for
 //     container: context canceled"` when a container fails to start: a race inside
 //     Docker's client, not something a learner should see from dockling. Dropped.
+//   - A container that cannot start (a command the image lacks): Docker's daemon
+//     passes on its runtime's chain of causes, "failed to create shim task: OCI
+//     runtime create failed: runc create failed: unable to start container process:
+//     CAUSE: unknown."; dockling has no containerd and no runc between the CLI and the
+//     container and says "CAUSE.". The chain around the cause goes; the cause (exec:
+//     "no-such-command": executable file not found in $PATH) is compared.
+//   - apt-get's "Fetched 15.0 MB in 1s (10.7 MB/s)": how long the download took and
+//     how fast it went depend on the network at that moment. Time and rate become
+//     <time> and <rate>; the size, and every other line apt-get and dpkg print, are
+//     compared.
+//   - The unprivileged side's apt-get has RootlessAptOption after it, and warns that
+//     it could not give its log to root:adm (rootless.go says why: one id mapped).
+//     The option is dropped from what was typed and that one warning (EINVAL, the
+//     unmapped-id error, only) from what apt-get printed, so that the typed line and
+//     everything else apt-get printed are compared with Docker's.
 // ---------------------------------------------------------------------------
 
 var (
@@ -90,6 +107,9 @@ var (
 	rmOldRE    = regexp.MustCompile(`You cannot remove a running container \S+\. Stop the container before attempting removal or force remove`)
 	rmNewRE    = regexp.MustCompile(`cannot remove container "[^"]*": container is running: stop the container before removing or force remove`)
 	dockerErr  = regexp.MustCompile(`(?m)^docker: Error: `)
+	runcRE     = regexp.MustCompile(`failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ([^\n]*?): unknown`)
+	aptLogRE   = regexp.MustCompile(`(?m)^W: chown to \S+ of file /var/log/apt/\S+ failed - OpenLog \(22: Invalid argument\)\n?`)
+	fetchedRE  = regexp.MustCompile(`(?m)^Fetched ([0-9.,]+ [kMGT]?B) in [^(\n]*\([^)\n]*/s\)`)
 )
 
 // Normalise makes free text comparable (see the comment above).
@@ -100,6 +120,10 @@ func Normalise(s string, names map[string]string) string {
 	s = dockerErr.ReplaceAllString(s, "Error: ")
 	s = rmOldRE.ReplaceAllString(s, "<removal refused>")
 	s = rmNewRE.ReplaceAllString(s, "<removal refused>")
+	s = runcRE.ReplaceAllString(s, "$1")
+	s = fetchedRE.ReplaceAllString(s, "Fetched $1 in <time> (<rate>)")
+	s = strings.ReplaceAll(s, " "+RootlessAptOption, "")
+	s = aptLogRE.ReplaceAllString(s, "")
 	s = promptHost.ReplaceAllString(s, "$1@<host>:$2")
 	s = sha256RE.ReplaceAllString(s, "sha256:<id>")
 	s = longIDRE.ReplaceAllString(s, "<id>")
@@ -110,6 +134,14 @@ func Normalise(s string, names map[string]string) string {
 		lines[i] = strings.TrimRight(l, " \t")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// SameStep reports whether two observations' labels name the same step of a sequence:
+// a terminal's label holds the line typed, which on the unprivileged side carries
+// RootlessAptOption (see the comment above).
+func SameStep(a, b string) bool {
+	drop := func(l string) string { return strings.ReplaceAll(l, " "+RootlessAptOption, "") }
+	return drop(a) == drop(b)
 }
 
 // NormaliseCell makes one table cell comparable, by its column's title.

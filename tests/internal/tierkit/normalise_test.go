@@ -81,12 +81,12 @@ func TestSideBySideMarksDifferences(t *testing.T) {
 func TestCompareReportsOnlyRealDifferences(t *testing.T) {
 	a := []Obs{
 		{Label: "ps", Cmd: "docker ps -a", Kind: Table, Stdout: "CONTAINER ID   NAMES\n8379258ad90b   focused_bell\n"},
-		{Label: "apt", Cmd: "docker run x apt-get", Kind: ExitCode, Stdout: "Get:1 … 2 MB/s", Code: 0},
+		{Label: "apt", Cmd: "docker run x apt-get", Kind: Text, Stdout: "Get:1 http://deb.debian.org/debian bookworm InRelease [151 kB]\nFetched 15.0 MB in 1s (10.7 MB/s)      \n", Code: 0},
 		{Label: "start", Cmd: "docker start focused_bell", Kind: Text, Stdout: "focused_bell\n"},
 	}
 	b := []Obs{
 		{Label: "ps", Cmd: "docker ps -a", Kind: Table, Stdout: "CONTAINER ID   NAMES\n0ff3576c8ebd   nifty_knuth\n"},
-		{Label: "apt", Cmd: "docker run x apt-get", Kind: ExitCode, Stdout: "Get:1 … 9 MB/s", Code: 0},
+		{Label: "apt", Cmd: "docker run x apt-get", Kind: Text, Stdout: "Get:1 http://deb.debian.org/debian bookworm InRelease [151 kB]\nFetched 15.0 MB in 2s (7,412 kB/s)\n", Code: 0},
 		{Label: "start", Cmd: "docker start nifty_knuth", Kind: Text, Stdout: "nifty_knuth\n", Code: 1},
 	}
 	d := Compare("docker", a, map[string]string{"focused_bell": "<first>"}, "dockling", b, map[string]string{"nifty_knuth": "<first>"})
@@ -128,5 +128,65 @@ func TestNormaliseTableImageRowsOfOneImage(t *testing.T) {
 		"ubuntu       latest     771831c78dd8   2 seconds ago   117MB\n"
 	if NormaliseTable(c, nil) == NormaliseTable(b, nil) {
 		t.Error("rows of different images in another order compare equal")
+	}
+}
+
+// What differs by design is normalised; what a learner would see differ is not.
+func TestNormaliseByDesignDifferences(t *testing.T) {
+	for _, c := range []struct {
+		name, docker, dockling string
+		same                   bool
+	}{
+		{"runtime's chain of causes",
+			`docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "no-such-command": executable file not found in $PATH: unknown.` + "\n",
+			`docker: Error: exec: "no-such-command": executable file not found in $PATH.` + "\n", true},
+		{"another cause is another message",
+			`docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "x": permission denied: unknown.` + "\n",
+			`docker: Error: exec: "x": executable file not found in $PATH.` + "\n", false},
+		{"a line dockling adds",
+			`docker: Error: exec: "x": executable file not found in $PATH.` + "\n",
+			`docker: Error: exec: "x": executable file not found in $PATH.` + "\nSee 'docker run --help'.\n", false},
+		{"apt-get's download time and rate",
+			"Fetched 15.0 MB in 1s (10.7 MB/s)                              \nReading package lists... Done\n",
+			"Fetched 15.0 MB in 1min 2s (242 kB/s)\nReading package lists... Done\n", true},
+		{"apt-get's download size",
+			"Fetched 15.0 MB in 1s (10.7 MB/s)\n", "Fetched 15.1 MB in 1s (10.7 MB/s)\n", false},
+		{"the unprivileged side's apt log warning",
+			"Running hooks in /etc/ca-certificates/update.d...\ndone.\n",
+			"Running hooks in /etc/ca-certificates/update.d...\ndone.\nW: chown to root:adm of file /var/log/apt/term.log failed - OpenLog (22: Invalid argument)\n", true},
+		{"another apt warning",
+			"done.\n", "done.\nW: chown to root:adm of file /var/log/apt/term.log failed - OpenLog (13: Permission denied)\n", false},
+		{"the unprivileged side's apt option",
+			"root@<host>:/# apt-get update && apt-get install -y python3\n",
+			"root@<host>:/# " + RootlessApt("apt-get update && apt-get install -y python3") + "\n", true},
+	} {
+		if got := Normalise(c.docker, nil) == Normalise(c.dockling, nil); got != c.same {
+			t.Errorf("%s: compare equal %v, want %v:\n%s", c.name, got, c.same, SideBySide("docker", Normalise(c.docker, nil), "dockling", Normalise(c.dockling, nil)))
+		}
+	}
+	if !SameStep("x: typed apt-get update", "x: typed "+RootlessApt("apt-get update")) || SameStep("x: typed ls", "x: typed pwd") {
+		t.Error("SameStep")
+	}
+}
+
+// A failed check is shown next to what the other engine printed for the same command.
+func TestFailureReportSideBySide(t *testing.T) {
+	docker := []Obs{
+		{Label: "ps", Cmd: "docker ps -a", Stdout: "CONTAINER ID\n"},
+		{Label: "run", Cmd: "docker run --name gotcha mypython", Code: 0},
+	}
+	dockling := []Obs{
+		{Label: "ps", Cmd: "docker ps -a", Stdout: "CONTAINER ID\n"},
+		{Label: "run", Cmd: "docker run --name gotcha mypython", Stderr: "Error: boom\n", Code: 1},
+	}
+	got := FailureReport("dockling", dockling, Failure{Msg: "want exit 0", From: 1, To: 2}, "docker", docker)
+	for _, want := range []string{"[dockling] want exit 0", "$ docker run --name gotcha mypython", "exit code: dockling 1, docker 0", "│ docker", " ! Error: boom"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	alone := FailureReport("docker", docker, Failure{Msg: "want exit 0", From: 1, To: 2}, "dockling", dockling[:1])
+	if !strings.Contains(alone, "dockling did not get this far") {
+		t.Errorf("want the other engine's absence said:\n%s", alone)
 	}
 }

@@ -32,6 +32,9 @@ type Terminal struct {
 	eof  chan struct{} // closed when the terminal reads end
 	done chan struct{} // closed when the command has exited
 	code int
+	// obsFrom and obsTo are the Recorder's observations of this terminal (set by
+	// EndTerminal), for CheckTerm.
+	obsFrom, obsTo int
 }
 
 // Terminal starts args on a new pty (200x50, so lines do not wrap). Cleanup kills

@@ -16,6 +16,11 @@ type Recorder struct {
 	Obs []Obs
 	// Names maps generated container names to their roles, for Normalise.
 	Names map[string]string
+	// Deferred keeps failed checks in Failures instead of failing T at once: the
+	// parity tier reports them once every engine has run the sequence, each next to
+	// what the other engine printed for the same command (FailureReport).
+	Deferred bool
+	Failures []Failure
 }
 
 // NewRecorder starts recording e.
@@ -28,17 +33,24 @@ func (r *Recorder) Do(label string, kind Kind, args ...string) Result {
 	r.T.Helper()
 	res := r.E.Run(r.T, args...)
 	r.Obs = append(r.Obs, Obs{Label: label, Cmd: res.Cmd(), Kind: kind, Stdout: res.Stdout, Stderr: res.Stderr, Code: res.Code})
+	res.obs = len(r.Obs)
 	return res
 }
 
 // Check reports (and goes on) when ok is false, naming the engine and the command
-// and showing both of its outputs.
+// and showing both of its outputs (deferred: see Recorder.Deferred).
 func (r *Recorder) Check(res Result, ok bool, format string, args ...any) bool {
 	r.T.Helper()
-	if !ok {
-		r.T.Errorf("%s\n%s", fmt.Sprintf(format, args...), res)
+	if ok {
+		return true
 	}
-	return ok
+	msg := fmt.Sprintf(format, args...)
+	if r.Deferred && res.obs > 0 {
+		r.Failures = append(r.Failures, Failure{Msg: msg, From: res.obs - 1, To: res.obs})
+		return false
+	}
+	r.T.Errorf("%s\n%s", msg, res)
+	return false
 }
 
 // Want checks a command's exit code and that its stdout (trailing newline trimmed)
@@ -61,33 +73,37 @@ func (r *Recorder) Terminal(args ...string) *Terminal {
 }
 
 // EndTerminal records a finished terminal: each exchange (prompt, typed line and
-// what it printed) as an observation, then the command's exit code. Exchanges whose
-// typed line varies(line) are recorded for their presence only.
-func (r *Recorder) EndTerminal(label string, term *Terminal, code int, varies func(line string) bool) []Exchange {
+// what it printed) as an observation, then the command's exit code.
+func (r *Recorder) EndTerminal(label string, term *Terminal, code int) []Exchange {
 	r.T.Helper()
 	ex := term.Exchanges()
+	term.obsFrom = len(r.Obs)
 	for i, x := range ex {
-		kind := Text
-		if varies != nil && varies(x.Line) {
-			kind = ExitCode
-		}
 		what := "before the first prompt"
 		if i > 0 {
 			what = "typed " + x.Line
 		}
-		r.Obs = append(r.Obs, Obs{Label: fmt.Sprintf("%s: terminal, %s", label, what), Cmd: term.Cmd(), Kind: kind, Stdout: x.Text(), Code: -1})
+		r.Obs = append(r.Obs, Obs{Label: fmt.Sprintf("%s: terminal, %s", label, what), Cmd: term.Cmd(), Kind: Text, Stdout: x.Text(), Code: -1})
 	}
 	r.Obs = append(r.Obs, Obs{Label: label + ": terminal's exit code", Cmd: term.Cmd(), Kind: ExitCode, Code: code})
+	term.obsTo = len(r.Obs)
 	return ex
 }
 
-// CheckTerm reports (and goes on) when ok is false, showing the terminal.
+// CheckTerm reports (and goes on) when ok is false, showing the terminal (deferred:
+// see Recorder.Deferred).
 func (r *Recorder) CheckTerm(term *Terminal, ok bool, format string, args ...any) bool {
 	r.T.Helper()
-	if !ok {
-		r.T.Errorf("%s\n[%s] $ %s\n--- terminal\n%s", fmt.Sprintf(format, args...), r.E.Name, term.Cmd(), term.Screen())
+	if ok {
+		return true
 	}
-	return ok
+	msg := fmt.Sprintf(format, args...)
+	if r.Deferred && term.obsTo > 0 {
+		r.Failures = append(r.Failures, Failure{Msg: msg, From: term.obsFrom, To: term.obsTo})
+		return false
+	}
+	r.T.Errorf("%s\n[%s] $ %s\n--- terminal\n%s", msg, r.E.Name, term.Cmd(), term.Screen())
+	return false
 }
 
 // Reset gives a scenario a known start without recording it: no containers and no

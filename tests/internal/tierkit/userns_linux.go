@@ -22,10 +22,13 @@ func UserNamespacesOff() string {
 	return ""
 }
 
-// RequireUserNamespaces skips t, with the reason, when UserNamespacesOff.
+// RequireUserNamespaces fails t, with the reason, when UserNamespacesOff: the tiers
+// promise the unprivileged side, and a machine that cannot run it must not pass them
+// (with the tiers off it skips, like Require).
 func RequireUserNamespaces(t testing.TB) {
 	t.Helper()
+	Require(t)
 	if reason := UserNamespacesOff(); reason != "" {
-		t.Skip(reason)
+		t.Fatalf("the tiers are on but the unprivileged side cannot run: %s", reason)
 	}
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds a minimal Debian bookworm root filesystem tarball with debootstrap, once per
 # machine, and prints its path. Later runs reuse it while its stamp matches the recipe
-# and it is younger than DOCKLING_ROOTFS_MAX_AGE_DAYS (default 30; the mirror moves on,
-# and apt-get update in the tests copes with an old one anyway).
+# and the tarball's sha256, and it is younger than DOCKLING_ROOTFS_MAX_AGE_DAYS
+# (default 30; the mirror moves on, and apt-get update in the tests copes with an old
+# one anyway). An older one is rebuilt; when that fails (no network, say) the old one
+# is used with a warning, since it still serves. A tarball that does not match its
+# stamp is never used.
 #
 #   tests/testdata/scripts/bookworm-rootfs.sh            # as root; prints the tarball's path
 #
@@ -33,18 +36,27 @@ command -v debootstrap >/dev/null || {
 mkdir -p "$cache"
 chmod 755 "$cache"
 
-fresh() {
+# valid: the cached tarball is the one its stamp describes (same recipe, same sha256).
+valid() {
 	[ -f "$out" ] && [ -f "$stamp" ] && [ "$(head -n1 "$stamp")" = "$recipe" ] &&
-		[ -z "$(find "$stamp" -mtime +"$max_age")" ]
+		[ "$(sha256sum "$out" | cut -d' ' -f1)" = "$(sed -n 3p "$stamp")" ]
 }
+young() { [ -z "$(find "$stamp" -mtime +"$max_age")" ]; }
 
 # One builder at a time; a second run waits and then finds the tarball fresh.
 exec 9>"$cache/.lock"
 flock 9
-if fresh; then
-	echo "bookworm-rootfs.sh: cached ($(sed -n 2p "$stamp"))" >&2
-	echo "$out"
-	exit 0
+stale=
+if valid; then
+	if young; then
+		echo "bookworm-rootfs.sh: cached ($(sed -n 2p "$stamp"))" >&2
+		echo "$out"
+		exit 0
+	fi
+	stale=1
+	echo "bookworm-rootfs.sh: the cached tarball is older than $max_age days: rebuilding" >&2
+elif [ -f "$out" ]; then
+	echo "bookworm-rootfs.sh: the cached tarball does not match its stamp (recipe or sha256): rebuilding" >&2
 fi
 
 work=$(mktemp -d "$cache/build.XXXXXX")
@@ -62,6 +74,11 @@ echo "bookworm-rootfs.sh: debootstrap --variant=minbase bookworm $mirror (about 
 start=$(date +%s)
 debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
 	tail -n 30 "$work/debootstrap.log" >&2
+	if [ -n "$stale" ]; then
+		echo "bookworm-rootfs.sh: WARNING: debootstrap failed; using the cached tarball, older than $max_age days ($(sed -n 2p "$stamp"))" >&2
+		echo "$out"
+		exit 0
+	fi
 	echo "bookworm-rootfs.sh: debootstrap failed" >&2
 	exit 1
 }

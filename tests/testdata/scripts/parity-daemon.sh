@@ -6,9 +6,11 @@
 #   parity-daemon.sh start RUNDIR DATAROOT    # prints the DOCKER_HOST to use; waits until it answers
 #   parity-daemon.sh stop  RUNDIR DATAROOT    # removes its containers, stops it, deletes RUNDIR and DATAROOT
 #
-# tests/parity starts and stops the same daemon from Go (tierkit.Dockerd, same flags);
-# .ci/tiers.sh calls stop from its trap in case the test binary was killed before its
-# cleanups ran; bench/compare.sh uses start and stop with a folder of its own.
+# This script is the one place the daemon's flags are written: tests/parity starts
+# and stops its daemon through it (tierkit.Dockerd); .ci/tiers.sh calls stop from its
+# trap in case the test binary was killed before its cleanups ran; bench/compare.sh
+# uses start and stop with folders of its own. Exit status of start: 0 when the daemon
+# answers, 3 when dockerd exited at start (its log on stderr), 1 otherwise.
 set -euo pipefail
 
 cmd=${1:?start or stop}
