@@ -104,12 +104,30 @@ status=${PIPESTATUS[0]}
 set -e
 echo "   tests took $(secs "$t3") s"
 
-# ---------------------------------------------------------------------------------
-# Reserved: the lead wires the command line's `dockling author test` (every embedded
-# lesson, with the ubuntu archive above as a locally imported image) in here, as root
-# and as the unprivileged user, once it can use locally imported images. Its status
-# joins $status like the go test above.
-# ---------------------------------------------------------------------------------
+# The command line's own `dockling author test` on every embedded lesson, as an
+# instructor runs it offline: the real ubuntu is the Debian root filesystem, found in
+# an images folder (--images) rather than pulled. As root, then as the unprivileged
+# user (rootless), each in a data root of its own.
+t4=$(date +%s)
+mkdir -p "$work/images" "$work/lessons"
+cp "$work/ubuntu.tar" "$work/images/ubuntu.tar"
+cp content/*.yaml "$work/lessons/"
+chmod -R a+rX "$work/images" "$work/lessons"
+author_test() { # author_test WHO CMD...: runs dockling author test through CMD
+	local who=$1
+	shift
+	echo "== tiers: dockling author test --images (as $who)"
+	if ! "$@" env DOCKLING_ROOT="$work/author-$who" HOME="$work/home-$who" \
+		"$work/dockling" author test --images "$work/images" "$work/lessons"; then
+		echo "   FAILED: dockling author test as $who"
+		status=1
+	fi
+}
+author_test root
+mkdir -p "$work/home-user" "$work/author-user"
+chown 41234:41234 "$work/home-user" "$work/author-user"
+author_test user setpriv --reuid=41234 --regid=41234 --clear-groups
+echo "   author tests took $(secs "$t4") s"
 
 echo "== tiers: summary"
 grep -E '^(ok|FAIL)\s|--- (FAIL|SKIP)' "$work/test.log" | sed 's/^/   /' || true

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/dockling/dockling/lessons"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/journal"
+	"github.com/dockling/dockling/sandbox/store"
 )
 
 // AuthorRunner is the lessons.Runner behind `dockling author test`: a throw-away
@@ -28,6 +31,8 @@ type AuthorRunner struct {
 	opts   PrepareOptions
 	sb     Sandbox
 	shell  *Shell
+	// prepared are the image IDs the sandbox held once its images were ready.
+	prepared []string
 }
 
 var _ lessons.Runner = (*AuthorRunner)(nil)
@@ -40,7 +45,7 @@ func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name stri
 	opts.Network = l.NeedsNetwork()
 	probe := opts.Probe
 	if probe == nil {
-		probe = probeRegistry
+		probe = probeNetwork
 	}
 	var once sync.Once
 	var probed error
@@ -61,8 +66,22 @@ func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name stri
 	return &AuthorRunner{ctx: ctx, lesson: lessonPtr(FromLesson(l)), root: dataRoot, name: name, log: log, opts: opts, sb: sb, shell: sh}, nil
 }
 
-// Reset empties the sandbox and makes the lesson's images ready.
+// trimmer is a Sandbox that can go back to holding only some images (realSandbox).
+type trimmer interface {
+	Trim(keep, want []string) error
+}
+
+// Reset empties the sandbox and makes the lesson's images ready. The first time it
+// deletes the sandbox and prepares the images; after that it keeps the images it
+// prepared and removes everything else (containers, other images and tags, the
+// journal): loading a real distribution's image again for every phase made an
+// author test of the commit lesson take minutes.
 func (r *AuthorRunner) Reset() error {
+	if t, ok := r.sb.(trimmer); ok && r.prepared != nil {
+		if err := t.Trim(r.prepared, r.lesson.imageRefs()); err == nil {
+			return r.sb.Prepare(r.ctx, r.lesson.Images, r.log) // puts back what a solution removed
+		}
+	}
 	if err := r.sb.Destroy(); err != nil {
 		return fmt.Errorf("resetting the sandbox: %w", err)
 	}
@@ -71,7 +90,11 @@ func (r *AuthorRunner) Reset() error {
 		return err
 	}
 	r.sb = sb
-	return r.sb.Prepare(r.ctx, r.lesson.Images, r.log)
+	if err := r.sb.Prepare(r.ctx, r.lesson.Images, r.log); err != nil {
+		return err
+	}
+	r.prepared = slices.Collect(maps.Keys(r.sb.Capture().Images))
+	return nil
 }
 
 // Run runs each line of script and journals it; failing lines are not errors.
@@ -133,3 +156,14 @@ func (b brokenView) Exec(checker.ExecRequest) (checker.ExecResult, error) {
 func (b brokenView) StoreFS() (fs.FS, error) { return nil, b.err }
 
 func lessonPtr(l Lesson) *Lesson { return &l }
+
+// imageRefs are the lesson's images as the store names them ("ubuntu:latest").
+func (l *Lesson) imageRefs() []string {
+	var out []string
+	for _, im := range l.Images {
+		if ref, err := store.ParseRef(im.Ref); err == nil {
+			out = append(out, ref.String())
+		}
+	}
+	return out
+}

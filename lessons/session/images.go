@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -200,6 +201,40 @@ func probeRegistry(ctx context.Context) error {
 	}
 	resp.Body.Close()
 	return nil
+}
+
+// networkProbes are hosts a lesson's downloads go to: Docker Hub's registry, and the
+// package mirrors apt-get uses in Ubuntu and Debian images. One answering is enough:
+// a lesson needing "the network" needs one of them, and a network that lets apt reach
+// its mirror but not Docker Hub (a CI machine, a campus proxy) serves apt's steps.
+var networkProbes = []string{"registry-1.docker.io:443", "archive.ubuntu.com:80", "deb.debian.org:80"}
+
+// probeNetwork checks that one of networkProbes accepts a connection.
+func probeNetwork(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	errs := make(chan error, len(networkProbes))
+	for _, addr := range networkProbes {
+		go func() {
+			var d net.Dialer
+			c, err := d.DialContext(ctx, "tcp", addr)
+			if err == nil {
+				c.Close()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range networkProbes {
+		err := <-errs
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // ProbeRegistry checks that Docker Hub's registry can be reached.

@@ -83,7 +83,7 @@ func (r *realSandbox) Capture() journal.State {
 // should not wait long for it.
 const pullTimeout = 30 * time.Second
 
-// ErrNetwork: the lesson needs the network and the registry cannot be reached.
+// ErrNetwork: the lesson needs the network and none of its usual hosts can be reached.
 var ErrNetwork = errors.New("this lesson needs the network")
 
 // MissingImageError: a lesson's image could not be had (or only its stand-in is
@@ -140,10 +140,10 @@ func (r *realSandbox) Prepare(ctx context.Context, images []Image, log io.Writer
 	if r.opts.Network {
 		probe := r.opts.Probe
 		if probe == nil {
-			probe = probeRegistry
+			probe = probeNetwork
 		}
 		if err := probe(ctx); err != nil {
-			problems = append(problems, fmt.Errorf("%w (it downloads while it runs), and the registry cannot be reached: %v. Connect this computer to the network, then carry on; the steps that download fail until then", ErrNetwork, err))
+			problems = append(problems, fmt.Errorf("%w (it downloads while it runs), and neither Docker Hub nor the Ubuntu and Debian package mirrors can be reached: %v. Connect this computer to the network, then carry on; the steps that download fail until then", ErrNetwork, err))
 		}
 	}
 	if len(images) == 0 {
@@ -283,6 +283,39 @@ func (r *realSandbox) RemoveExcept(keepContainers, keepImages []string) ([]strin
 		}
 	}
 	return removed, errors.Join(problems...)
+}
+
+// Trim makes the sandbox as a new one that holds only the images keep (IDs), each
+// tagged only with the refs among want: every container, every other image and tag,
+// and the journal go. It reports whether it could; when not, the caller destroys the
+// sandbox instead.
+func (r *realSandbox) Trim(keep, want []string) error {
+	if _, err := r.RemoveExcept(nil, keep); err != nil {
+		return err
+	}
+	sb, err := sandbox.Open(r.dir)
+	if err != nil {
+		return err
+	}
+	tags, err := sb.Store.Tags()
+	if err != nil {
+		return err
+	}
+	for _, refs := range tags {
+		for _, ref := range refs {
+			if slices.Contains(want, ref.String()) {
+				continue
+			}
+			// A tag a solution added to a kept image (docker tag ubuntu mine).
+			if _, err := sb.RemoveImage(ref.String(), false); err != nil {
+				return err
+			}
+		}
+	}
+	if err := os.Remove(journal.Path(r.dir)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 func (r *realSandbox) Destroy() error {
