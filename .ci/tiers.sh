@@ -37,6 +37,7 @@ t0=$(date +%s)
 need=()
 command -v debootstrap >/dev/null || need+=(debootstrap)
 { [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || need+=(docker.io)
+command -v newuidmap >/dev/null || need+=(uidmap) # the author test's learner has an id range
 
 # Installing docker.io must not start Debian's own docker and containerd services (on
 # a systemd host its maintainer scripts would): the tests run a private daemon of their
@@ -71,8 +72,13 @@ fi
 # its cleanups ran.
 work=$(mktemp -d)
 chmod 755 "$work"
+learner=dockling-learner # see the author test below; removed at the end
 cleanup() {
 	restore_policy
+	if id "$learner" >/dev/null 2>&1; then
+		userdel "$learner" >/dev/null 2>&1 || true
+		sed -i "/^$learner:/d" /etc/subuid /etc/subgid 2>/dev/null || true
+	fi
 	tests/testdata/scripts/parity-daemon.sh stop /run/dockling-parity /var/lib/dockling-parity || true
 	rm -rf "$work"
 }
@@ -124,9 +130,19 @@ author_test() { # author_test WHO CMD...: runs dockling author test through CMD
 	fi
 }
 author_test root
+# The unprivileged run is a learner on a laptop: a user of their own with a range of
+# subordinate ids (as adduser gives one), so dockling maps 65536 ids through newuidmap
+# and apt-get in the container can change to its own _apt user as the lesson says.
+# (The Go tiers cover the user without a range, where apt needs its sandbox option.)
+userdel "$learner" >/dev/null 2>&1 || true
+touch /etc/subuid /etc/subgid
+sed -i "/^$learner:/d" /etc/subuid /etc/subgid
+useradd --system --no-create-home --home-dir "$work/home-user" --shell /bin/sh "$learner"
+echo "$learner:3000000:65536" >>/etc/subuid
+echo "$learner:3000000:65536" >>/etc/subgid
 mkdir -p "$work/home-user" "$work/author-user"
-chown 41234:41234 "$work/home-user" "$work/author-user"
-author_test user setpriv --reuid=41234 --regid=41234 --clear-groups
+chown "$learner:" "$work/home-user" "$work/author-user"
+author_test user setpriv --reuid="$learner" --regid="$learner" --init-groups
 echo "   author tests took $(secs "$t4") s"
 
 echo "== tiers: summary"
