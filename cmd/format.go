@@ -210,7 +210,7 @@ func renderEach(w io.Writer, format string, values []any) (err error) {
 	if format == "json" {
 		format = "{{json .}}"
 	}
-	tmpl, err := template.New("format").Funcs(templateFuncs).Parse(format + "\n")
+	tmpl, err := template.New("").Funcs(templateFuncs).Parse(format + "\n")
 	if err != nil {
 		return fmt.Errorf("template parsing error: %w", err)
 	}
@@ -220,9 +220,12 @@ func renderEach(w io.Writer, format string, values []any) (err error) {
 		if err != nil {
 			// As Docker's CLI: a template the Go type cannot run ({{.Id}}, a field
 			// named only in the JSON) runs on the JSON document, numbers kept exact.
+			// A key the document lacks is an error there, not <no value>.
 			if doc, ok := jsonDocument(v); ok {
 				buf.Reset()
-				err = tmpl.Execute(&buf, doc)
+				if err = tmpl.Option("missingkey=error").Execute(&buf, doc); err != nil {
+					return fmt.Errorf("template parsing error: %w", err)
+				}
 			}
 		}
 		if err != nil {
