@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -209,16 +210,51 @@ func renderEach(w io.Writer, format string, values []any) (err error) {
 	if format == "json" {
 		format = "{{json .}}"
 	}
-	tmpl, err := template.New("format").Funcs(templateFuncs).Parse(format + "\n")
+	tmpl, err := template.New("").Funcs(templateFuncs).Parse(format + "\n")
 	if err != nil {
 		return fmt.Errorf("template parsing error: %w", err)
 	}
 	for _, v := range values {
-		if err := tmpl.Execute(w, v); err != nil {
+		var buf bytes.Buffer
+		err := tmpl.Execute(&buf, v)
+		if err != nil {
+			// As Docker's CLI: a template the Go type cannot run ({{.Id}}, a field
+			// named only in the JSON) runs on the JSON document, numbers kept exact.
+			// A key the document lacks is an error there, not <no value>.
+			if doc, ok := jsonDocument(v); ok {
+				buf.Reset()
+				if err = tmpl.Option("missingkey=error").Execute(&buf, doc); err != nil {
+					return fmt.Errorf("template parsing error: %w", err)
+				}
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("template: %w", err)
+		}
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// jsonDocument is v as a generic JSON document (numbers as json.Number), or false
+// when v already is one or cannot be encoded.
+func jsonDocument(v any) (any, bool) {
+	if _, ok := v.(map[string]any); ok {
+		return nil, false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var doc map[string]any
+	if dec.Decode(&doc) != nil {
+		return nil, false
+	}
+	return doc, true
 }
 
 // buffered gathers a listing's output into one write (a table's cells were a write
@@ -238,11 +274,15 @@ func writeJSONArray(w io.Writer, values []any) error {
 	if values == nil {
 		values = []any{}
 	}
-	b, err := json.MarshalIndent(values, "", "    ")
-	if err != nil {
+	// Docker's leaves <, > and & as they are (a command line's && stays readable).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "    ")
+	if err := enc.Encode(values); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
+	_, err := w.Write(buf.Bytes())
 	return err
 }
 

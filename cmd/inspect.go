@@ -146,13 +146,14 @@ type imageInspect struct {
 	Container   string
 	// ContainerConfig is the config of the container a commit was made from, as
 	// Docker keeps it (empty for images not made by commit).
-	ContainerConfig v1.Config
+	ContainerConfig dockerConfig
 	DockerVersion   string
 	Author          string
-	Config          v1.Config
+	Config          dockerConfig
 	Architecture    string
 	Os              string
 	Size            int64
+	VirtualSize     int64 // Docker 20.10 prints it, equal to Size
 	GraphDriver     struct {
 		Data map[string]string
 		Name string
@@ -174,7 +175,7 @@ func inspectImage(sb *sandbox.Sandbox, name string) (any, error) {
 		Parent:       img.Parent,
 		Created:      img.Config.Created.Time.UTC().Format(time.RFC3339Nano),
 		Author:       img.Config.Author,
-		Config:       img.Config.Config,
+		Config:       dockerConfigOf(img.Config.Config),
 		Architecture: img.Config.Architecture,
 		Os:           img.Config.OS,
 		Size:         sb.Store.Size(img),
@@ -195,7 +196,8 @@ func inspectImage(sb *sandbox.Sandbox, name string) (any, error) {
 	}
 	_ = json.Unmarshal(img.Raw, &extra)
 	out.Comment, out.DockerVersion = extra.Comment, extra.DockerVersion
-	out.Container, out.ContainerConfig = extra.Container, extra.ContainerConfig
+	out.Container, out.ContainerConfig = extra.Container, dockerConfigOf(extra.ContainerConfig)
+	out.VirtualSize = out.Size
 	out.RootFS.Type = "layers"
 	for _, d := range img.Config.RootFS.DiffIDs {
 		out.RootFS.Layers = append(out.RootFS.Layers, d.String())
@@ -215,15 +217,8 @@ func inspectImage(sb *sandbox.Sandbox, name string) (any, error) {
 	if !img.LastUpdated.IsZero() {
 		out.Metadata.LastTagTime = img.LastUpdated.Format(time.RFC3339Nano)
 	}
-	// Round-trip through JSON so templates see Docker's field names and maps
-	// (e.g. {{.Config.Labels}}) exactly as `docker inspect` prints them.
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, err
-	}
-	var generic map[string]any
-	if err := json.Unmarshal(b, &generic); err != nil {
-		return nil, err
-	}
-	return generic, nil
+	// Typed, as Docker's CLI first runs a template on its own types ({{.Size}} is a
+	// number, {{.Config.Cmd}} of none is []); renderEach falls back to the JSON
+	// document's names where the type has none ({{.Id}}), as Docker's does.
+	return out, nil
 }

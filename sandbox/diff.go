@@ -221,8 +221,57 @@ func writeLayer(w io.Writer, rw store.RWLayer, changes []Change) error {
 		listed[strings.TrimPrefix(c.Path, "/")] = true
 	}
 	// What diff does not list is unchanged: a directory copied up only for a runtime
-	// mount point, a file copied up and left as it was.
+	// mount point, a file copied up and left as it was. Except the other names of a
+	// listed hard link: overlay copied the image's file up to link it, and the layer
+	// keeps both names as one file (a link entry), as Docker's layers do.
+	if err := addLinkedNames(rw.Upper, listed); err != nil {
+		return err
+	}
 	return archive.WriteDiffExcluding(w, rw.Upper, func(rel string) bool { return !listed[rel] })
+}
+
+// addLinkedNames adds to listed the upper dir's other names of each listed file with
+// more than one link, and their directories.
+func addLinkedNames(upper string, listed map[string]bool) error {
+	type devIno struct{ dev, ino uint64 }
+	inodes := map[devIno]bool{}
+	for rel := range listed {
+		var st unix.Stat_t
+		if unix.Lstat(filepath.Join(upper, filepath.FromSlash(rel)), &st) == nil &&
+			st.Mode&unix.S_IFMT == unix.S_IFREG && st.Nlink > 1 {
+			inodes[devIno{uint64(st.Dev), uint64(st.Ino)}] = true
+		}
+	}
+	if len(inodes) == 0 {
+		return nil
+	}
+	err := filepath.WalkDir(upper, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while we walk (a running container)
+			}
+			return err
+		}
+		if !e.Type().IsRegular() {
+			return nil
+		}
+		var st unix.Stat_t
+		if unix.Lstat(p, &st) != nil || !inodes[devIno{uint64(st.Dev), uint64(st.Ino)}] {
+			return nil
+		}
+		rel, err := filepath.Rel(upper, p)
+		if err != nil {
+			return err
+		}
+		for r := filepath.ToSlash(rel); r != "." && !listed[r]; r = path.Dir(r) {
+			listed[r] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading container changes: %w", err)
+	}
+	return nil
 }
 
 // layerWriteHook, when set (by tests only), wraps the stream a commit's layer is

@@ -286,3 +286,54 @@ func fixLeftover(t *testing.T, dir, want string) {
 		t.Fatal(err)
 	}
 }
+
+// A commit killed while the container was frozen (SIGKILL: no thaw ran) leaves the
+// cgroup frozen with nobody holding it. stop, kill and rm -f must still end the
+// container, as Docker's do a paused one: they thaw it first.
+func TestStopKillRemoveThawAbandonedFreeze(t *testing.T) {
+	requireContainers(t)
+	sb, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"stop", "kill", "rm -f"} {
+		t.Run(strings.ReplaceAll(verb, " ", ""), func(t *testing.T) {
+			c, _ := startWriter(t, sb)
+			f := containerFreezer(t, sb, c)
+			if err := f.Freeze(context.Background()); err != nil {
+				f.Close()
+				t.Fatal(err)
+			}
+			f.Close() // as a killed commit's lock goes: the cgroup stays frozen
+			t.Cleanup(func() {
+				if g, err := runtime.OpenFreezer(context.Background(), sb.containerDir(c.ID)); err == nil {
+					_ = g.Thaw()
+					g.Close()
+				}
+			})
+			done := make(chan error, 1)
+			go func() {
+				var err error
+				switch verb {
+				case "stop":
+					_, err = sb.Stop(c.ID, time.Second)
+				case "kill":
+					if _, err = sb.Kill(c.ID, syscall.SIGKILL); err == nil {
+						_, err = sb.Wait(c.ID)
+					}
+				default:
+					_, err = sb.Remove(c.ID, true)
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("%s: %v", verb, err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s of a container a killed commit left frozen did not return in 10 s", verb)
+			}
+		})
+	}
+}

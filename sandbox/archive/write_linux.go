@@ -158,9 +158,10 @@ func (a *tarWriter) entry(rel string) error {
 		return nil // a socket is a live endpoint, not content
 	case typ == unix.S_IFCHR && st.Rdev == 0 && a.diff:
 		// An overlay whiteout. Checked before hardlinks: overlay shares one whiteout
-		// inode between many names.
+		// inode between many names. Mode 0600 whatever mknod gave the device (often
+		// 0), as Docker's overlay2 writes its whiteouts.
 		hdr.Typeflag = tar.TypeReg
-		hdr.Mode &= 0o777
+		hdr.Mode = 0o600
 		hdr.Name = path.Join(path.Dir(rel), whiteoutPrefix+path.Base(rel))
 		return a.write(hdr, p)
 	case typ == unix.S_IFDIR:
@@ -223,7 +224,7 @@ func (a *tarWriter) dir(hdr *tar.Header, p, rel string) error {
 			Mode:     hdr.Mode & 0o777,
 			Uid:      hdr.Uid,
 			Gid:      hdr.Gid,
-			ModTime:  hdr.ModTime,
+			ModTime:  time.Unix(0, 0), // Docker's overlay2 gives its markers no time
 			Format:   tar.FormatPAX,
 		}
 		if err := a.write(opq, p); err != nil {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -43,7 +44,7 @@ func diffLayer() []tarEntry {
 		// Sorted by the name it deletes ("removed"): WriteDiff sees the device.
 		reg("etc/.wh.removed", "").with(func(h *tar.Header) { h.Mode = 0 }),
 		dirEntry("opq/").with(func(h *tar.Header) { h.Mode = 0o700 }),
-		reg("opq/"+whiteoutOpaque, "").with(func(h *tar.Header) { h.Mode = 0o700 }),
+		reg("opq/"+whiteoutOpaque, "").with(func(h *tar.Header) { h.Mode = 0o700; h.ModTime = time.Unix(0, 0) }),
 		reg("opq/x", "x"),
 		tarEntry{hdr: hdrOf(tar.TypeFifo, "pipe", 0o600)},
 	}
@@ -245,5 +246,45 @@ func TestWriteChangesWritesOnlyTheListedPaths(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Whiteouts and opaque markers carry the metadata Docker's overlay2 layers give them
+// (a layer from `docker save` shows it): a whiteout is mode 0600 with its device's
+// time, whatever mode mknod left the device; an opaque marker has its directory's
+// permissions and time 0.
+func TestWriteDiffWhiteoutMetadataAsDocker(t *testing.T) {
+	dir := t.TempDir()
+	wh := filepath.Join(dir, "gone")
+	if err := unix.Mknod(wh, unix.S_IFCHR, 0); err != nil {
+		t.Skipf("mknod 0/0: %v", err)
+	}
+	when := time.Unix(1700000000, 0)
+	if err := os.Chtimes(wh, when, when); err != nil {
+		t.Fatal(err)
+	}
+	opq := filepath.Join(dir, "replaced")
+	if err := os.Mkdir(opq, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(opq, when, when); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Lsetxattr(opq, opaqueTrusted, []byte("y"), 0); err != nil {
+		t.Skipf("setting %s: %v", opaqueTrusted, err)
+	}
+	got := map[string]string{}
+	for _, e := range readEntries(t, writeDiff(t, dir)) {
+		got[e.hdr.Name] = fmt.Sprintf("mode=%o mtime=%d", e.hdr.Mode, e.hdr.ModTime.Unix())
+	}
+	want := map[string]string{
+		".wh.gone":                   fmt.Sprintf("mode=600 mtime=%d", when.Unix()),
+		"replaced/":                  fmt.Sprintf("mode=750 mtime=%d", when.Unix()),
+		"replaced/" + whiteoutOpaque: "mode=750 mtime=0",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: %s, want %s", name, got[name], w)
+		}
 	}
 }

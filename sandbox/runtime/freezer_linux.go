@@ -285,6 +285,24 @@ func lockCgroup(dir string, wait bool, ctx context.Context) (*Freezer, error) {
 	return &Freezer{dir: dir, v2: sf.Type == unix.CGROUP2_SUPER_MAGIC, fd: fd}, nil
 }
 
+// thawAbandoned thaws the container id's cgroup at dir when it is frozen and nobody
+// holds it: a commit killed while it was frozen (SIGKILL runs no thaw). Without
+// this, a signal would wait in the frozen processes for ever, and stop, kill and
+// rm -f hang, where Docker's end a paused container. A cgroup a live commit holds is
+// left to it: it thaws within moments.
+func thawAbandoned(dir, id string) {
+	if dir == "" || checkCgroupPath(dir, id) != nil {
+		return
+	}
+	f, err := lockCgroup(dir, false, nil)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	// Unconditionally: a v1 cgroup can be left FREEZING too, which Frozen denies.
+	_ = f.Thaw()
+}
+
 // Dir is the cgroup's folder.
 func (f *Freezer) Dir() string { return f.dir }
 

@@ -96,12 +96,43 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 	return nil
 }
 
-func mountOverlay(r *Rootfs, rootless bool) error {
+// overlayParam reads a boolean parameter of the overlay module: a kernel's default
+// for the mount option of that name (false where the file is missing: a kernel
+// without the feature).
+func overlayParam(name string) bool {
+	b, err := os.ReadFile("/sys/module/overlay/parameters/" + name)
+	return err == nil && strings.TrimSpace(string(b)) == "Y"
+}
+
+// overlayOptions are the container root's overlay mount options. Where the module
+// turns them on by default, redirect_dir, index and metacopy go off, as Docker's
+// overlay2 has them: diff and commit read the upper dir alone, and a renamed image
+// directory (a redirect xattr), a metadata-only copy-up (a file without its data) or
+// a hard link kept through the index would be missing or wrong there. Each is named
+// only where the module has the parameter, as older kernels refuse unknown options.
+// In a user namespace userxattr already implies redirect_dir=nofollow (creates none)
+// and metacopy=off, and the kernel refuses redirect_dir=off next to it.
+func overlayOptions(r *Rootfs, rootless bool, param func(string) bool) string {
 	opts := "lowerdir=" + strings.Join(r.Lower, ":") + ",upperdir=" + r.Upper + ",workdir=" + r.Work
 	if rootless {
 		// Overlay's trusted.* xattrs are out of reach in a user namespace.
 		opts += ",userxattr"
+	} else {
+		if param("redirect_dir") {
+			opts += ",redirect_dir=off"
+		}
+		if param("metacopy") {
+			opts += ",metacopy=off"
+		}
 	}
+	if param("index") {
+		opts += ",index=off"
+	}
+	return opts
+}
+
+func mountOverlay(r *Rootfs, rootless bool) error {
+	opts := overlayOptions(r, rootless, overlayParam)
 	if len(opts) >= os.Getpagesize() {
 		return fmt.Errorf("mounting the container's root file system: overlay options are %d bytes, over the kernel's limit of %d: too many image layers", len(opts), os.Getpagesize()-1)
 	}

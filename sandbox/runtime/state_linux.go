@@ -249,6 +249,7 @@ func Signal(dir string, sig syscall.Signal) error {
 	if st.Status != "running" || !alive(st.Pid, st.InitStart) {
 		return ErrNotRunning
 	}
+	thawAbandoned(st.Cgroup, path.Base(dir))
 	if err := unix.Kill(st.Pid, sig); err != nil {
 		if err == unix.ESRCH {
 			return ErrNotRunning

@@ -154,6 +154,12 @@ func CommitQuoting(r *Recorder) {
 	r.Check(res, res.Code == 0, "want success")
 	res = r.Do("quoting: noted's CMD", Text, "inspect", "-f", "{{json .Config.Cmd}}", "noted")
 	r.Want(res, 0, "the bash -c command", Equals(`["bash","-c","echo \"made by hand\" > /note.txt"]`))
+	// Docker runs a template on its own types first: empty fields print as "", [] and
+	// <nil>, not <no value>; {{.Id}} is found in the JSON document.
+	res = r.Do("quoting: noted's empty fields", Text, "inspect", "-f", "{{.Config.WorkingDir}}|{{.Config.Entrypoint}}|{{.Config.Healthcheck}}|{{.Size}}", "noted")
+	r.Want(res, 0, "|[]|<nil>|a whole number", regexp.MustCompile(`^\|\[\]\|<nil>\|[0-9]+$`).MatchString)
+	res = r.Do("quoting: noted's Id (the JSON document's name)", Text, "inspect", "-f", "{{.Id}}", "noted")
+	r.Want(res, 0, "the image's ID", imageIDRE.MatchString)
 	res = r.Do("quoting: the file in the image", Text, "run", "--rm", "noted", "cat", "/note.txt")
 	r.Want(res, 0, "made by hand", Equals("made by hand"))
 	res = r.Do("quoting: rm note", Text, "rm", "note")
