@@ -28,6 +28,8 @@ type AuthorRunner struct {
 	opts   PrepareOptions
 	sb     Sandbox
 	shell  *Shell
+	// prepared: the sandbox was reset (and its images made ready) once already.
+	prepared bool
 }
 
 var _ lessons.Runner = (*AuthorRunner)(nil)
@@ -47,6 +49,29 @@ func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name stri
 	opts.Probe = func(ctx context.Context) error {
 		once.Do(func() { probed = probe(ctx) })
 		return probed
+	}
+	// Every wrong answer resets the sandbox: a pull that failed once (offline, it
+	// may take seconds to fail) fails at once afterwards, and the stand-in is built.
+	pull := opts.Pull
+	if pull == nil {
+		pull = func(ctx context.Context, sb *sandbox.Sandbox, ref string) error {
+			_, err := sb.Pull(ctx, ref, nil)
+			return err
+		}
+	}
+	failed := map[string]error{}
+	var mu sync.Mutex
+	opts.Pull = func(ctx context.Context, sb *sandbox.Sandbox, ref string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if err, ok := failed[ref]; ok {
+			return err
+		}
+		err := pull(ctx, sb, ref)
+		if err != nil {
+			failed[ref] = err
+		}
+		return err
 	}
 	sb, err := OpenLessonSandbox(dataRoot, name, opts)
 	if err != nil {
@@ -71,7 +96,14 @@ func (r *AuthorRunner) Reset() error {
 		return err
 	}
 	r.sb = sb
-	return r.sb.Prepare(r.ctx, r.lesson.Images, r.log)
+	log := r.log
+	if r.prepared {
+		// What preparing the images says was said at the first reset; the same
+		// words for every wrong answer's replay would bury the results.
+		log = io.Discard
+	}
+	r.prepared = true
+	return r.sb.Prepare(r.ctx, r.lesson.Images, log)
 }
 
 // Run runs each line of script and journals it; failing lines are not errors.
