@@ -262,8 +262,16 @@ func (ent *Entry) Validate(known map[string]Kind, bound map[string]bool) []*Erro
 		}
 		out = append(out, ValidateRefs(ent.Fail.refs, known, bound)...)
 	} else {
-		out = append(out, ValidateRefs(ent.References(), known, bound)...)
+		// container: {name: web} with as: web selects the container named web and
+		// binds it under the same name: the name cannot mean a binding not made yet.
+		var refs []Ref
 		for _, r := range ent.References() {
+			if _, made := known[r.Name]; r.Template || r.Name != ent.As || made {
+				refs = append(refs, r)
+			}
+		}
+		out = append(out, ValidateRefs(refs, known, bound)...)
+		for _, r := range refs {
 			if !r.Template && bound[r.Name] && !slices.Contains(ent.needs, r.Name) {
 				ent.needs = append(ent.needs, r.Name)
 			}
