@@ -88,8 +88,11 @@ func authorTestRun(c *cobra.Command, opts *AuthorTestOptions) error {
 	default:
 		return &FlagError{Err: fmt.Errorf("unknown format %q: use text, json or junit", opts.Format)}
 	}
+	// Results keep the order of the arguments; lessons that loaded are tested
+	// after every file was read, so a bad --step stops before any test runs.
 	var results []authorResult
 	var ls []*lessons.Lesson
+	var at []int // where each lesson of ls goes in results
 	for _, file := range lessonPaths(opts.Files) {
 		l, err := lessons.Load(os.DirFS(filepath.Dir(file)), filepath.Base(file))
 		var le *lessons.LoadError
@@ -111,13 +114,15 @@ func authorTestRun(c *cobra.Command, opts *AuthorTestOptions) error {
 			return &FlagError{Err: fmt.Errorf("%s has no step %q", file, opts.Step)}
 		}
 		ls = append(ls, l)
+		at = append(at, len(results))
+		results = append(results, authorResult{})
 	}
 	root, err := opts.F.Root()
 	if err != nil {
 		return err
 	}
-	for _, l := range ls {
-		results = append(results, authorTestLesson(c, opts, root, l))
+	for i, l := range ls {
+		results[at[i]] = authorTestLesson(c, opts, root, l)
 	}
 	if err := writeAuthorResults(opts, results); err != nil {
 		return err
@@ -189,12 +194,15 @@ func writeAuthorResults(opts *AuthorTestOptions, results []authorResult) error {
 		if r.Error != "" {
 			fmt.Fprintf(w, "%s: %s\n", r.File, r.Error)
 		}
-		status := "ok"
+		status, problems := "ok", len(r.Problems)
 		if r.failed() {
 			status = "FAIL"
 			failed++
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d phase(s), %d problem(s)\n", status, r.File, len(r.Phases), len(r.Problems))
+		if r.Error != "" { // the run itself broke: one problem more
+			problems++
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d phase(s), %d problem(s)\n", status, r.File, len(r.Phases), problems)
 	}
 	if len(results) > 1 {
 		fmt.Fprintf(w, "%d lesson(s): %d passed, %d failed\n", len(results), len(results)-failed, failed)
@@ -250,10 +258,17 @@ func writeAuthorJUnit(opts *AuthorTestOptions, results []authorResult) error {
 		}
 		suites = append(suites, s)
 	}
-	b, err := xml.MarshalIndent(struct {
-		XMLName xml.Name `xml:"testsuites"`
-		Suites  []suite
-	}{Suites: suites}, "", "  ")
+	all := struct {
+		XMLName  xml.Name `xml:"testsuites"`
+		Name     string   `xml:"name,attr"`
+		Tests    int      `xml:"tests,attr"`
+		Failures int      `xml:"failures,attr"`
+		Suites   []suite
+	}{Name: "dockling author test", Suites: suites}
+	for _, s := range suites {
+		all.Tests, all.Failures = all.Tests+s.Tests, all.Failures+s.Failures
+	}
+	b, err := xml.MarshalIndent(all, "", "  ")
 	if err != nil {
 		return err
 	}
