@@ -36,7 +36,13 @@ func NewAuthorTestCmd(f *Factory, runF func(*AuthorTestOptions) error) *cobra.Co
 before its reference solution runs ("before"; else the step is too loose), fail after
 each of its wrong answers run on the state before the step ("wrong N"), pass after the
 solution ("after"), and give the same result when checked again ("again"). One line per
-step and phase, a summary per lesson, exit 1 on any failure.
+step and phase (a failure as file:line:col, with the solution's failed commands and
+what they printed), a summary per lesson, exit 1 on any failure. --step ID replays the
+steps before ID (their solutions) and tests ID alone. The JUnit output has a testsuite
+per lesson and a testcase per step and phase.
+
+The sandbox is author-test-LESSON under the data root, emptied before each wrong
+answer, and removed afterwards unless --keep.
 
 Images the lesson lists are found in the test sandbox, then in your other sandboxes
 under the same data root (the default one first: what you pulled, loaded or imported
@@ -44,7 +50,9 @@ there), then in folders of docker save archives (--images, $DOCKLING_IMAGES); bu
 images are made, others pulled, and stand-ins built where the lesson allows them.`,
 		Example: `  dockling author test my-lesson.yaml
   dockling author test --step commit-it --keep my-lesson.yaml
-  dockling author test --format junit lessons/ > author.xml`,
+  eval "$(dockling env --sandbox author-test-my-lesson)"; docker ps -a   # look at what --keep kept
+  dockling author test --format junit lessons/ > author.xml
+  dockling author test --images ~/image-archives content/`,
 		Args: minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Files = args
@@ -55,7 +63,7 @@ images are made, others pulled, and stand-ins built where the lesson allows them
 		},
 	}
 	c.Flags().StringVar(&opts.Step, "step", "", "test only the step with this ID (the steps before it are replayed, not tested)")
-	c.Flags().BoolVar(&opts.Keep, "keep", false, "keep the test sandbox for a look afterwards (its path is printed)")
+	c.Flags().BoolVar(&opts.Keep, "keep", false, "keep the test sandbox, its containers running, for a look afterwards (its path and how to enter it are printed)")
 	c.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or junit")
 	c.Flags().StringArrayVar(&opts.ImageDirs, "images", nil, "a folder of image archives (docker save) to load missing images from (also $"+session.ImagesEnv+")")
 	return c
@@ -156,7 +164,8 @@ func authorTestLesson(c *cobra.Command, opts *AuthorTestOptions, root string, l 
 	}
 	if opts.Keep {
 		res.Kept = r.Dir()
-		fmt.Fprintf(opts.IO.ErrOut, "kept the sandbox of %s at %s\n", l.ID, r.Dir())
+		fmt.Fprintf(opts.IO.ErrOut, "kept the sandbox of %s at %s\nlook inside: eval \"$(dockling env --sandbox %s)\"; the next author test of %s replaces it\n",
+			l.ID, r.Dir(), filepath.Base(r.Dir()), l.ID)
 	}
 	if err := r.Close(opts.Keep); err != nil && res.Error == "" {
 		res.Error = err.Error()
