@@ -57,7 +57,8 @@ another lesson, too large, tampered, a sandbox folder missing parts), or one wit
 parts the grader lacks (a pulled image's layers: the lesson's images are pulled
 for the grader; checks on everything else are still graded). The rest of the batch
 is always graded. Grading never runs a learner's command on this machine outside
-a container, and never writes into a bundle or a sandbox folder. The lesson's
+a container, and never writes into a bundle; in a sandbox folder, only an exec
+check of an image writes: the container it runs in, removed afterwards. The lesson's
 images are made ready once in the sandbox grader-base-LESSON under the data root
 and kept for the next batch; each bundle is unpacked into a work folder that goes
 as soon as it is graded.
