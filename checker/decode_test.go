@@ -230,3 +230,22 @@ func TestUnboundIsAFailureNotAnError(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// container: {name: marked} with as: marked selects the container named marked and
+// binds it under its own name: no "used before it is bound", and it does not wait.
+func TestValidateOwnName(t *testing.T) {
+	ent := decode(t, "container: {name: marked}\nas: marked")
+	known := map[string]checker.Kind{}
+	if errs := ent.Validate(known, map[string]bool{"marked": true}); len(errs) > 0 {
+		t.Fatalf("problems: %v", errs)
+	}
+	ctx := &checker.Context{View: lecture()}
+	if r := ent.Evaluate(ctx); !r.Passed || ctx.Bindings["marked"].Name != "marked" {
+		t.Errorf("%+v, bindings %v", r, ctx.Bindings)
+	}
+	// Its fail: text still cannot use the binding it makes.
+	ent = decode(t, "container: {name: marked}\nas: marked\nfail: 'start {{.marked.Name}}'")
+	if errs := ent.Validate(map[string]checker.Kind{}, map[string]bool{"marked": true}); len(errs) != 1 {
+		t.Errorf("problems: %v", errs)
+	}
+}

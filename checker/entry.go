@@ -192,7 +192,7 @@ func (ent *Entry) Evaluate(ctx *Context) Result {
 		if _, ok := ctx.Bindings[name]; !ok {
 			// The lesson's fail: text is about the thing, which is not there yet.
 			return Result{Type: ent.Type, Label: ent.Label, MaxPoints: ent.Points, Words: ent.Describe(ctx.Bindings),
-				Message: "this waits for {{." + name + ".Name}}"}
+				Message: "this waits for {{." + name + ".Name}}", Waits: name}
 		}
 	}
 	r := ent.Check.Evaluate(ctx)
@@ -262,8 +262,16 @@ func (ent *Entry) Validate(known map[string]Kind, bound map[string]bool) []*Erro
 		}
 		out = append(out, ValidateRefs(ent.Fail.refs, known, bound)...)
 	} else {
-		out = append(out, ValidateRefs(ent.References(), known, bound)...)
+		// container: {name: web} with as: web selects the container named web and
+		// binds it under the same name: the name cannot mean a binding not made yet.
+		var refs []Ref
 		for _, r := range ent.References() {
+			if _, made := known[r.Name]; r.Template || r.Name != ent.As || made {
+				refs = append(refs, r)
+			}
+		}
+		out = append(out, ValidateRefs(refs, known, bound)...)
+		for _, r := range refs {
 			if !r.Template && bound[r.Name] && !slices.Contains(ent.needs, r.Name) {
 				ent.needs = append(ent.needs, r.Name)
 			}

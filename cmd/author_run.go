@@ -36,7 +36,13 @@ func NewAuthorTestCmd(f *Factory, runF func(*AuthorTestOptions) error) *cobra.Co
 before its reference solution runs ("before"; else the step is too loose), fail after
 each of its wrong answers run on the state before the step ("wrong N"), pass after the
 solution ("after"), and give the same result when checked again ("again"). One line per
-step and phase, a summary per lesson, exit 1 on any failure.
+step and phase (a failure as file:line:col, with the solution's failed commands and
+what they printed), a summary per lesson, exit 1 on any failure. --step ID replays the
+steps before ID (their solutions) and tests ID alone. The JUnit output has a testsuite
+per lesson and a testcase per step and phase.
+
+The sandbox is author-test-LESSON under the data root, emptied before each wrong
+answer, and removed afterwards unless --keep.
 
 Images the lesson lists are found in the test sandbox, then in your other sandboxes
 under the same data root (the default one first: what you pulled, loaded or imported
@@ -44,7 +50,9 @@ there), then in folders of docker save archives (--images, $DOCKLING_IMAGES); bu
 images are made, others pulled, and stand-ins built where the lesson allows them.`,
 		Example: `  dockling author test my-lesson.yaml
   dockling author test --step commit-it --keep my-lesson.yaml
-  dockling author test --format junit lessons/ > author.xml`,
+  eval "$(dockling env --sandbox author-test-my-lesson)"; docker ps -a   # look at what --keep kept
+  dockling author test --format junit lessons/ > author.xml
+  dockling author test --images ~/image-archives content/`,
 		Args: minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Files = args
@@ -55,7 +63,7 @@ images are made, others pulled, and stand-ins built where the lesson allows them
 		},
 	}
 	c.Flags().StringVar(&opts.Step, "step", "", "test only the step with this ID (the steps before it are replayed, not tested)")
-	c.Flags().BoolVar(&opts.Keep, "keep", false, "keep the test sandbox for a look afterwards (its path is printed)")
+	c.Flags().BoolVar(&opts.Keep, "keep", false, "keep the test sandbox, its containers running, for a look afterwards (its path and how to enter it are printed)")
 	c.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or junit")
 	c.Flags().StringArrayVar(&opts.ImageDirs, "images", nil, "a folder of image archives (docker save) to load missing images from (also $"+session.ImagesEnv+")")
 	return c
@@ -88,8 +96,11 @@ func authorTestRun(c *cobra.Command, opts *AuthorTestOptions) error {
 	default:
 		return &FlagError{Err: fmt.Errorf("unknown format %q: use text, json or junit", opts.Format)}
 	}
+	// Results keep the order of the arguments; lessons that loaded are tested
+	// after every file was read, so a bad --step stops before any test runs.
 	var results []authorResult
 	var ls []*lessons.Lesson
+	var at []int // where each lesson of ls goes in results
 	for _, file := range lessonPaths(opts.Files) {
 		l, err := lessons.Load(os.DirFS(filepath.Dir(file)), filepath.Base(file))
 		var le *lessons.LoadError
@@ -111,13 +122,15 @@ func authorTestRun(c *cobra.Command, opts *AuthorTestOptions) error {
 			return &FlagError{Err: fmt.Errorf("%s has no step %q", file, opts.Step)}
 		}
 		ls = append(ls, l)
+		at = append(at, len(results))
+		results = append(results, authorResult{})
 	}
 	root, err := opts.F.Root()
 	if err != nil {
 		return err
 	}
-	for _, l := range ls {
-		results = append(results, authorTestLesson(c, opts, root, l))
+	for i, l := range ls {
+		results[at[i]] = authorTestLesson(c, opts, root, l)
 	}
 	if err := writeAuthorResults(opts, results); err != nil {
 		return err
@@ -151,7 +164,8 @@ func authorTestLesson(c *cobra.Command, opts *AuthorTestOptions, root string, l 
 	}
 	if opts.Keep {
 		res.Kept = r.Dir()
-		fmt.Fprintf(opts.IO.ErrOut, "kept the sandbox of %s at %s\n", l.ID, r.Dir())
+		fmt.Fprintf(opts.IO.ErrOut, "kept the sandbox of %s at %s\nlook inside: eval \"$(dockling env --sandbox %s)\"; the next author test of %s replaces it\n",
+			l.ID, r.Dir(), filepath.Base(r.Dir()), l.ID)
 	}
 	if err := r.Close(opts.Keep); err != nil && res.Error == "" {
 		res.Error = err.Error()
@@ -189,12 +203,15 @@ func writeAuthorResults(opts *AuthorTestOptions, results []authorResult) error {
 		if r.Error != "" {
 			fmt.Fprintf(w, "%s: %s\n", r.File, r.Error)
 		}
-		status := "ok"
+		status, problems := "ok", len(r.Problems)
 		if r.failed() {
 			status = "FAIL"
 			failed++
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d phase(s), %d problem(s)\n", status, r.File, len(r.Phases), len(r.Problems))
+		if r.Error != "" { // the run itself broke: one problem more
+			problems++
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d phase(s), %d problem(s)\n", status, r.File, len(r.Phases), problems)
 	}
 	if len(results) > 1 {
 		fmt.Fprintf(w, "%d lesson(s): %d passed, %d failed\n", len(results), len(results)-failed, failed)
@@ -250,10 +267,17 @@ func writeAuthorJUnit(opts *AuthorTestOptions, results []authorResult) error {
 		}
 		suites = append(suites, s)
 	}
-	b, err := xml.MarshalIndent(struct {
-		XMLName xml.Name `xml:"testsuites"`
-		Suites  []suite
-	}{Suites: suites}, "", "  ")
+	all := struct {
+		XMLName  xml.Name `xml:"testsuites"`
+		Name     string   `xml:"name,attr"`
+		Tests    int      `xml:"tests,attr"`
+		Failures int      `xml:"failures,attr"`
+		Suites   []suite
+	}{Name: "dockling author test", Suites: suites}
+	for _, s := range suites {
+		all.Tests, all.Failures = all.Tests+s.Tests, all.Failures+s.Failures
+	}
+	b, err := xml.MarshalIndent(all, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,8 @@ does not list, and listed images that cannot be had here (not built in, no stand
 in none of your sandboxes or image archives, and no registry reachable). Exit 1 when
 there is any.`,
 		Example: `  dockling author validate lessons/
-  dockling author validate my-lesson.yaml`,
+  dockling author validate my-lesson.yaml
+  dockling author validate --images ~/image-archives my-lesson.yaml`,
 		Args: minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			root, err := f.Root()

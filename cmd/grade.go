@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/docker/go-units"
@@ -46,7 +47,9 @@ A tampered bundle is reported as such and scores 0 of the lesson's points unless
 uncompressed content may be at most --max-bundle-size (default 2GiB); a larger one
 is not graded. Containers that were running when a bundle was submitted are graded
 as exited with code 255 at the submit time, as Docker shows a container whose
-machine went away. Exec checks run in fresh containers without a network.
+machine went away: a check for state: running passes only in a sandbox folder (a
+lesson meant for bundles checks a start through the journal, with ran:). Exec
+checks run in fresh containers without a network.
 
 Exit 0 when everything passed, 1 when some check failed, 2 on bad input: a subject
 that could not be graded (not a bundle, truncated, from a newer dockling, for
@@ -54,10 +57,20 @@ another lesson, too large, tampered, a sandbox folder missing parts), or one wit
 parts the grader lacks (a pulled image's layers: the lesson's images are pulled
 for the grader; checks on everything else are still graded). The rest of the batch
 is always graded. Grading never runs a learner's command on this machine outside
-a container, and never writes into a bundle.`,
+a container, and never writes into a bundle; in a sandbox folder, only an exec
+check of an image writes: the container it runs in, removed afterwards. The lesson's
+images are made ready once in the sandbox grader-base-LESSON under the data root
+and kept for the next batch; each bundle is unpacked into a work folder that goes
+as soon as it is graded.
+
+A check that is about what an earlier check found (as: NAME) is "not checked"
+when that check failed; the lesson's texts then show <NAME>.`,
 		Example: `  dockling grade --lesson images-vs-containers submissions/*.tar.gz
   dockling grade --lesson commit --format junit submissions/*.tar.gz > grades.xml
-  dockling grade --lesson commit --points ~/class/alice.tar.gz`,
+  dockling grade --lesson commit --format csv ~/class/*.tar.gz > grades.csv
+  dockling grade --lesson commit --points ~/class/alice.tar.gz
+  dockling grade --lesson my-lesson --lessons ./my-lessons alice.tar.gz
+  dockling grade --lesson commit --ignore-tamper suspicious.tar.gz`,
 		Args: minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Subjects = args
@@ -85,7 +98,7 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 		known = known || f == opts.Format
 	}
 	if !known {
-		return &FlagError{Err: fmt.Errorf("unknown format %q", opts.Format)}
+		return &FlagError{Err: fmt.Errorf("unknown format %q: use %s", opts.Format, strings.Join(report.Formats(), ", "))}
 	}
 	maxSize, err := units.RAMInBytes(opts.MaxBundleSize)
 	if err != nil || maxSize <= 0 {

@@ -21,10 +21,13 @@ func NewSubmitCmd(f *Factory) *cobra.Command {
 records, what your containers changed, the images you made, and your command journal,
 with a sha256 manifest so a grader can tell if it was edited. Images pulled from a
 registry are referenced by digest, not copied, so bundles stay small; built-in
-images and stand-ins, made from this machine's files, are small and travel along.`,
+images and stand-ins, made from this machine's files, travel along (a stand-in for
+ubuntu adds about 6 MB). Without LESSON, the sandbox named by --sandbox is packed
+under its own name; with both, that sandbox is packed as LESSON's.`,
 		Example: `  dockling submit images-vs-containers
   dockling submit commit -o alice-commit.tar.gz
-  dockling submit commit -o - | ssh grader 'cat > alice-commit.tar.gz'`,
+  dockling submit commit -o - | ssh grader 'cat > alice-commit.tar.gz'
+  dockling --sandbox practice submit images-vs-containers`,
 		Args: rangeArgs(0, 1),
 		RunE: func(c *cobra.Command, args []string) error {
 			lesson := f.SandboxName

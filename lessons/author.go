@@ -155,7 +155,7 @@ func AuthorTest(l *Lesson, r Runner, opts AuthorOptions) ([]PhaseResult, error) 
 		if res.Passed {
 			phase(s, PhaseAfter, true, s.solutionAt, "checks pass")
 		} else {
-			phase(s, PhaseAfter, false, s.solutionAt, "the checks fail after the solution: %s", failures(res))
+			phase(s, PhaseAfter, false, s.solutionAt, "the checks fail after the solution: %s%s", failures(res), failedLines(r.View(), since))
 		}
 		again := EvaluateStep(s, r.View(), b, since)
 		if why := differs(res, again); why != "" {
@@ -244,6 +244,33 @@ func replay(l *Lesson, r Runner, upto int) (checker.Bindings, error) {
 		}
 	}
 	return b, nil
+}
+
+// failedLines names the solution's commands that failed, with the start of what
+// they printed: the likely reason its checks fail (a typo, a missing program).
+func failedLines(v checker.View, since int) string {
+	cmds, err := v.Journal()
+	if err != nil {
+		return ""
+	}
+	var out []string
+	for _, c := range cmds {
+		if c.Seq <= since || c.ExitCode == 0 {
+			continue
+		}
+		said := oneLine(c.Output)
+		if r := []rune(said); len(r) > 200 {
+			said = string(r[:200]) + "…"
+		}
+		if said == "" {
+			said = "nothing"
+		}
+		out = append(out, fmt.Sprintf("`%s` exited with code %d and printed %s", oneLine(c.Line), c.ExitCode, said))
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "; the solution failed: " + strings.Join(out, "; ")
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -68,6 +68,9 @@ func Validate(name string, src []byte, opts ValidateOptions) (*Lesson, []Problem
 				bound[ent.As] = true
 			}
 		}
+		for _, name := range s.brokenAs {
+			bound[name] = true
+		}
 	}
 	reported := map[string]bool{}
 	for _, u := range uses {

@@ -1,6 +1,10 @@
 package lessons
 
 import (
+	"fmt"
+	"regexp"
+	"sync"
+
 	"github.com/dockling/dockling/checker"
 	"github.com/dockling/dockling/checker/report"
 )
@@ -42,17 +46,54 @@ func EvaluateStep(step *Step, v checker.View, b checker.Bindings, since int) Ste
 func Grade(l *Lesson, v checker.View, subject string) report.Report {
 	r := report.Report{Subject: subject, Lesson: l.ID}
 	b := checker.Bindings{}
+	madeBy := map[string]string{} // as: name → the step whose check makes it
+	for _, s := range l.Steps {
+		for _, top := range s.Checks {
+			for _, ent := range top.AllEntries() {
+				if _, seen := madeBy[ent.As]; ent.As != "" && !seen {
+					madeBy[ent.As] = s.ID
+				}
+			}
+		}
+	}
 	for _, s := range l.Steps {
 		if s.IsQuiz() {
 			continue
 		}
 		res := EvaluateStep(s, v, b, 0)
 		b = res.Bindings
-		if s.Grade {
-			r.Steps = append(r.Steps, report.Step{ID: s.ID, Title: s.Title, Results: res.Results})
+		if !s.Grade {
+			continue
 		}
+		for i := range res.Results {
+			gradersWords(&res.Results[i], madeBy)
+		}
+		r.Steps = append(r.Steps, report.Step{ID: s.ID, Title: s.Title, Results: res.Results})
 	}
 	return r
+}
+
+// unboundRE is a use of a binding left in a text because it was not made.
+var unboundRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\.[A-Za-z]+\s*-?\}\}`)
+})
+
+// gradersWords rewords a failed check's texts for a grader, who reads them after
+// the fact: a binding that was never made ({{.marked.Name}}, which the guided
+// session puts in words of its own) reads <marked>, and a check that waited for it
+// says which step's check should have made it.
+func gradersWords(c *checker.Result, madeBy map[string]string) {
+	if c.Passed {
+		return
+	}
+	if c.Waits != "" {
+		c.Message = fmt.Sprintf("not checked: it is about %s, which a check of step %s names (as: %s) when it passes, and that check failed", c.Waits, madeBy[c.Waits], c.Waits)
+		if madeBy[c.Waits] == "" {
+			c.Message = fmt.Sprintf("not checked: it is about %s, which no check made", c.Waits)
+		}
+	}
+	c.Message = unboundRE().ReplaceAllString(c.Message, "<$1>")
+	c.Fail = unboundRE().ReplaceAllString(c.Fail, "<$1>")
 }
 
 // LastSeq is the Seq of the newest journal entry, 0 for an empty journal: what to

@@ -305,3 +305,41 @@ func TestMissingImages(t *testing.T) {
 		t.Error("real alpine not found")
 	}
 }
+
+// TestGradeUnboundWords: a grader reads why a check that depends on an earlier
+// check's binding failed, in words, with no template left in the texts.
+func TestGradeUnboundWords(t *testing.T) {
+	l, problems := lessons.Parse("l.yaml", []byte(`id: l
+title: T
+steps:
+  - id: mark
+    title: Mark
+    text: x
+    solution: docker run --name marked ubuntu bash -c 'echo hi > /x'
+    checks:
+      - file: {container: any, path: /x, contains: hi}
+        as: marked
+  - id: again
+    title: Again
+    text: x
+    solution: docker start marked
+    checks:
+      - container: {name: marked, state: exited}
+      - ran: {command: '^docker start'}
+        fail: Start it with docker start {{.marked.Name}} ({{ .marked.ShortID }}).
+`))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	r := lessons.Grade(l, newWorld().v, "empty")
+	if len(r.Steps) != 2 {
+		t.Fatalf("steps: %+v", r.Steps)
+	}
+	c := r.Steps[1].Results[0]
+	if want := "not checked: it is about marked, which a check of step mark names (as: marked) when it passes, and that check failed"; c.Message != want {
+		t.Errorf("message %q, want %q", c.Message, want)
+	}
+	if c = r.Steps[1].Results[1]; c.Fail != "Start it with docker start <marked> (<marked>)." {
+		t.Errorf("fail %q", c.Fail)
+	}
+}

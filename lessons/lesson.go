@@ -97,6 +97,9 @@ type Step struct {
 	// image references in the checks' fields.
 	scripts     []script
 	checkImages []imageUse
+	// brokenAs are the as: names of checks that did not decode: later uses of them
+	// are not reported again (as unbound, or as images not listed).
+	brokenAs []string
 	// Where the solution and each wrong answer were written, for the author test.
 	solutionAt checker.Pos
 	wrongAt    []checker.Pos

@@ -170,9 +170,6 @@ func sortProblems(ps []Problem) {
 type decoder struct {
 	file     string
 	problems []Problem
-	// brokenBinds are the as: names of checks that did not decode, by step: later
-	// uses of them are not reported again as unbound.
-	brokenBinds map[*Step][]string
 }
 
 func (d *decoder) problem(p checker.Pos, format string, args ...any) {
@@ -420,12 +417,7 @@ func (d *decoder) step(n *yaml.Node) *Step {
 				ent, err := checker.DecodeEntry(it)
 				if err != nil {
 					d.checkerErrors(checker.Problems(err, pos(it)))
-					if names := asNames(it, 0); len(names) > 0 {
-						if d.brokenBinds == nil {
-							d.brokenBinds = map[*Step][]string{}
-						}
-						d.brokenBinds[s] = append(d.brokenBinds[s], names...)
-					}
+					s.brokenAs = append(s.brokenAs, asNames(it, 0)...)
 					continue
 				}
 				s.Checks = append(s.Checks, ent)

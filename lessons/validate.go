@@ -32,7 +32,7 @@ func (d *decoder) validate(l *Lesson) {
 				}
 			}
 		}
-		for _, name := range d.brokenBinds[s] {
+		for _, name := range s.brokenAs {
 			bound[name] = true
 		}
 	}
@@ -41,7 +41,7 @@ func (d *decoder) validate(l *Lesson) {
 		// A step's texts are shown before its checks pass: only earlier steps'
 		// bindings exist then.
 		d.checkerErrors(checker.ValidateRefs(s.textRefs, known, bound))
-		for _, name := range d.brokenBinds[s] {
+		for _, name := range s.brokenAs {
 			known[name] = "" // of unknown kind: any use is accepted
 		}
 		for _, ent := range s.Checks {

@@ -213,7 +213,7 @@ func TAP(w io.Writer, reports []Report) error {
 	}
 	if len(reports) > 1 {
 		p, m := Total(reports)
-		fmt.Fprintf(&b, "# Total: %d/%d points over %d sandboxes\n", p, m, len(reports))
+		fmt.Fprintf(&b, "# Total: %d/%d points over %d sandboxes%s\n", p, m, len(reports), Tally(reports))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -143,6 +143,23 @@ func Total(reports []Report) (points, max int) {
 	return points, max
 }
 
+// Tally says how the batch's subjects came out: ": 1 passed, 2 failed, 1 not
+// graded" (not graded: bad input, wholly or in part).
+func Tally(reports []Report) string {
+	var passed, failed, bad int
+	for _, r := range reports {
+		switch {
+		case r.Error != "" || len(r.Problems) > 0:
+			bad++
+		case r.Passed():
+			passed++
+		default:
+			failed++
+		}
+	}
+	return fmt.Sprintf(": %d passed, %d failed, %d not graded", passed, failed, bad)
+}
+
 // Text writes reports for people to read: a summary line per subject, its
 // warnings and problems, each step and check (with their points when
 // opts.Points), and the batch's total.
@@ -186,7 +203,7 @@ func Text(w io.Writer, reports []Report, opts Options) error {
 	}
 	if len(reports) > 1 {
 		total, totalMax := Total(reports)
-		fmt.Fprintf(&b, "\nTotal: %d/%d points over %d sandboxes\n", total, totalMax, len(reports))
+		fmt.Fprintf(&b, "\nTotal: %d/%d points over %d sandboxes%s\n", total, totalMax, len(reports), Tally(reports))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -177,7 +177,7 @@ func TestTextPoints(t *testing.T) {
 		}
 	}
 	for _, line := range []string{"  ✔ Install python3 (install-python)\n", "      ✘ image {cmd: [python3], layers: \"+1\"}\n",
-		"submissions/ada.tar.gz — lesson commit: 3/4 points, 1 check failed\n", "Total: 4/10 points over 4 sandboxes\n"} {
+		"submissions/ada.tar.gz — lesson commit: 3/4 points, 1 check failed\n", "Total: 4/10 points over 4 sandboxes: 0 passed, 2 failed, 2 not graded\n"} {
 		if !strings.Contains(without.String(), line) {
 			t.Errorf("without points, no line %q:\n%s", line, without.String())
 		}

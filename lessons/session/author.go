@@ -53,6 +53,29 @@ func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name stri
 		once.Do(func() { probed = probe(ctx) })
 		return probed
 	}
+	// Every wrong answer resets the sandbox: a pull that failed once (offline, it
+	// may take seconds to fail) fails at once afterwards, and the stand-in is built.
+	pull := opts.Pull
+	if pull == nil {
+		pull = func(ctx context.Context, sb *sandbox.Sandbox, ref string) error {
+			_, err := sb.Pull(ctx, ref, nil)
+			return err
+		}
+	}
+	failed := map[string]error{}
+	var mu sync.Mutex
+	opts.Pull = func(ctx context.Context, sb *sandbox.Sandbox, ref string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if err, ok := failed[ref]; ok {
+			return err
+		}
+		err := pull(ctx, sb, ref)
+		if err != nil {
+			failed[ref] = err
+		}
+		return err
+	}
 	sb, err := OpenLessonSandbox(dataRoot, name, opts)
 	if err != nil {
 		return nil, err
@@ -77,9 +100,15 @@ type trimmer interface {
 // journal): loading a real distribution's image again for every phase made an
 // author test of the commit lesson take minutes.
 func (r *AuthorRunner) Reset() error {
+	log := r.log
+	if r.prepared != nil {
+		// What preparing the images says was said at the first reset; the same
+		// words for every wrong answer's replay would bury the results.
+		log = io.Discard
+	}
 	if t, ok := r.sb.(trimmer); ok && r.prepared != nil {
 		if err := t.Trim(r.prepared, r.lesson.imageRefs()); err == nil {
-			return r.sb.Prepare(r.ctx, r.lesson.Images, r.log) // puts back what a solution removed
+			return r.sb.Prepare(r.ctx, r.lesson.Images, log) // puts back what a solution removed
 		}
 	}
 	if err := r.sb.Destroy(); err != nil {
@@ -90,7 +119,7 @@ func (r *AuthorRunner) Reset() error {
 		return err
 	}
 	r.sb = sb
-	if err := r.sb.Prepare(r.ctx, r.lesson.Images, r.log); err != nil {
+	if err := r.sb.Prepare(r.ctx, r.lesson.Images, log); err != nil {
 		return err
 	}
 	r.prepared = slices.Collect(maps.Keys(r.sb.Capture().Images))

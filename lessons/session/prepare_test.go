@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockling/dockling/lessons"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/store"
 )
@@ -259,5 +260,37 @@ func TestPrepareNeedsNetwork(t *testing.T) {
 	opts.Probe = func(context.Context) error { return nil }
 	if _, err := prepare(t, root, "net", opts); err != nil {
 		t.Errorf("online: %v", err)
+	}
+}
+
+// TestAuthorRunnerResetsOffline: the author test resets its sandbox for every
+// wrong answer; offline the pull is tried once, not at every reset (each try may
+// take seconds to fail), and what preparing said is said once.
+func TestAuthorRunnerResetsOffline(t *testing.T) {
+	root := t.TempDir()
+	l, problems := lessons.Parse("l.yaml", []byte("id: l\ntitle: T\nimages:\n  - ref: ubuntu\n    standin: ubuntu-standin\n    require: false\nsteps:\n  - id: s\n    title: T\n    text: x\n    solution: docker images\n    checks:\n      - ran: {command: '^docker images'}\n"))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	var pulls []string
+	var log bytes.Buffer
+	r, err := NewAuthorRunner(context.Background(), l, root, "author-test-l", &log, offline(&pulls))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(false)
+	for range 3 {
+		if err := r.Reset(); err != nil {
+			t.Skipf("no stand-in on this host: %v", err)
+		}
+	}
+	if len(pulls) != 1 {
+		t.Errorf("pulled %d times over 3 resets: %v", len(pulls), pulls)
+	}
+	if n := strings.Count(log.String(), "Could not pull ubuntu:latest"); n != 1 {
+		t.Errorf("the stand-in announced %d times:\n%s", n, log.String())
+	}
+	if img := hasTag(t, root, "author-test-l", "ubuntu"); img == nil {
+		t.Error("no ubuntu after the last reset")
 	}
 }

@@ -176,3 +176,66 @@ func TestExtractListsMissingBaseLayers(t *testing.T) {
 		t.Fatalf("missing %v, want [%s]", h.Missing, chain)
 	}
 }
+
+// Copied layers the grader holds itself (same chain ID, and the copy hashes to the
+// recorded diff ID) are linked, not unpacked; a copy that does not hash to its diff
+// ID is unpacked, whatever the records say.
+func TestExtractLinksLayersTheGraderHas(t *testing.T) {
+	sb, path := learnerSandbox(t)
+	img, err := sb.Store.Lookup("busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := img.ChainIDs()[0]
+	ly, err := sb.Store.Layer(chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffAt := func(dest string) string { return filepath.Join(dest, "overlay2", ly.CacheID, "diff") }
+
+	dest := t.TempDir()
+	if _, err := Extract(path, dest, sourceFrom(sb), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if to, err := os.Readlink(diffAt(dest)); err != nil || to != sb.Store.DiffDir(ly.CacheID) {
+		t.Fatalf("busybox's layer: link %q, %v; want a link to the grader's copy", to, err)
+	}
+
+	// Without the grader having it, the layer is unpacked.
+	other, err := sandbox.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest = t.TempDir()
+	if _, err := Extract(path, dest, sourceFrom(other), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(diffAt(dest)); err != nil || !st.IsDir() {
+		t.Fatalf("busybox's layer without the grader's copy: %v %v", st, err)
+	}
+
+	// A layer changed and the manifest signed again: unpacked, so the checks see
+	// what the bundle holds.
+	layerName := layerPrefix + ly.CacheID + ".tar"
+	forged := resign(t, path, func(name string, d []byte) []byte {
+		if name != layerName {
+			return d
+		}
+		var b bytes.Buffer
+		tw := tar.NewWriter(&b)
+		tw.WriteHeader(&tar.Header{Name: "forged", Mode: 0o644, Size: 2, Typeflag: tar.TypeReg})
+		tw.Write([]byte("x\n"))
+		tw.Close()
+		return b.Bytes()
+	}, nil)
+	dest = t.TempDir()
+	if _, err := Extract(forged, dest, sourceFrom(sb), Options{}); err != nil {
+		var te *TamperError
+		if !errors.As(err, &te) {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(diffAt(dest), "forged")); err != nil {
+		t.Fatalf("the forged layer was not unpacked: %v", err)
+	}
+}
