@@ -40,7 +40,7 @@ func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name stri
 	opts.Network = l.NeedsNetwork()
 	probe := opts.Probe
 	if probe == nil {
-		probe = probeRegistry
+		probe = probeNetwork
 	}
 	var once sync.Once
 	var probed error

@@ -187,10 +187,40 @@ const probeTimeout = 5 * time.Second
 
 // probeRegistry checks that Docker Hub's registry answers at all (any HTTP status
 // will do: it is reachability, not access, that a lesson needing the network wants).
-func probeRegistry(ctx context.Context) error {
+func probeRegistry(ctx context.Context) error { return probeURL(ctx, registryURL) }
+
+const registryURL = "https://registry-1.docker.io/v2/"
+
+// networkURLs are what a lesson needing the network downloads from while it runs:
+// the registry (docker pull) and the package archives apt-get uses in ubuntu and
+// debian images. Plain HTTP, as apt itself uses by default.
+var networkURLs = []string{registryURL, "http://archive.ubuntu.com/ubuntu/", "http://deb.debian.org/debian/"}
+
+// probeNetwork checks that the network a lesson uses can be reached: any one of
+// networkURLs answering will do. A network that reaches the package archives and
+// not Docker Hub (a mirror, a proxy) still lets apt-get install work.
+func probeNetwork(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(networkURLs))
+	for _, u := range networkURLs {
+		go func() { errs <- probeURL(ctx, u) }()
+	}
+	var all []error
+	for range networkURLs {
+		err := <-errs
+		if err == nil {
+			return nil
+		}
+		all = append(all, err)
+	}
+	return fmt.Errorf("neither Docker Hub's registry nor the Ubuntu and Debian package archives answered (%w)", all[0])
+}
+
+func probeURL(ctx context.Context, url string) error {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://registry-1.docker.io/v2/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}

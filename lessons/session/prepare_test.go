@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -259,5 +261,24 @@ func TestPrepareNeedsNetwork(t *testing.T) {
 	opts.Probe = func(context.Context) error { return nil }
 	if _, err := prepare(t, root, "net", opts); err != nil {
 		t.Errorf("online: %v", err)
+	}
+}
+
+// TestProbeNetworkAnyAnswers: the package archives answering is network enough for
+// apt-get, though Docker Hub's registry does not; none answering is an error.
+func TestProbeNetworkAnyAnswers(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	down.Close()
+	saved := networkURLs
+	defer func() { networkURLs = saved }()
+	networkURLs = []string{down.URL, up.URL}
+	if err := probeNetwork(context.Background()); err != nil {
+		t.Errorf("one answers: %v", err)
+	}
+	networkURLs = []string{down.URL, down.URL + "/debian/"}
+	if err := probeNetwork(context.Background()); err == nil || !strings.Contains(err.Error(), "package archives") {
+		t.Errorf("none answers: %v", err)
 	}
 }

@@ -43,13 +43,15 @@ type PrepareOptions struct {
 	// images from; $DOCKLING_IMAGES names more.
 	ImageDirs []string
 	// Network: the lesson needs the network while it runs, so Prepare checks that
-	// the registry can be reached and says so plainly when it cannot.
+	// the registry or the package archives can be reached, and says so plainly
+	// when none can.
 	Network bool
 	// NoSandboxCopies: never copy images from the data root's other sandboxes. A
 	// grader sets it, since those may be the learners' sandboxes being graded: their
 	// images are theirs to change, and opening them would write into them.
 	NoSandboxCopies bool
-	// Probe checks that the network is there (nil: reach Docker Hub's registry).
+	// Probe checks that the network is there (nil: reach Docker Hub's registry or
+	// the package archives).
 	Probe func(context.Context) error
 	// Pull fetches an image from its registry (nil: sandbox.Pull); tests replace it.
 	Pull func(ctx context.Context, sb *sandbox.Sandbox, ref string) error
@@ -83,7 +85,7 @@ func (r *realSandbox) Capture() journal.State {
 // should not wait long for it.
 const pullTimeout = 30 * time.Second
 
-// ErrNetwork: the lesson needs the network and the registry cannot be reached.
+// ErrNetwork: the lesson needs the network and it cannot be reached.
 var ErrNetwork = errors.New("this lesson needs the network")
 
 // MissingImageError: a lesson's image could not be had (or only its stand-in is
@@ -140,10 +142,10 @@ func (r *realSandbox) Prepare(ctx context.Context, images []Image, log io.Writer
 	if r.opts.Network {
 		probe := r.opts.Probe
 		if probe == nil {
-			probe = probeRegistry
+			probe = probeNetwork
 		}
 		if err := probe(ctx); err != nil {
-			problems = append(problems, fmt.Errorf("%w (it downloads while it runs), and the registry cannot be reached: %v. Connect this computer to the network, then carry on; the steps that download fail until then", ErrNetwork, err))
+			problems = append(problems, fmt.Errorf("%w (it downloads while it runs), and the network cannot be reached: %v. Connect this computer to the network, then carry on; the steps that download fail until then", ErrNetwork, err))
 		}
 	}
 	if len(images) == 0 {
