@@ -261,7 +261,7 @@ func (s *Session) check(ctx context.Context, afterCommand bool, exitCode int) {
 		return
 	}
 	s.fails++
-	if (exitCode != 0 || s.fails >= 3) && s.p.Hints[st.ID] < len(st.Hints) {
+	if afterCommand && (exitCode != 0 || s.fails >= 3) && s.p.Hints[st.ID] < len(st.Hints) {
 		fmt.Fprintln(s.out, s.st.hint.Sprint("Stuck? Type hint for a nudge, or check to see what is expected and what was found."))
 	}
 }

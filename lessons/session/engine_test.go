@@ -194,7 +194,11 @@ func TestFailingCommandOffersHint(t *testing.T) {
 	if strings.Contains(out, "expected a container hello") {
 		t.Errorf("details after a command:\n%s", out)
 	}
-	mustContain(t, h.run("check\n"), "✘ No container hello yet.", "expected a container hello; found none")
+	out = newHarness(t).run("true\ntrue\ncheck\n") // a third failure in a row after a command offers a hint
+	mustContain(t, out, "✘ No container hello yet.", "expected a container hello; found none")
+	if strings.Contains(out, "Stuck?") {
+		t.Errorf("check offers itself:\n%s", out)
+	}
 	es, _ := journal.Read(h.w.dir)
 	if len(es) != 1 || es[0].ExitCode != 127 {
 		t.Errorf("journal: %+v", es)
