@@ -447,3 +447,41 @@ func TestQuizRightAtOnceExplains(t *testing.T) {
 		t.Errorf("wrong-answer words after a right answer:\n%s", out)
 	}
 }
+
+// The watcher's first look says nothing of a step the learner has not begun; once a
+// command is journaled, the ✘ comes (once, whatever else changes).
+func TestWatchQuietUntilTheLearnerActs(t *testing.T) {
+	h := newHarness(t)
+	watch := func(act func()) string {
+		ios, _, out, _ := iostreams.Test()
+		s, err := New(Config{Lesson: testLesson(), DataRoot: h.root, IO: ios, Runner: fakeRunner{h.w}, Checker: CheckFunc(h.w.check), Sandbox: h.w, Width: 80})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		done := make(chan error)
+		go func() { done <- s.Watch(ctx, 10*time.Millisecond) }()
+		act()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	// What was run before the lesson began is in the journal, not in the step.
+	if err := journal.Append(h.w.dir, journal.Entry{Line: "docker images"}); err != nil {
+		t.Fatal(err)
+	}
+	if out := watch(func() {}); strings.Contains(out, "✘") {
+		t.Errorf("✘ before the learner did anything:\n%s", out)
+	}
+	out := watch(func() {
+		for range 3 {
+			time.Sleep(40 * time.Millisecond)
+			journal.Append(h.w.dir, journal.Entry{Line: "ls"})
+		}
+	})
+	if n := strings.Count(out, "✘ No container hello yet."); n != 1 {
+		t.Errorf("✘ shown %d times, want 1:\n%s", n, out)
+	}
+}

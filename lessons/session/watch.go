@@ -76,8 +76,8 @@ func (s *Session) Watch(ctx context.Context, interval time.Duration) error {
 		// The same ✘ after every unrelated change is noise: say only what is new,
 		// and nothing before the learner has done anything in the step.
 		r := s.results(out, false)
-		if fresh := s.p.Since == s.lastSeq(); fresh && !out.Passed() {
-			shown = r
+		if !out.Passed() && s.p.Since == s.lastSeq() {
+			continue
 		}
 		if r != shown || out.Passed() {
 			fmt.Fprint(s.out, r)
