@@ -45,11 +45,11 @@ func isStandin(img *store.Image, ref store.Ref) bool {
 // errNotFound: no source had the image.
 var errNotFound = errors.New("not found")
 
-// copyFromSandboxes copies ref into sb from the first other sandbox under the data
+// copyFromSandboxes copies ref into sb (saying so on log) from the first other sandbox under the data
 // root that holds the real image (the default sandbox first, then by name), through
 // a docker-save stream: what the learner pulled, loaded or imported once serves
 // every lesson. It returns the name of the sandbox it came from.
-func copyFromSandboxes(sb *sandbox.Sandbox, dataRoot string, ref store.Ref) (string, error) {
+func copyFromSandboxes(sb *sandbox.Sandbox, dataRoot string, ref store.Ref, log io.Writer) (string, error) {
 	entries, err := os.ReadDir(filepath.Join(dataRoot, "sandboxes"))
 	if err != nil {
 		return "", errNotFound
@@ -84,6 +84,8 @@ func copyFromSandboxes(sb *sandbox.Sandbox, dataRoot string, ref store.Ref) (str
 		if err != nil || isStandin(img, ref) {
 			continue
 		}
+		// A real image takes seconds to copy: say so before, not only after.
+		fmt.Fprintf(log, "Copying %s from your sandbox %q…\n", ref, name)
 		pr, pw := io.Pipe()
 		go func() { pw.CloseWithError(src.Save(pw, []string{ref.String()})) }()
 		_, err = sb.Load(pr)

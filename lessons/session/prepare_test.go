@@ -191,7 +191,7 @@ func TestPrepareCopiesFromOtherSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
-	if !strings.Contains(log, `Copied ubuntu:latest from your sandbox "default".`) || len(pulls) != 0 {
+	if !strings.Contains(log, `Copying ubuntu:latest from your sandbox "default"…`) || len(pulls) != 0 {
 		t.Errorf("pulls %v, log:\n%s", pulls, log)
 	}
 	if img := hasTag(t, root, "commit", "ubuntu"); img == nil || img.ID != id {

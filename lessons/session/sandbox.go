@@ -192,8 +192,7 @@ func (r *realSandbox) prepareImage(ctx context.Context, sb *sandbox.Sandbox, im 
 		return err
 	}
 	if !r.opts.NoSandboxCopies {
-		if from, err := copyFromSandboxes(sb, r.root, ref); err == nil {
-			fmt.Fprintf(log, "Copied %s from your sandbox %q.\n", ref, from)
+		if _, err := copyFromSandboxes(sb, r.root, ref, log); err == nil {
 			return nil
 		} else if !errors.Is(err, errNotFound) {
 			fmt.Fprintf(log, "%v\n", err)
