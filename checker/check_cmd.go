@@ -280,10 +280,10 @@ func (c *outputCheck) Evaluate(ctx *Context) Result {
 		if want, err = c.contains.Render(ctx.Bindings); err != nil {
 			return broken("evaluate the check", err)
 		}
-		wants = append(wants, fmt.Sprintf("%q", want))
+		wants = append(wants, quoted(want))
 	}
 	if c.matches != nil {
-		wants = append(wants, fmt.Sprintf("something like %q", c.matches.Sample(ctx.Bindings)))
+		wants = append(wants, "something like "+quoted(c.matches.Sample(ctx.Bindings)))
 	}
 	exp := fmt.Sprintf("expected %s to print %s", what, strings.Join(wants, " and "))
 	switch {
@@ -291,19 +291,22 @@ func (c *outputCheck) Evaluate(ctx *Context) Result {
 		return fail(exp + "; found no such command in this step")
 	case cmd == nil:
 		return fail(exp + "; found " + s.none)
-	case cmd.Output == "":
+	}
+	// Matched as the learner saw it: colours and screen codes left out.
+	output := plainText(cmd.Output)
+	if strings.TrimSpace(output) == "" {
 		return fail(fmt.Sprintf("%s; found %s printed nothing, or nothing that was kept (what interactive commands, and commands typed outside the dockling prompt, print is not kept)", exp, excerpt(cmd.Line, 50)))
 	}
-	if !c.contains.IsZero() && !strings.Contains(cmd.Output, want) {
-		return fail(fmt.Sprintf("%s; found %s printed %s", exp, excerpt(cmd.Line, 50), excerpt(cmd.Output, 70)))
+	if !c.contains.IsZero() && !strings.Contains(output, want) {
+		return fail(fmt.Sprintf("%s; found %s printed %s", exp, excerpt(cmd.Line, 50), excerpt(output, 70)))
 	}
 	if c.matches != nil {
 		re, err := c.matches.compile(ctx.Bindings)
 		if err != nil {
 			return broken("evaluate the check", err)
 		}
-		if !re.MatchString(cmd.Output) {
-			return fail(fmt.Sprintf("%s; found %s printed %s", exp, excerpt(cmd.Line, 50), excerpt(cmd.Output, 70)))
+		if !re.MatchString(output) {
+			return fail(fmt.Sprintf("%s; found %s printed %s", exp, excerpt(cmd.Line, 50), excerpt(output, 70)))
 		}
 	}
 	return pass(fmt.Sprintf("found %s printed it", excerpt(cmd.Line, 50)), nil)

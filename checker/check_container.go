@@ -99,7 +99,7 @@ func (c *containerCheck) conds(ctx *Context) ([]cond[Container], error) {
 			return nil, err
 		}
 		conds = append(conds, cond[Container]{
-			want: fmt.Sprintf("made from image %s", c.image), none: "was made from " + c.image,
+			want: "made from image " + refWords(c.image, ctx.Bindings), none: "was made from " + refWords(c.image, ctx.Bindings),
 			test: func(k Container) (bool, string, error) {
 				ok := (id != "" && k.ImageID == id) || normRef(k.Image) == normRef(c.image)
 				return ok, fmt.Sprintf("it was made from %s", k.Image), nil

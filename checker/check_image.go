@@ -256,12 +256,13 @@ func (c *imageCheck) conds(ctx *Context) ([]cond[Image], error) {
 		if err != nil {
 			return nil, err
 		}
-		add("committed from "+c.parent, "was committed from "+c.parent, func(img Image) (bool, string, error) {
+		parent := refWords(c.parent, ctx.Bindings)
+		add("committed from "+parent, "was committed from "+parent, func(img Image) (bool, string, error) {
 			if img.Parent == "" {
 				return false, "it records no parent image", nil
 			}
 			if id == "" {
-				return false, fmt.Sprintf("there is no image %s any more", c.parent), nil
+				return false, fmt.Sprintf("there is no image %s any more", parent), nil
 			}
 			return img.Parent == id, fmt.Sprintf("its parent is %s", short(img.Parent)), nil
 		})
@@ -291,7 +292,7 @@ func (c *imageCheck) layersCond(ctx *Context, add func(string, string, func(Imag
 		if baseID, err = imageID(ctx, c.baseImage); err != nil {
 			return err
 		}
-		from = c.baseImage
+		from = refWords(c.baseImage, ctx.Bindings)
 	}
 	add(fmt.Sprintf("with %s more than %s", plural(want, "layer", "layers"), from), "has that many layers", func(img Image) (bool, string, error) {
 		bid := baseID
@@ -303,7 +304,7 @@ func (c *imageCheck) layersCond(ctx *Context, add func(string, string, func(Imag
 			if c.baseImage == "" {
 				return false, "it records no parent image to count from", nil
 			}
-			return false, fmt.Sprintf("there is no image %s to count from", c.baseImage), nil
+			return false, fmt.Sprintf("there is no image %s to count from", from), nil
 		}
 		diff := len(img.Layers) - len(b.Layers)
 		return diff == want, fmt.Sprintf("it has %s, %s has %d", plural(len(img.Layers), "layer", "layers"), imageLabel(b), len(b.Layers)), nil

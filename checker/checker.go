@@ -128,9 +128,9 @@ type Result struct {
 	Bound     *Object `json:"bound,omitempty"` // what matched, for as:
 	// Words is the check in plain words (Entry.Describe), for the guided session.
 	Words string `json:"-"`
-	// Waits names the binding the check was not run for: the check that makes it
-	// (as: NAME) has not passed.
-	Waits string `json:"-"`
+	// Waiting names the binding this check needs and no earlier check made: it
+	// was not looked at, so the session can leave it unsaid while that one fails.
+	Waiting string `json:"-"`
 
 	// binds are the bindings made by entries nested in all:, added to the
 	// context when the whole check passes.

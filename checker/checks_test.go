@@ -34,6 +34,21 @@ func TestContainerCheck(t *testing.T) {
 	}
 }
 
+// A binding is named by what it bound, never by the lesson's name for it.
+func TestMessagesNameBoundObjects(t *testing.T) {
+	v := lecture()
+	b := checker.Bindings{"first": {Kind: checker.KindImage, ID: pyID, ShortID: "333333333333", Name: "333333333333"}}
+	r := check(t, v, b, `container: {name: latest, image: first}`, want{false, []string{"made from image 333333333333"}})
+	if strings.Contains(r.Message, "first") {
+		t.Errorf("binding name in the message: %s", r.Message)
+	}
+	b["base"] = checker.Object{Kind: checker.KindImage, ID: pyID, ShortID: "333333333333", Name: "333333333333"}
+	r = check(t, v, b, `image: {name: ubuntu, parent: base}`, want{false, []string{"committed from 333333333333"}})
+	if strings.Contains(r.Message, "base") {
+		t.Errorf("binding name in the message: %s", r.Message)
+	}
+}
+
 func TestContainerCheckBinds(t *testing.T) {
 	v := lecture()
 	ctx := &checker.Context{View: v}
@@ -82,7 +97,7 @@ func TestImageCheck(t *testing.T) {
 		{`image: {labels: {org.opencontainers.image.version: "24.04"}}`, want{true, []string{"ubuntu"}}},
 		{`image: {name: ubuntu, labels: {x: y}}`, want{false, []string{"it has no label x"}}},
 		{`image: {created_by: '^bash$'}`, want{true, nil}},
-		{`image: {name: hello-world, created_by: apt-get}`, want{false, []string{`its history was created by "COPY hello / # buildkit", "CMD [\"/hello\"]"`}}},
+		{`image: {name: hello-world, created_by: apt-get}`, want{false, []string{`its history was created by "COPY hello / # buildkit", 'CMD ["/hello"]'`}}},
 		{`image: {name: hello-world, tagged: false}`, want{false, []string{"its tags are hello-world:latest"}}},
 	} {
 		check(t, v, b, tc.src, tc.w)
@@ -226,6 +241,14 @@ func TestOutputCheck(t *testing.T) {
 	check(t, v, nil, `output: {command: '^docker images', matches: '(?m)^ubuntu +latest$'}`, want{true, []string{`found "docker images" printed it`}})
 	check(t, v, nil, `output: {command: '^docker images', contains: hello-world}`, want{false, []string{"expected your last `docker images` to print \"hello-world\"; found \"docker images\" printed \"REPOSITORY TAG ubuntu latest\""}})
 	check(t, v, nil, `output: {command: '^docker info', contains: x}`, want{false, []string{"found no such command in this step"}})
+	// What a terminal draws with escape codes is matched and shown as the learner saw it.
+	v.Ran("ls --color", 0, "\x1b[01;34mimagedb\x1b[0m  repositories.json\n")
+	check(t, v, nil, `output: {matches: '^imagedb +repositories'}`, want{true, nil})
+	v.Ran("clear", 0, "\x1b[H\x1b[J\x1b[3J")
+	r := check(t, v, nil, `output: {contains: '"created_by"'}`, want{false, []string{`to print '"created_by"'; found "clear" printed nothing`}})
+	if strings.Contains(r.Message, `\x1b`) || strings.Contains(r.Message, `\"`) {
+		t.Errorf("escapes in the message: %s", r.Message)
+	}
 }
 
 func TestExecCheck(t *testing.T) {
@@ -355,8 +378,9 @@ func TestDescribeInPlainWords(t *testing.T) {
 		`ran: {command: '^docker (container )?start\b', container: marked, exit: 0}`:                    "you ran `docker start` on container glad_hopper and it worked",
 		`ran: {command: '\b(cat|less)\b.*(imagedb/content/sha256/|\b[0-9a-f]{64}\b)'}`:                  "you ran `cat … imagedb/content/sha256/`",
 		`container: {image: hello-world, state: exited, exit: 0}`:                                       "a container from hello-world that has stopped, with exit code 0",
+		`image: {parent: ubuntu, entrypoint: 'python3'}`:                                                "an image committed from ubuntu, with its ENTRYPOINT set",
 		`file: {container: latest, path: "/home/*/container.txt", absent: true}`:                        "the newest container has no /home/*/container.txt",
-		`output: {contains: '"created_by"'}`:                                                            `your last command printed “"created_by"”`,
+		`output: {contains: '"created_by"'}`:                                                            `your last command printed '"created_by"'`,
 		`container: {name: unbound, state: exited}`:                                                     "container unbound that has stopped",
 	} {
 		ent := decode(t, src)

@@ -94,10 +94,23 @@ func sample(b *strings.Builder, re *syntax.Regexp) {
 // quoted puts text a learner reads in quotation marks that do not clash with its
 // own.
 func quoted(s string) string {
-	if strings.Contains(s, `"`) {
-		return "“" + s + "”"
+	switch {
+	case !strings.Contains(s, `"`):
+		return `"` + s + `"`
+	case !strings.Contains(s, "'"):
+		return "'" + s + "'"
 	}
-	return `"` + s + `"`
+	return "“" + s + "”"
+}
+
+// refWords names an image or container a check refers to: a binding by what it
+// bound (its name or short ID), anything else as written. Messages then never show
+// the lesson's internal binding names (first, pyimage).
+func refWords(sel string, b Bindings) string {
+	if o, ok := b[sel]; ok && o.Name != "" {
+		return o.Name
+	}
+	return sel
 }
 
 // like is how a ran or output check names the command it wants.
@@ -229,6 +242,9 @@ func (c *imageCheck) Describe(b Bindings) string {
 	}
 	if c.cmd != nil {
 		parts = append(parts, "with its CMD set")
+	}
+	if c.entrypoint != nil {
+		parts = append(parts, "with its ENTRYPOINT set")
 	}
 	if c.layers != nil {
 		parts = append(parts, "with the layers expected")

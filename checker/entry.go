@@ -192,7 +192,7 @@ func (ent *Entry) Evaluate(ctx *Context) Result {
 		if _, ok := ctx.Bindings[name]; !ok {
 			// The lesson's fail: text is about the thing, which is not there yet.
 			return Result{Type: ent.Type, Label: ent.Label, MaxPoints: ent.Points, Words: ent.Describe(ctx.Bindings),
-				Message: "this waits for {{." + name + ".Name}}", Waits: name}
+				Message: "this waits for {{." + name + ".Name}}", Waiting: name}
 		}
 	}
 	r := ent.Check.Evaluate(ctx)

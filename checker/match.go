@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // cond is one condition a candidate (container, image, command) must meet.
@@ -347,14 +348,31 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// excerpt shows the start of a text, on one line.
+// excerpt shows the start of a text, on one line, in quotes a learner reads
+// easily: Go's escapes only where the text holds control characters.
 func excerpt(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(plainText(s)), " ")
 	if r := []rune(s); len(r) > max {
 		s = string(r[:max-1]) + "…"
 	}
-	return fmt.Sprintf("%q", s)
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return fmt.Sprintf("%q", s)
+	}
+	return quoted(s)
 }
+
+// plainText is s without terminal escape sequences (colours, clear screen, OSC
+// titles): what the learner saw, not the codes that drew it.
+func plainText(s string) string {
+	if !strings.Contains(s, "\x1b") {
+		return s
+	}
+	return escapeRE().ReplaceAllString(s, "")
+}
+
+var escapeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])`)
+}) // compiled on first use: start-up stays fast
 
 // squeeze normalizes a command line: runs of white space become one space.
 func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -154,3 +154,54 @@ func TestLearnOnATerminal(t *testing.T) {
 		t.Errorf("progress (%v):\n%s", err, progress)
 	}
 }
+
+// TestMenuAfterQuit: quit in a lesson picked from the menu comes back to the menu,
+// saying so, and Ctrl-C there ends dockling.
+func TestMenuAfterQuit(t *testing.T) {
+	dir := t.TempDir()
+	lessons := filepath.Join(dir, "lessons")
+	os.MkdirAll(lessons, 0o755)
+	if err := os.WriteFile(filepath.Join(lessons, "ptydemo.yaml"), []byte(ptyLesson), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := exec.Command("dockling", "learn", "--lessons", lessons)
+	c.Dir = dir
+	c.Env = append(os.Environ(), "DOCKLING_ROOT="+filepath.Join(dir, "root"), "TERM=xterm", "NO_COLOR=1")
+	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 100})
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptm.Close()
+	var scr ptyScreen
+	go func() { _, _ = ptm.WriteTo(&scr) }()
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	defer func() {
+		if c.ProcessState == nil {
+			c.Process.Kill()
+		}
+	}()
+	at := scr.waitFor(t, 0, "Pick a lesson")
+	time.Sleep(200 * time.Millisecond)
+	ptm.WriteString("ptydemo") // the menu's filter: the embedded lessons come first
+	time.Sleep(200 * time.Millisecond)
+	ptm.WriteString("\r")
+	at = scr.waitFor(t, at, "Which one is the template?")
+	time.Sleep(200 * time.Millisecond)
+	ptm.WriteString("\x03") // leave the question for the prompt
+	at = scr.waitFor(t, at, "$ ")
+	ptm.WriteString("quit\r")
+	at = scr.waitFor(t, at, "Back at the lessons")
+	at = scr.waitFor(t, at, "Pick a lesson")
+	time.Sleep(200 * time.Millisecond)
+	ptm.WriteString("\x03")
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("dockling learn: %v\n%s", err, scr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("Ctrl-C in the menu did not end dockling:\n%s", scr.String())
+	}
+	_ = at
+}

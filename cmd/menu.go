@@ -100,7 +100,8 @@ func lessonMenu(ctx context.Context, opts *LearnOptions, root string, all []*les
 		if err := runLesson(ctx, opts, root, l); err != nil {
 			return err
 		}
-		fmt.Fprintln(opts.IO.Out)
+		// quit left the lesson, not dockling: say where the learner is now.
+		fmt.Fprintln(opts.IO.Out, "\nBack at the lessons: pick one, or Leave (Ctrl-C) to end dockling.")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package content_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -79,7 +80,7 @@ func TestImagesNeeded(t *testing.T) {
 	if !commit.NeedsNetwork() || len(commit.Images) != 1 || !commit.Images[0].Require || commit.Images[0].Standin != "" {
 		t.Errorf("commit: %+v", commit.Images)
 	}
-	for _, how := range []string{"docker pull ubuntu", "docker load -i ubuntu.tar", "docker import - ubuntu"} {
+	for _, how := range []string{"docker pull ubuntu", "docker load -i ubuntu.tar", `docker import --change 'CMD ["bash"]' - ubuntu`} {
 		if !strings.Contains(commit.Images[0].Missing, how) {
 			t.Errorf("commit: the missing-image text lacks %q", how)
 		}
@@ -89,5 +90,32 @@ func TestImagesNeeded(t *testing.T) {
 	}
 	if m := first.MissingImages(nil); len(m) != 1 || m[0].Ref != "hello-world" {
 		t.Errorf("images-vs-containers without images: %+v", m)
+	}
+}
+
+// TestSolutionsNameWhatTheLearnerMade: a solution the learner asks for after the
+// step that made a binding names the thing through it ({{.marked.Name}}). The
+// author test runs the solutions with --name marked, so a bare "marked" passes
+// there, yet the learner's container has a name Docker made up.
+func TestSolutionsNameWhatTheLearnerMade(t *testing.T) {
+	ls, err := lessons.LoadAll(content.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		var made []string
+		for _, s := range l.Steps {
+			for _, name := range made {
+				bare := regexp.MustCompile(`(^|[^.\w])` + regexp.QuoteMeta(name) + `\b`)
+				if bare.MatchString(s.Solution) {
+					t.Errorf("%s/%s: the solution names %q as written, not as {{.%s.Name}}: %q", l.ID, s.ID, name, name, s.Solution)
+				}
+			}
+			for _, c := range s.Checks {
+				if c.As != "" {
+					made = append(made, c.As)
+				}
+			}
+		}
 	}
 }

@@ -86,10 +86,10 @@ func gradersWords(c *checker.Result, madeBy map[string]string) {
 	if c.Passed {
 		return
 	}
-	if c.Waits != "" {
-		c.Message = fmt.Sprintf("not checked: it is about %s, which a check of step %s names (as: %s) when it passes, and that check failed", c.Waits, madeBy[c.Waits], c.Waits)
-		if madeBy[c.Waits] == "" {
-			c.Message = fmt.Sprintf("not checked: it is about %s, which no check made", c.Waits)
+	if c.Waiting != "" {
+		c.Message = fmt.Sprintf("not checked: it is about %s, which a check of step %s names (as: %s) when it passes, and that check failed", c.Waiting, madeBy[c.Waiting], c.Waiting)
+		if madeBy[c.Waiting] == "" {
+			c.Message = fmt.Sprintf("not checked: it is about %s, which no check made", c.Waiting)
 		}
 	}
 	c.Message = unboundRE().ReplaceAllString(c.Message, "<$1>")

@@ -170,7 +170,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	cfg.AttachStdout, cfg.AttachStderr = true, true
 	argv := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	if len(argv) == 0 {
-		return nil, fmt.Errorf("%w: no command specified", ErrNoCommand)
+		return nil, ErrNoCommand // Docker says just this
 	}
 	driver, err := sb.StorageDriver()
 	if err != nil {

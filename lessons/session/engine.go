@@ -128,7 +128,7 @@ func (s *Session) start(ctx context.Context, watching bool) {
 		fmt.Fprintf(s.out, "\nWatching this lesson's sandbox. In your own terminal, run:\n\n    %s\n\nthen type the commands there; each step is checked when the sandbox changes.\nHere you may type the guide's words (%s); Ctrl-C or %s stops watching.\n",
 			s.st.code.Sprintf(`eval "$(dockling env --sandbox %s)"`, l.ID), strings.Join(guideWordNames, ", "), s.st.code.Sprint("quit"))
 	} else {
-		fmt.Fprintf(s.out, "\nType commands as in a terminal: %s here is dockling, acting on this lesson's own sandbox.\nGuide words: %s. Ctrl-D or %s leaves; your progress is kept.\n",
+		fmt.Fprintf(s.out, "\nType commands as in a terminal: %s here is dockling, acting on this lesson's own sandbox.\nGuide words: %s.\nCtrl-D or %s leaves; your progress is kept.\n",
 			s.st.code.Sprint("docker"), strings.Join(guideWordNames, ", "), s.st.code.Sprint("quit"))
 	}
 	if s.p.Done {
@@ -250,7 +250,9 @@ func (s *Session) check(ctx context.Context, afterCommand bool, exitCode int) {
 		s.warn("checking the step: " + err.Error())
 		return
 	}
-	fmt.Fprint(s.out, s.results(out))
+	// After a command only the lesson's words: exploring (cd, ls) should not bury
+	// the prompt under expected-and-found details, which check shows on request.
+	fmt.Fprint(s.out, s.results(out, !afterCommand))
 	if out.Passed() {
 		for k, v := range out.Bindings {
 			s.p.Bindings[k] = v
@@ -259,16 +261,22 @@ func (s *Session) check(ctx context.Context, afterCommand bool, exitCode int) {
 		return
 	}
 	s.fails++
-	if (exitCode != 0 || s.fails >= 3) && s.p.Hints[st.ID] < len(st.Hints) {
-		fmt.Fprintln(s.out, s.st.hint.Sprint("Stuck? Type hint for a nudge."))
+	if afterCommand && (exitCode != 0 || s.fails >= 3) && s.p.Hints[st.ID] < len(st.Hints) {
+		fmt.Fprintln(s.out, s.st.hint.Sprint("Stuck? Type hint for a nudge, or check to see what is expected and what was found."))
 	}
 }
 
-// results is the ✔ / ✘ list of an outcome, in words: what each check wants, the
-// lesson's own words when one fails, and what was found, dimmed, below.
-func (s *Session) results(out Outcome) string {
+// results is the ✔ / ✘ list of an outcome, in words: what each check wants and
+// the lesson's own words when one fails; with detail, what was expected and found,
+// dimmed, below. A check waiting for a binding is left out while the check that
+// makes it fails: its ✘ would only repeat that one.
+func (s *Session) results(out Outcome, detail bool) string {
+	otherFailed := slices.ContainsFunc(out.Results, func(r CheckResult) bool { return !r.Passed && !r.Waiting })
 	var b strings.Builder
 	for _, r := range out.Results {
+		if r.Waiting && otherFailed {
+			continue
+		}
 		words := r.Words
 		if words == "" {
 			words = r.Label
@@ -283,7 +291,7 @@ func (s *Session) results(out Outcome) string {
 			head = s.st.inline(s.expand(r.Fail))
 		}
 		fmt.Fprintf(&b, "  %s %s\n", s.st.bad.Sprint("✘"), head)
-		if r.Message != "" {
+		if detail && r.Message != "" {
 			fmt.Fprintf(&b, "    %s\n", s.st.dim.Sprint(s.expand(r.Message)))
 		}
 	}
@@ -369,6 +377,7 @@ func (s *Session) showStep() {
 // quiz asks the step's question until it is answered right or the learner backs out.
 func (s *Session) quiz(ctx context.Context) {
 	q := s.steps[s.p.Step].Quiz
+	explained := false
 	for {
 		idx, err := s.cfg.Prompter.Select(ctx, s.expand(q.Question), q.Choices)
 		if err != nil {
@@ -379,12 +388,17 @@ func (s *Session) quiz(ctx context.Context) {
 		}
 		if idx == q.Answer {
 			fmt.Fprintf(s.out, "  %s Right: %s\n", s.st.ok.Sprint("✔"), q.Choices[idx])
+			// A learner who got it right at once still gets the reason.
+			if q.Why != "" && !explained {
+				fmt.Fprint(s.out, Render(s.expand(q.Why), s.width, s.cfg.Colour))
+			}
 			s.pass(ctx)
 			return
 		}
 		fmt.Fprintf(s.out, "  %s Not quite.\n", s.st.bad.Sprint("✘"))
 		if q.Why != "" {
 			fmt.Fprint(s.out, Render(s.expand(q.Why), s.width, s.cfg.Colour))
+			explained = true
 		}
 	}
 }

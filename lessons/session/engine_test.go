@@ -167,6 +167,9 @@ func TestSessionWalksThroughTheLesson(t *testing.T) {
 		"Step 5/5 · Last one with mine", "Use `{{.Repository}}` and mine.",
 		"You finished \"Demo lesson\": 5 of 5 steps done.",
 		"Progress saved. Come back with: dockling learn demo")
+	if n := strings.Count(out, "It was made by `docker run`."); n != 1 {
+		t.Errorf("the quiz's reason shown %d times, want once (after the wrong answer)", n)
+	}
 	p := h.progress()
 	if !p.Done || len(p.Completed) != 5 || p.Bindings["mine"].ID != "c0ffee" {
 		t.Errorf("progress: %+v", p)
@@ -186,7 +189,16 @@ func TestSessionWalksThroughTheLesson(t *testing.T) {
 func TestFailingCommandOffersHint(t *testing.T) {
 	h := newHarness(t)
 	out := h.run("dockr ps\n")
-	mustContain(t, out, "✘ No container hello yet.", "expected a container hello; found none", "Stuck? Type hint for a nudge.")
+	mustContain(t, out, "✘ No container hello yet.", "Stuck? Type hint for a nudge, or check to see what is expected and what was found.")
+	// After a command the lesson's words only; check adds what was expected and found.
+	if strings.Contains(out, "expected a container hello") {
+		t.Errorf("details after a command:\n%s", out)
+	}
+	out = newHarness(t).run("true\ntrue\ncheck\n") // a third failure in a row after a command offers a hint
+	mustContain(t, out, "✘ No container hello yet.", "expected a container hello; found none")
+	if strings.Contains(out, "Stuck?") {
+		t.Errorf("check offers itself:\n%s", out)
+	}
 	es, _ := journal.Read(h.w.dir)
 	if len(es) != 1 || es[0].ExitCode != 127 {
 		t.Errorf("journal: %+v", es)
@@ -396,5 +408,80 @@ func TestWatchChecksOnChange(t *testing.T) {
 	mustContain(t, out.String(), "Watching this lesson's sandbox", "dockling env --sandbox demo", "Step 1 done.", "Step 2/5", "✔ Right: a container", "You finished")
 	if p := h.progress(); !p.Done {
 		t.Errorf("progress %+v", p)
+	}
+}
+
+// A check waiting for a binding says nothing while the check that makes it fails:
+// its ✘ would only repeat that one. Details come with check, not after a command.
+func TestResultsLeaveWaitingChecksUnsaid(t *testing.T) {
+	h := newHarness(t)
+	ios, _, _, _ := iostreams.Test()
+	s, err := New(Config{Lesson: testLesson(), DataRoot: h.root, IO: ios, Runner: fakeRunner{h.w}, Checker: CheckFunc(h.w.check), Sandbox: h.w, Width: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := Outcome{Results: []CheckResult{
+		{Label: "file", Message: "expected a file; found none", Fail: "No file yet."},
+		{Label: "container", Message: "this waits for {{.mine.Name}}", Words: "{{.mine.Name}} has stopped", Waiting: true},
+	}}
+	got := s.results(out, false)
+	if !strings.Contains(got, "✘ No file yet.") || strings.Contains(got, "has stopped") || strings.Contains(got, "expected a file") {
+		t.Errorf("after a command:\n%s", got)
+	}
+	if got := s.results(out, true); !strings.Contains(got, "expected a file; found none") {
+		t.Errorf("on check:\n%s", got)
+	}
+	// Alone (its binding's step skipped), the waiting check is the one to tell.
+	out.Results[0].Passed = true
+	if got := s.results(out, false); !strings.Contains(got, "has stopped") {
+		t.Errorf("waiting alone:\n%s", got)
+	}
+}
+
+// Answered right at once, the quiz still says why.
+func TestQuizRightAtOnceExplains(t *testing.T) {
+	h := newHarness(t)
+	out := h.run("docker run hello\n\ndocker run mine\n2\n")
+	mustContain(t, out, "✔ Right: a container", "It was made by `docker run`.")
+	if strings.Contains(out, "Not quite") {
+		t.Errorf("wrong-answer words after a right answer:\n%s", out)
+	}
+}
+
+// The watcher's first look says nothing of a step the learner has not begun; once a
+// command is journaled, the ✘ comes (once, whatever else changes).
+func TestWatchQuietUntilTheLearnerActs(t *testing.T) {
+	h := newHarness(t)
+	watch := func(act func()) string {
+		ios, _, out, _ := iostreams.Test()
+		s, err := New(Config{Lesson: testLesson(), DataRoot: h.root, IO: ios, Runner: fakeRunner{h.w}, Checker: CheckFunc(h.w.check), Sandbox: h.w, Width: 80})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		done := make(chan error)
+		go func() { done <- s.Watch(ctx, 10*time.Millisecond) }()
+		act()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	// What was run before the lesson began is in the journal, not in the step.
+	if err := journal.Append(h.w.dir, journal.Entry{Line: "docker images"}); err != nil {
+		t.Fatal(err)
+	}
+	if out := watch(func() {}); strings.Contains(out, "✘") {
+		t.Errorf("✘ before the learner did anything:\n%s", out)
+	}
+	out := watch(func() {
+		for range 3 {
+			time.Sleep(40 * time.Millisecond)
+			journal.Append(h.w.dir, journal.Entry{Line: "ls"})
+		}
+	})
+	if n := strings.Count(out, "✘ No container hello yet."); n != 1 {
+		t.Errorf("✘ shown %d times, want 1:\n%s", n, out)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,11 +45,11 @@ func isStandin(img *store.Image, ref store.Ref) bool {
 // errNotFound: no source had the image.
 var errNotFound = errors.New("not found")
 
-// copyFromSandboxes copies ref into sb from the first other sandbox under the data
+// copyFromSandboxes copies ref into sb (saying so on log) from the first other sandbox under the data
 // root that holds the real image (the default sandbox first, then by name), through
 // a docker-save stream: what the learner pulled, loaded or imported once serves
 // every lesson. It returns the name of the sandbox it came from.
-func copyFromSandboxes(sb *sandbox.Sandbox, dataRoot string, ref store.Ref) (string, error) {
+func copyFromSandboxes(sb *sandbox.Sandbox, dataRoot string, ref store.Ref, log io.Writer) (string, error) {
 	entries, err := os.ReadDir(filepath.Join(dataRoot, "sandboxes"))
 	if err != nil {
 		return "", errNotFound
@@ -85,6 +84,8 @@ func copyFromSandboxes(sb *sandbox.Sandbox, dataRoot string, ref store.Ref) (str
 		if err != nil || isStandin(img, ref) {
 			continue
 		}
+		// A real image takes seconds to copy: say so before, not only after.
+		fmt.Fprintf(log, "Copying %s from your sandbox %q…\n", ref, name)
 		pr, pw := io.Pipe()
 		go func() { pw.CloseWithError(src.Save(pw, []string{ref.String()})) }()
 		_, err = sb.Load(pr)
@@ -188,10 +189,40 @@ const probeTimeout = 5 * time.Second
 
 // probeRegistry checks that Docker Hub's registry answers at all (any HTTP status
 // will do: it is reachability, not access, that a lesson needing the network wants).
-func probeRegistry(ctx context.Context) error {
+func probeRegistry(ctx context.Context) error { return probeURL(ctx, registryURL) }
+
+const registryURL = "https://registry-1.docker.io/v2/"
+
+// networkURLs are what a lesson needing the network downloads from while it runs:
+// the registry (docker pull) and the package archives apt-get uses in ubuntu and
+// debian images. Plain HTTP, as apt itself uses by default.
+var networkURLs = []string{registryURL, "http://archive.ubuntu.com/ubuntu/", "http://deb.debian.org/debian/"}
+
+// probeNetwork checks that the network a lesson uses can be reached: any one of
+// networkURLs answering will do. A network that reaches the package archives and
+// not Docker Hub (a mirror, a proxy) still lets apt-get install work.
+func probeNetwork(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(networkURLs))
+	for _, u := range networkURLs {
+		go func() { errs <- probeURL(ctx, u) }()
+	}
+	var all []error
+	for range networkURLs {
+		err := <-errs
+		if err == nil {
+			return nil
+		}
+		all = append(all, err)
+	}
+	return fmt.Errorf("neither Docker Hub's registry nor the Ubuntu and Debian package archives answered (%w)", all[0])
+}
+
+func probeURL(ctx context.Context, url string) error {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://registry-1.docker.io/v2/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
@@ -201,40 +232,6 @@ func probeRegistry(ctx context.Context) error {
 	}
 	resp.Body.Close()
 	return nil
-}
-
-// networkProbes are hosts a lesson's downloads go to: Docker Hub's registry, and the
-// package mirrors apt-get uses in Ubuntu and Debian images. One answering is enough:
-// a lesson needing "the network" needs one of them, and a network that lets apt reach
-// its mirror but not Docker Hub (a CI machine, a campus proxy) serves apt's steps.
-var networkProbes = []string{"registry-1.docker.io:443", "archive.ubuntu.com:80", "deb.debian.org:80"}
-
-// probeNetwork checks that one of networkProbes accepts a connection.
-func probeNetwork(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	errs := make(chan error, len(networkProbes))
-	for _, addr := range networkProbes {
-		go func() {
-			var d net.Dialer
-			c, err := d.DialContext(ctx, "tcp", addr)
-			if err == nil {
-				c.Close()
-			}
-			errs <- err
-		}()
-	}
-	var first error
-	for range networkProbes {
-		err := <-errs
-		if err == nil {
-			return nil
-		}
-		if first == nil {
-			first = err
-		}
-	}
-	return first
 }
 
 // ProbeRegistry checks that Docker Hub's registry can be reached.

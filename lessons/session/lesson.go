@@ -59,7 +59,7 @@ func LessonChecker(l *lessons.Lesson, dir string) Checker {
 			if r.Error != "" && msg == "" {
 				msg = r.Error
 			}
-			out.Results = append(out.Results, CheckResult{Label: r.Label, Passed: r.Passed, Message: msg, Fail: r.Fail, Words: r.Words})
+			out.Results = append(out.Results, CheckResult{Label: r.Label, Passed: r.Passed, Message: msg, Fail: r.Fail, Words: r.Words, Waiting: r.Waiting != ""})
 		}
 		for k, o := range res.Bindings {
 			if old, ok := bound[k]; ok && old == o {

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,7 +192,7 @@ func TestPrepareCopiesFromOtherSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
-	if !strings.Contains(log, `Copied ubuntu:latest from your sandbox "default".`) || len(pulls) != 0 {
+	if !strings.Contains(log, `Copying ubuntu:latest from your sandbox "default"…`) || len(pulls) != 0 {
 		t.Errorf("pulls %v, log:\n%s", pulls, log)
 	}
 	if img := hasTag(t, root, "commit", "ubuntu"); img == nil || img.ID != id {
@@ -292,5 +294,24 @@ func TestAuthorRunnerResetsOffline(t *testing.T) {
 	}
 	if img := hasTag(t, root, "author-test-l", "ubuntu"); img == nil {
 		t.Error("no ubuntu after the last reset")
+	}
+}
+
+// TestProbeNetworkAnyAnswers: the package archives answering is network enough for
+// apt-get, though Docker Hub's registry does not; none answering is an error.
+func TestProbeNetworkAnyAnswers(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	down.Close()
+	saved := networkURLs
+	defer func() { networkURLs = saved }()
+	networkURLs = []string{down.URL, up.URL}
+	if err := probeNetwork(context.Background()); err != nil {
+		t.Errorf("one answers: %v", err)
+	}
+	networkURLs = []string{down.URL, down.URL + "/debian/"}
+	if err := probeNetwork(context.Background()); err == nil || !strings.Contains(err.Error(), "package archives") {
+		t.Errorf("none answers: %v", err)
 	}
 }

@@ -43,13 +43,15 @@ type PrepareOptions struct {
 	// images from; $DOCKLING_IMAGES names more.
 	ImageDirs []string
 	// Network: the lesson needs the network while it runs, so Prepare checks that
-	// the registry can be reached and says so plainly when it cannot.
+	// the registry or the package archives can be reached, and says so plainly
+	// when none can.
 	Network bool
 	// NoSandboxCopies: never copy images from the data root's other sandboxes. A
 	// grader sets it, since those may be the learners' sandboxes being graded: their
 	// images are theirs to change, and opening them would write into them.
 	NoSandboxCopies bool
-	// Probe checks that the network is there (nil: reach Docker Hub's registry).
+	// Probe checks that the network is there (nil: reach Docker Hub's registry or
+	// the package archives).
 	Probe func(context.Context) error
 	// Pull fetches an image from its registry (nil: sandbox.Pull); tests replace it.
 	Pull func(ctx context.Context, sb *sandbox.Sandbox, ref string) error
@@ -190,8 +192,7 @@ func (r *realSandbox) prepareImage(ctx context.Context, sb *sandbox.Sandbox, im 
 		return err
 	}
 	if !r.opts.NoSandboxCopies {
-		if from, err := copyFromSandboxes(sb, r.root, ref); err == nil {
-			fmt.Fprintf(log, "Copied %s from your sandbox %q.\n", ref, from)
+		if _, err := copyFromSandboxes(sb, r.root, ref, log); err == nil {
 			return nil
 		} else if !errors.Is(err, errNotFound) {
 			fmt.Fprintf(log, "%v\n", err)

@@ -113,6 +113,9 @@ type CheckResult struct {
 	// Words is the check in plain words ("you ran `docker images`"); bindings not
 	// made yet are left as templates for the session to put in words.
 	Words string
+	// Waiting: the check needs a binding no check has made yet, so it was not
+	// looked at (it fails until the check that makes the binding passes).
+	Waiting bool
 }
 
 // Outcome is the result of checking a step.

@@ -73,8 +73,13 @@ func (s *Session) Watch(ctx context.Context, interval time.Duration) error {
 			s.warn("checking the step: " + err.Error())
 			continue
 		}
-		// The same ✘ after every unrelated change is noise: say only what is new.
-		if r := s.results(out); r != shown || out.Passed() {
+		// The same ✘ after every unrelated change is noise: say only what is new,
+		// and nothing before the learner has done anything in the step.
+		r := s.results(out, false)
+		if !out.Passed() && s.p.Since == s.lastSeq() {
+			continue
+		}
+		if r != shown || out.Passed() {
 			fmt.Fprint(s.out, r)
 			shown = r
 		}
@@ -188,3 +193,12 @@ func (NoRunner) Run(ctx context.Context, line string) (Result, error) {
 
 // Dir is the current directory.
 func (NoRunner) Dir() string { d, _ := os.Getwd(); return d }
+
+// lastSeq is the journal's last entry, 0 when it cannot be read.
+func (s *Session) lastSeq() int {
+	seq, _, err := journal.Head(s.cfg.Sandbox.Dir())
+	if err != nil {
+		return 0
+	}
+	return seq
+}

@@ -15,7 +15,8 @@ This message shows that your installation appears to be working.
 
 What just happened:
  1. The docker command (dockling) looked for the "hello-world" image in its store.
- 2. The image was not there, so dockling built it on this machine: one tiny program.
+ 2. If it was not there yet, dockling built it on this machine, with no download:
+    it is one tiny program.
  3. dockling created a new container from that image: a fresh root filesystem
     and its own namespaces.
  4. It ran the program inside the container and streamed its output to your terminal.
