@@ -45,7 +45,8 @@ func MappedReadNeeded() bool { return os.Geteuid() != 0 && planIDMap() != nil }
 
 // RunMapped runs this binary as role in a new user namespace with the containers' id
 // mapping, args after its name, stdin and stdout given; it returns once the helper
-// ended, with its stderr as the error when it failed.
+// ended, with its stderr as the error when it failed. The helper keeps this process's
+// name (os.Args[0]): a test binary that plays dockling by name plays the helper too.
 func RunMapped(role string, args []string, stdin io.Reader, stdout io.Writer) error {
 	plan := planIDMap()
 	if plan == nil {
@@ -67,7 +68,7 @@ func RunMapped(role string, args []string, stdin io.Reader, stdout io.Writer) er
 	}
 	var stderr bytes.Buffer
 	out := &killOnFail{w: stdout}
-	cmd, err := spawn("/proc/self/exe", append([]string{"dockling-" + role}, args...), spawnAttr{
+	cmd, err := spawn("/proc/self/exe", append([]string{os.Args[0]}, args...), spawnAttr{
 		Env: env, Stdin: stdin, Stdout: out, Stderr: &stderr, Extra: []*os.File{r},
 		Sys: &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWUSER, Pdeathsig: syscall.SIGKILL},
 	})
