@@ -82,7 +82,7 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 		defer resume()
 		res.Warning = warn
 	}
-	changes, err := diffLayer(rw)
+	changes, err := readChanges(rw)
 	empty := len(changes) == 0
 	if err != nil {
 		return res, fmt.Errorf("committing: %w", err)
@@ -106,7 +106,7 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 			// complete, so a crash leaves leftovers for `system check`, never a
 			// half image.
 			pr, pw := io.Pipe()
-			go func() { pw.CloseWithError(writeLayer(pw, rw, changes)) }()
+			go func() { pw.CloseWithError(streamLayer(pw, rw, changes)) }()
 			l, err := w.PutLayer(img.TopLayer(), interruptible(opts.Context, pr), "")
 			pr.CloseWithError(io.ErrClosedPipe) // stops the writer if PutLayer gave up early
 			if err != nil {

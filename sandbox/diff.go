@@ -35,7 +35,7 @@ func (sb *Sandbox) Diff(name string) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	return diffLayer(rw)
+	return readChanges(rw)
 }
 
 // diffLayer lists a container layer's changes, sorted by path, with the rules of

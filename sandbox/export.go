@@ -16,9 +16,14 @@ func (sb *Sandbox) Export(name string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	lfs := fsys.(*layerFS)
+	return streamExport(w, fsys.(*layerFS))
+}
+
+// writeExport writes the tar of a container's merged view. A file it cannot read is
+// an error, never left out.
+func writeExport(w io.Writer, lfs *layerFS) error {
 	tw := tar.NewWriter(w)
-	err = fs.WalkDir(lfs, ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(lfs, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

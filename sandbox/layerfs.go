@@ -239,7 +239,12 @@ func (l *layerFS) ReadDir(name string) ([]fs.DirEntry, error) {
 		if isWhiteout(fi) || !fi.IsDir() {
 			break
 		}
-		entries, _ := os.ReadDir(dir)
+		entries, err := os.ReadDir(dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			// An unreadable folder (another id's, mode 0700) is an error: export or a
+			// check must not take what it could read for the whole folder.
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
+		}
 		for _, e := range entries {
 			if seen[e.Name()] {
 				continue

@@ -57,6 +57,8 @@ func Init() {
 		execMain()
 	case roleProbe:
 		probeMain()
+	case roleMapWait:
+		mapWaitMain()
 	}
 	fmt.Fprintf(os.Stderr, "dockling runtime: unknown role %q\n", role)
 	os.Exit(2)

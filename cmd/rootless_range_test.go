@@ -1,0 +1,171 @@
+package cmd_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A learner on a laptop has a subordinate id range: dockling maps container uids
+// 1..65536 to it, and a container may leave files owned by one of them, unreadable to
+// the user (apt-get's _apt folders, mode 0700). Commit, diff and export read them
+// as the containers' root all the same.
+
+const rangeUser = "dlrangetest"
+
+func TestRootlessRangeReadsOtherIDs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a user with a subordinate id range")
+	}
+	for _, tool := range []string{"useradd", "userdel", "newuidmap", "newgidmap"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s: %v", tool, err)
+		}
+	}
+	userSetup(t)
+	if r := userReason(); r != "" {
+		t.Skip("rootless containers do not work here:", r)
+	}
+	uid, gid := addRangeUser(t)
+
+	dir := filepath.Join(userBase, "range")
+	for _, d := range []string{dir, filepath.Join(dir, "home"), filepath.Join(dir, "tmp"), filepath.Join(dir, "root")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(d, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Files of subordinate ids are not the user's to remove: root removes them.
+	t.Cleanup(func() {
+		removeAllContainers(filepath.Join(dir, "root"))
+		os.RemoveAll(dir)
+	})
+	run := func(args ...string) (string, string, error) {
+		var out, errb bytes.Buffer
+		cmd := exec.Command(filepath.Join(userBase, "dockling"), args...)
+		cmd.Dir = filepath.Join(dir, "home")
+		cmd.Env = []string{
+			"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(dir, "home"), "TMPDIR=" + filepath.Join(dir, "tmp"),
+			"DOCKLING_ROOT=" + filepath.Join(dir, "root"), "NO_COLOR=1", "USER=" + rangeUser,
+		}
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
+		err := cmd.Run()
+		return out.String(), errb.String(), err
+	}
+	mustRun := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := run(args...)
+		if err != nil {
+			t.Fatalf("dockling %s as %s: %v\n%s%s", strings.Join(args, " "), rangeUser, err, out, errOut)
+		}
+		return out
+	}
+
+	mustRun("run", "--name", "cc", "busybox", "sh", "-c", "mkdir /x && echo hi > /x/f && chown -R 42:42 /x && chmod 700 /x")
+	// The container did make a folder the user cannot read, or the test proves nothing.
+	ups, _ := filepath.Glob(filepath.Join(dir, "root", "sandboxes", "*", "overlay2", "*", "diff", "x"))
+	if len(ups) != 1 {
+		t.Fatalf("want the container's x folder in one upper dir, found %v", ups)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(ups[0], &st); err != nil || int(st.Uid) == uid || st.Mode&0o777 != 0o700 {
+		t.Fatalf("the container's x folder: %+v, %v: want another uid than %d, mode 0700", st, err, uid)
+	}
+
+	mustRun("commit", "cc", "img")
+	if got := mustRun("run", "--rm", "img", "cat", "/x/f"); got != "hi\n" {
+		t.Errorf("the committed image's /x/f = %q, want %q", got, "hi\n")
+	}
+	diff := mustRun("diff", "cc")
+	for _, want := range []string{"A /x\n", "A /x/f\n"} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("diff lacks %q:\n%s", want, diff)
+		}
+	}
+	names, owners := tarNames(t, mustRun("export", "cc"))
+	if !names["x/f"] || !names["x/"] {
+		t.Errorf("export lacks x/ or x/f: %v", owners)
+	} else if owners["x/f"] != "42:42" {
+		t.Errorf("export's x/f belongs to %s, want the container's 42:42", owners["x/f"])
+	}
+}
+
+// addRangeUser creates rangeUser with a range of 65536 subordinate ids, both removed
+// when the test ends (and any left by a run that was killed, first).
+func addRangeUser(t *testing.T) (uid, gid int) {
+	remove := func() {
+		_ = exec.Command("userdel", rangeUser).Run()
+		for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			var keep []string
+			for _, l := range strings.SplitAfter(string(b), "\n") {
+				if l != "" && !strings.HasPrefix(l, rangeUser+":") {
+					keep = append(keep, l)
+				}
+			}
+			_ = os.WriteFile(f, []byte(strings.Join(keep, "")), 0o644)
+		}
+	}
+	remove()
+	t.Cleanup(remove)
+	if out, err := exec.Command("useradd", "--system", "--no-create-home", "--shell", "/bin/sh", rangeUser).CombinedOutput(); err != nil {
+		t.Fatalf("useradd: %v: %s", err, out)
+	}
+	for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
+		fh, err := os.OpenFile(f, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = fmt.Fprintf(fh, "%s:3400000:65536\n", rangeUser)
+		if cerr := fh.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := func(flag string) int {
+		out, err := exec.Command("id", flag, rangeUser).Output()
+		if err != nil {
+			t.Fatalf("id %s %s: %v", flag, rangeUser, err)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	return id("-u"), id("-g")
+}
+
+// tarNames lists a tar's entries and their owners.
+func tarNames(t *testing.T, s string) (map[string]bool, map[string]string) {
+	names, owners := map[string]bool{}, map[string]string{}
+	tr := tar.NewReader(strings.NewReader(s))
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return names, owners
+		}
+		if err != nil {
+			t.Fatalf("reading export's tar: %v", err)
+		}
+		names[h.Name] = true
+		owners[h.Name] = fmt.Sprintf("%d:%d", h.Uid, h.Gid)
+	}
+}

@@ -1,0 +1,14 @@
+//go:build !linux
+
+package runtime
+
+import "io"
+
+// MappedRoleEnv names the command line's role a mapped helper plays (Linux only).
+const MappedRoleEnv = "_DOCKLING_MAPPED_ROLE"
+
+// MappedReadNeeded is false off Linux: there are no containers.
+func MappedReadNeeded() bool { return false }
+
+// RunMapped fails: user namespaces need Linux.
+func RunMapped(string, []string, io.Reader, io.Writer) error { return ErrUnsupported }
