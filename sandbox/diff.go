@@ -174,7 +174,8 @@ func metaDiffers(nowPath string, now fs.FileInfo, wasPath string, was fs.FileInf
 		return true
 	}
 	if a.Mode&syscall.S_IFMT != syscall.S_IFDIR {
-		sameTime := a.Mtim.Sec == b.Mtim.Sec && (a.Mtim.Nsec == b.Mtim.Nsec || a.Mtim.Nsec == 0 || b.Mtim.Nsec == 0)
+		ta, tb := now.ModTime(), was.ModTime()
+		sameTime := ta.Unix() == tb.Unix() && (ta.Nanosecond() == tb.Nanosecond() || ta.Nanosecond() == 0 || tb.Nanosecond() == 0)
 		if !sameTime || a.Size != b.Size {
 			return true
 		}

@@ -63,3 +63,12 @@ func Dockling(t testing.TB, user *User) *Engine {
 	t.Cleanup(func() { cleanupContainers(t, e) })
 	return e
 }
+
+// InstallLine is the commit lecture's install line (LectureInstall) as e types it:
+// unchanged as root, with RootlessApt as an unprivileged user.
+func InstallLine(e *Engine) string {
+	if e.User != nil {
+		return RootlessApt(LectureInstall)
+	}
+	return LectureInstall
+}

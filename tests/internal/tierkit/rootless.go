@@ -31,12 +31,3 @@ const RootlessAptOption = "-o APT::Sandbox::User=root"
 func RootlessApt(line string) string {
 	return strings.ReplaceAll(line, "apt-get ", "apt-get "+RootlessAptOption+" ")
 }
-
-// InstallLine is the commit lecture's install line (LectureInstall) as e types it:
-// unchanged as root, with RootlessApt as an unprivileged user.
-func InstallLine(e *Engine) string {
-	if e.User != nil {
-		return RootlessApt(LectureInstall)
-	}
-	return LectureInstall
-}
