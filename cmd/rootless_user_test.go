@@ -24,7 +24,9 @@ import (
 const userID = 65534
 
 var (
-	userOnce sync.Once
+	userMu   sync.Mutex
+	userUses int    // tests between userSetup and their end; the folder goes with the last
+	userDone bool   // the set-up ran (userBase, userErr and userWhy hold its result)
 	userBase string // a folder the user can reach: the dockling binary, each script's home
 	userErr  error
 	userWhy  string
@@ -35,48 +37,68 @@ var (
 // private) and asks it, as that user, whether rootless containers work here. TestScripts
 // calls it before running the scripts.
 func userSetup(t *testing.T) {
-	userOnce.Do(func() {
-		if os.Geteuid() != 0 {
-			userWhy = "not root: cannot switch to an unprivileged user"
-			return
-		}
-		base, err := os.MkdirTemp("", "dockling-user-")
-		if err != nil {
-			userErr = err
-			return
-		}
-		t.Cleanup(func() { os.RemoveAll(base) })
-		if err := os.Chmod(base, 0o755); err != nil {
-			userErr = err
-			return
-		}
-		self, err := os.Executable()
-		if err != nil {
-			userErr = err
-			return
-		}
-		if err := copyFile(self, filepath.Join(base, "dockling")); err != nil {
-			userErr = err
-			return
-		}
-		userBase = base
-		home, err := newUserHome()
-		if err != nil {
-			userErr = err
-			return
-		}
-		out, err := runAsUser(home, "dockling", "info")
-		switch {
-		case err != nil:
-			userWhy = fmt.Sprintf("dockling info as uid %d: %v: %s", userID, err, out)
-		case !strings.Contains(out, "User namespaces: yes"):
-			userWhy = "user namespaces are refused: " + lineWith(out, "User namespaces:")
-		case !strings.Contains(out, "Overlay mounts in a user namespace: yes"):
-			userWhy = "overlay is refused in a user namespace: " + lineWith(out, "Overlay mounts")
+	userMu.Lock()
+	defer userMu.Unlock()
+	userUses++
+	// Each test using the folder holds it; the last one to end removes it (and a later
+	// test sets it up again), so one test's end never pulls it from under another's.
+	t.Cleanup(func() {
+		userMu.Lock()
+		defer userMu.Unlock()
+		if userUses--; userUses == 0 {
+			if userBase != "" {
+				os.RemoveAll(userBase)
+			}
+			userDone, userBase, userErr, userWhy = false, "", nil, ""
 		}
 	})
+	if !userDone {
+		userDone = true
+		setupUserBase()
+	}
 	if userErr != nil {
 		t.Fatalf("setting up the unprivileged user: %v", userErr)
+	}
+}
+
+// setupUserBase makes userBase and finds out whether rootless containers work.
+func setupUserBase() {
+	if os.Geteuid() != 0 {
+		userWhy = "not root: cannot switch to an unprivileged user"
+		return
+	}
+	base, err := os.MkdirTemp("", "dockling-user-")
+	if err != nil {
+		userErr = err
+		return
+	}
+	userBase = base
+	if err := os.Chmod(base, 0o755); err != nil {
+		userErr = err
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		userErr = err
+		return
+	}
+	if err := copyFile(self, filepath.Join(base, "dockling")); err != nil {
+		userErr = err
+		return
+	}
+	home, err := newUserHome()
+	if err != nil {
+		userErr = err
+		return
+	}
+	out, err := runAsUser(home, "dockling", "info")
+	switch {
+	case err != nil:
+		userWhy = fmt.Sprintf("dockling info as uid %d: %v: %s", userID, err, out)
+	case !strings.Contains(out, "User namespaces: yes"):
+		userWhy = "user namespaces are refused: " + lineWith(out, "User namespaces:")
+	case !strings.Contains(out, "Overlay mounts in a user namespace: yes"):
+		userWhy = "overlay is refused in a user namespace: " + lineWith(out, "Overlay mounts")
 	}
 }
 
