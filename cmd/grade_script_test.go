@@ -25,7 +25,7 @@ import (
 // someone editing it by hand would make. Modes that keep the manifest (tamper
 // tests): journal (a journal line's exit code), delete (a container record),
 // config (a container's command). Modes that write a matching manifest (attacks
-// that pass the sums): newer (format 2), running (every container running as the
+// that pass the sums): newer (format 99), running (every container running as the
 // test process, a live process of this machine, with its true start time), fifo
 // (the container's made.txt made a FIFO), truncate (the first half of the bytes).
 func bundleEdit(ts *testscript.TestScript, neg bool, args []string) {
@@ -70,7 +70,7 @@ func bundleEdit(ts *testscript.TestScript, neg bool, args []string) {
 		case mode == "config" && strings.HasSuffix(name, "config.v2.json") && !done:
 			data, done = bytes.Replace(data, []byte(`"Path":"`), []byte(`"Path":"x`), 1), true
 		case mode == "newer" && name == "dockling-bundle.json":
-			data, done, resign = bytes.Replace(data, []byte(`"Format": 1`), []byte(`"Format": 2`), 1), true, true
+			data, done, resign = regexp.MustCompile(`"Format": [0-9]+`).ReplaceAll(data, []byte(`"Format": 99`)), true, true
 		case mode == "running" && strings.HasPrefix(name, "meta/containers/") && strings.HasSuffix(name, "/config.v2.json"):
 			dir := strings.TrimSuffix(name, "config.v2.json")
 			st := fmt.Sprintf(`{"status":"running","pid":%d,"shimPid":%d,"shimStart":%s,"initStart":%s}`, pid, pid, start, start)

@@ -19,8 +19,9 @@ import (
 	"time"
 )
 
-// Format is the bundle format version this build writes and reads.
-const Format = 1
+// Format is the bundle format version this build writes; it reads this one and
+// the ones before. Format 2 puts the image layers in a second gzip member (Tail).
+const Format = 2
 
 // Header is dockling-bundle.json.
 type Header struct {
@@ -31,6 +32,9 @@ type Header struct {
 	JournalHead string
 	// External lists layers referenced, not copied: chain ID → cache-id folder.
 	External map[string]string
+	// Tail names the layer entries in the bundle's second gzip member: image
+	// layers, which a grader that holds them itself need not read.
+	Tail []string `json:",omitempty"`
 	// Missing (filled by Extract, not stored) are the External chain IDs the
 	// grader does not have.
 	Missing []string `json:"-"`

@@ -34,8 +34,12 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 	if err != nil {
 		return err
 	}
+	// Two gzip members: all but the image layers, then the image layers (the tail).
+	// A grader holding those layers itself stops reading after the first member;
+	// gunzip and tar read the two as one archive.
 	zw := gzip.NewWriter(w)
-	tw := tar.NewWriter(zw)
+	sw := &switchWriter{w: zw}
+	tw := tar.NewWriter(sw)
 	var sums []string
 	// addFrom copies size bytes from r into the bundle as name and records their sum.
 	addFrom := func(name string, r io.Reader, size int64) error {
@@ -100,13 +104,34 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 	if err != nil {
 		return fmt.Errorf("packing layers: %w", err)
 	}
+	imageLayer := map[string]bool{}
+	for cache := range layerRecords(dir) {
+		imageLayer[cache] = true
+	}
+	var tail []*staged
+	defer func() {
+		for _, t := range tail {
+			t.Close()
+		}
+	}()
 	for _, e := range entries {
 		if !e.IsDir() || !used[e.Name()] || skip[e.Name()] {
 			continue
 		}
 		diff := filepath.Join(dir, "overlay2", e.Name(), "diff")
-		err := addStaged(dir, layerPrefix+e.Name()+".tar", func(w io.Writer) error { return archive.WriteDiff(w, diff) }, addFrom)
-		if err != nil {
+		name := layerPrefix + e.Name() + ".tar"
+		write := func(w io.Writer) error { return archive.WriteDiff(w, diff) }
+		if imageLayer[e.Name()] {
+			t, err := stage(dir, name, write)
+			if err != nil {
+				return fmt.Errorf("packing layer %s: %w", e.Name(), err)
+			}
+			tail = append(tail, t)
+			sums = append(sums, t.sum+"  "+name)
+			h.Tail = append(h.Tail, name)
+			continue
+		}
+		if err := addStaged(dir, name, write, addFrom); err != nil {
 			return fmt.Errorf("packing layer %s: %w", e.Name(), err)
 		}
 	}
@@ -134,10 +159,70 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 	if _, err := tw.Write(manifest); err != nil {
 		return err
 	}
+	if len(tail) > 0 {
+		// The first member ends on an entry's end; the tail is a member of its own.
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		zw = gzip.NewWriter(w)
+		sw.w = zw
+		for _, t := range tail {
+			if err := tw.WriteHeader(&tar.Header{Name: t.name, Mode: 0o644, Size: t.size, Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
+				return err
+			}
+			if _, err := io.Copy(tw, t.File); err != nil {
+				return err
+			}
+		}
+	}
 	if err := tw.Close(); err != nil {
 		return err
 	}
 	return zw.Close()
+}
+
+// switchWriter lets the tar stream go on into the next gzip member.
+type switchWriter struct{ w io.Writer }
+
+func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+
+// staged is a layer tar written to a temporary file, with its size and sum, for
+// the bundle's tail.
+type staged struct {
+	*os.File
+	name, sum string
+	size      int64
+}
+
+func (s *staged) Close() error {
+	os.Remove(s.Name())
+	return s.File.Close()
+}
+
+// stage writes what write writes to a temporary file under dir/tmp and sums it.
+func stage(dir, name string, write func(io.Writer) error) (*staged, error) {
+	tmp, err := os.CreateTemp(filepath.Join(dir, "tmp"), "bundle-layer-*")
+	if err != nil {
+		return nil, err
+	}
+	t := &staged{File: tmp, name: name}
+	d := sha256.New()
+	if err := write(io.MultiWriter(tmp, d)); err != nil {
+		t.Close()
+		return nil, err
+	}
+	if t.size, err = tmp.Seek(0, io.SeekCurrent); err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	t.sum = hex.EncodeToString(d.Sum(nil))
+	return t, nil
 }
 
 // addStaged adds what write writes as name, staged on disk rather than in memory: a
