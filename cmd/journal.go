@@ -33,7 +33,7 @@ func beginJournal(root *cobra.Command) *journalRun {
 		return nil
 	}
 	// Flags are not parsed yet: read --root and --sandbox from the words.
-	f := &Factory{DataRoot: wordValue(args, "--root"), SandboxName: wordValue(args, "--sandbox")}
+	f := &Factory{DataRoot: journal.FlagValue(args, "--root"), SandboxName: journal.FlagValue(args, "--sandbox")}
 	if f.SandboxName == "" {
 		f.SandboxName = os.Getenv("DOCKLING_SANDBOX")
 	}
@@ -66,19 +66,6 @@ func (jr *journalRun) end(code int) {
 		return
 	}
 	_ = journal.Append(jr.dir, journal.Entry{Line: jr.line, ExitCode: code, Containers: cs, Images: is})
-}
-
-// wordValue is the value of --flag VALUE or --flag=VALUE among args, "" if absent.
-func wordValue(args []string, flag string) string {
-	for i, a := range args {
-		if a == flag && i+1 < len(args) {
-			return args[i+1]
-		}
-		if v, ok := strings.CutPrefix(a, flag+"="); ok {
-			return v
-		}
-	}
-	return ""
 }
 
 // dockerArgs drops a leading "docker" (as in "dockling docker ps") and quotes words

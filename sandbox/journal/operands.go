@@ -146,15 +146,15 @@ func (ops *Operands) add(args []string) {
 		if j < len(args) {
 			ops.Images = append(ops.Images, args[j])
 		}
-		if name := flagValue(args[i:j], "--name"); name != "" {
+		if name := FlagValue(args[i:j], "--name"); name != "" {
 			ops.Containers = append(ops.Containers, name)
 		}
 		return
 	case "inspect", "image-inspect":
 		rest := operands(args[i:], "inspect")
-		if verb == "image-inspect" || flagValue(args[i:], "--type") == "image" {
+		if verb == "image-inspect" || FlagValue(args[i:], "--type") == "image" {
 			ops.Images = append(ops.Images, rest...)
-		} else if flagValue(args[i:], "--type") == "container" {
+		} else if FlagValue(args[i:], "--type") == "container" {
 			ops.Containers = append(ops.Containers, rest...)
 		} else {
 			ops.Either = append(ops.Either, rest...)
@@ -215,8 +215,9 @@ func operands(args []string, verb string) []string {
 	return out
 }
 
-// flagValue is the value given to flag ("--name x" or "--name=x"), "" when absent.
-func flagValue(args []string, flag string) string {
+// FlagValue is the value given to flag among a command's words ("--name x" or
+// "--name=x"), "" when absent.
+func FlagValue(args []string, flag string) string {
 	for i, a := range args {
 		if a == flag && i+1 < len(args) {
 			return args[i+1]
