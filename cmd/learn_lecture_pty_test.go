@@ -6,11 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // TestLectureOnATerminal drives the embedded images-vs-containers lesson from its
@@ -36,16 +33,7 @@ func TestLectureOnATerminal(t *testing.T) {
 	c := exec.Command("dockling", "learn", "images-vs-containers")
 	c.Dir = dir
 	c.Env = env
-	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 120})
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
-	defer ptm.Close()
-	var scr ptyScreen
-	go func() { _, _ = ptm.WriteTo(&scr) }()
-	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
-	defer stopLearn(c, exited)
+	ptm, scr, exited := startOnPty(t, c, 120)
 	at := 0
 	typed := func(line string, wants ...string) {
 		t.Helper()
@@ -159,16 +147,7 @@ steps:
 		t.Fatal(err)
 	}
 	c.Env = append(os.Environ(), "DOCKLING_ROOT="+root, "TERM=xterm", "NO_COLOR=1")
-	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 100})
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
-	defer ptm.Close()
-	var scr ptyScreen
-	go func() { _, _ = ptm.WriteTo(&scr) }()
-	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
-	defer stopLearn(c, exited)
+	ptm, scr, exited := startOnPty(t, c, 100)
 	at := scr.waitFor(t, 0, "Do the first thing.")
 	ptm.WriteString("skip\r")
 	at = scr.waitFor(t, at, "Skipped step 1.")
@@ -190,20 +169,5 @@ steps:
 	progress, err := os.ReadFile(filepath.Join(root, "progress", "words.json"))
 	if err != nil || !strings.Contains(string(progress), `"step_id": "two"`) {
 		t.Errorf("progress (%v):\n%s", err, progress)
-	}
-}
-
-// stopLearn ends a session a failed test left running: SIGTERM first, so it saves
-// and removes its shell's state folder, then SIGKILL.
-func stopLearn(c *exec.Cmd, exited chan error) {
-	if c.ProcessState != nil {
-		return
-	}
-	_ = c.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		exited <- err
-	case <-time.After(5 * time.Second):
-		c.Process.Kill()
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -71,9 +72,6 @@ steps:
 // command typed at the prompt runs in the real shell with the real dockling, and the
 // step passes with ✔. As root, docker run -it then gets the terminal itself.
 func TestLearnOnATerminal(t *testing.T) {
-	if help, _ := exec.Command("dockling", "learn", "--help").Output(); !strings.Contains(string(help), "learn [LESSON]") {
-		t.Skip("dockling learn is not wired into the root command")
-	}
 	dir := t.TempDir()
 	lessons := filepath.Join(dir, "lessons")
 	os.MkdirAll(lessons, 0o755)
@@ -83,20 +81,7 @@ func TestLearnOnATerminal(t *testing.T) {
 	c := exec.Command("dockling", "learn", "--lessons", lessons, "ptydemo")
 	c.Dir = dir
 	c.Env = append(os.Environ(), "DOCKLING_ROOT="+filepath.Join(dir, "root"), "TERM=xterm", "NO_COLOR=")
-	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 100})
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
-	defer ptm.Close()
-	var scr ptyScreen
-	go func() { _, _ = ptm.WriteTo(&scr) }()
-	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
-	defer func() {
-		if c.ProcessState == nil {
-			c.Process.Kill()
-		}
-	}()
+	ptm, scr, exited := startOnPty(t, c, 100)
 
 	at := scr.waitFor(t, 0, "Which one is the template?")
 	at = scr.waitFor(t, at, "an image")
@@ -167,20 +152,7 @@ func TestMenuAfterQuit(t *testing.T) {
 	c := exec.Command("dockling", "learn", "--lessons", lessons)
 	c.Dir = dir
 	c.Env = append(os.Environ(), "DOCKLING_ROOT="+filepath.Join(dir, "root"), "TERM=xterm", "NO_COLOR=1")
-	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: 100})
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
-	defer ptm.Close()
-	var scr ptyScreen
-	go func() { _, _ = ptm.WriteTo(&scr) }()
-	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
-	defer func() {
-		if c.ProcessState == nil {
-			c.Process.Kill()
-		}
-	}()
+	ptm, scr, exited := startOnPty(t, c, 100)
 	at := scr.waitFor(t, 0, "Pick a lesson")
 	time.Sleep(200 * time.Millisecond)
 	ptm.WriteString("ptydemo") // the menu's filter: the embedded lessons come first
@@ -204,4 +176,36 @@ func TestMenuAfterQuit(t *testing.T) {
 		t.Fatalf("Ctrl-C in the menu did not end dockling:\n%s", scr.String())
 	}
 	_ = at
+}
+
+// startOnPty starts c on a pseudo-terminal 40 rows by cols (the test skips without
+// one) and collects what it prints. exited gets c's end; when the test ends, c is
+// stopped if it still runs (SIGTERM, then killed after 5 s) and the terminal closed.
+func startOnPty(t *testing.T, c *exec.Cmd, cols uint16) (ptm *os.File, scr *ptyScreen, exited chan error) {
+	t.Helper()
+	ptm, err := pty.StartWithSize(c, &pty.Winsize{Rows: 40, Cols: cols})
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	t.Cleanup(func() { ptm.Close() })
+	scr = &ptyScreen{}
+	go func() { _, _ = ptm.WriteTo(scr) }()
+	exited = make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	t.Cleanup(func() {
+		select {
+		case err := <-exited:
+			exited <- err
+			return
+		default:
+		}
+		_ = c.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			exited <- err
+		case <-time.After(5 * time.Second):
+			c.Process.Kill()
+		}
+	})
+	return ptm, scr, exited
 }
