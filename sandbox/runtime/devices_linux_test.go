@@ -60,6 +60,20 @@ func testDevices(t *testing.T, mode string) {
 		spec.Rootfs = Rootfs{Copy: copied}
 		runDeviceProbe(t, spec, copied, mode)
 	})
+	t.Run("exec", func(t *testing.T) {
+		spec := newSpec(t, "sleep", "1000")
+		copyFile(t, probeBinary(t), filepath.Join(spec.Rootfs.Upper, "probe"))
+		if err := Start(*spec, StartOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var out syncBuffer
+		code, err := Exec(spec.Dir, Process{Args: []string{"/probe", "-test.run=^TestDeviceProbe$", "-test.v"},
+			Env: append(spec.Process.Env, devProbeEnv+"="+mode)}, Streams{Out: &out, Err: &out})
+		if err != nil || code != 0 || !strings.Contains(out.String(), "--- PASS: TestDeviceProbe") {
+			t.Fatalf("device probe exec'd in the container: %d, %v\n%s", code, err, out.String())
+		}
+		t.Logf("device probe:\n%s", out.String())
+	})
 	t.Run("tty", func(t *testing.T) {
 		spec := newSpec(t, "/probe", "-test.run=^TestDeviceProbe$", "-test.v")
 		spec.Process.Tty = true
