@@ -25,8 +25,14 @@ type device struct {
 	major, minor uint32
 }
 
+// devices are Docker's default device nodes (runc's AllowedDevices that have a node),
+// the only ones a container can open: every file system it can write is nodev, and these
+// are the host's nodes, each bound as a mount of its own.
 var devices = []device{{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8},
 	{"urandom", 1, 9}, {"tty", 5, 0}}
+
+// errNotDevice: a host node to bind into a container is not the device it is named for.
+var errNotDevice = errors.New("not the expected device")
 
 // setupRootfs runs in init, in the new mount namespace: it builds the container's root
 // under spec.Rootfs.Merged and pivots into it. Everything is mounted before pivot_root
@@ -46,6 +52,10 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 		root = spec.Rootfs.Copy
 		if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 			return fmt.Errorf("mounting the container's root file system: binding %s: %w", root, err)
+		}
+		// nodev: container root holds CAP_MKNOD, as in Docker, but may not open what it makes.
+		if err := remountBind(root, unix.MS_NODEV); err != nil {
+			return fmt.Errorf("mounting the container's root file system: making %s nodev: %w", root, err)
 		}
 	} else if err := mountOverlay(&spec.Rootfs, rootless); err != nil {
 		return err
@@ -136,7 +146,8 @@ func mountOverlay(r *Rootfs, rootless bool) error {
 	if len(opts) >= os.Getpagesize() {
 		return fmt.Errorf("mounting the container's root file system: overlay options are %d bytes, over the kernel's limit of %d: too many image layers", len(opts), os.Getpagesize()-1)
 	}
-	if err := unix.Mount("overlay", r.Merged, "overlay", 0, opts); err != nil {
+	// nodev: container root holds CAP_MKNOD, as in Docker, but may not open what it makes.
+	if err := unix.Mount("overlay", r.Merged, "overlay", unix.MS_NODEV, opts); err != nil {
 		hint := ""
 		switch {
 		case errors.Is(err, unix.ENOENT):
@@ -245,28 +256,17 @@ func mountIn(root, p, source, fstype string, flags uintptr, data string) error {
 	return nil
 }
 
+// setupDev mounts the container's /dev: a nodev tmpfs holding the default devices, each
+// the host's node bound on its own (a bind keeps its source mount's flags, and the
+// host's /dev is not nodev), the container's devpts, /dev/shm and /dev/mqueue.
 func setupDev(root string, rootless bool) error {
-	if err := mountIn(root, "/dev", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_STRICTATIME, "mode=755,size=65536k"); err != nil {
+	if err := mountIn(root, "/dev", "tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_STRICTATIME, "mode=755,size=65536k"); err != nil {
 		return err
 	}
 	dev := path.Join(root, "dev") // a fresh tmpfs: no symlinks to fear below it
 	for _, d := range devices {
-		p := path.Join(dev, d.name)
-		if !rootless {
-			if err := unix.Mknod(p, unix.S_IFCHR|0o666, int(unix.Mkdev(d.major, d.minor))); err != nil {
-				return fmt.Errorf("creating /dev/%s: %w", d.name, err)
-			}
-			if err := unix.Chmod(p, 0o666); err != nil {
-				return fmt.Errorf("creating /dev/%s: %w", d.name, err)
-			}
-			continue
-		}
-		// A user namespace may not mknod: bind the host's nodes instead.
-		if err := os.WriteFile(p, nil, 0o666); err != nil {
-			return fmt.Errorf("creating /dev/%s: %w", d.name, err)
-		}
-		if err := unix.Mount("/dev/"+d.name, p, "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("binding /dev/%s: %w", d.name, err)
+		if err := bindDevice(path.Join(dev, d.name), d); err != nil {
+			return err
 		}
 	}
 	ptsOpts := "newinstance,ptmxmode=0666,mode=0620"
@@ -291,6 +291,27 @@ func setupDev(root string, rootless bool) error {
 	return nil
 }
 
+// bindDevice binds the host's node of d on p, a new file, and checks that what is
+// bound there is that device, not a file put in its place on the host.
+func bindDevice(p string, d device) error {
+	// An empty file to bind on, made in one syscall (no capability needed for a regular file).
+	if err := unix.Mknod(p, unix.S_IFREG|0o666, 0); err != nil {
+		return fmt.Errorf("creating /dev/%s: %w", d.name, err)
+	}
+	if err := unix.Mount("/dev/"+d.name, p, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("binding /dev/%s: %w", d.name, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(p, &st); err != nil {
+		return fmt.Errorf("binding /dev/%s: %w", d.name, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != unix.Mkdev(d.major, d.minor) {
+		return fmt.Errorf("binding /dev/%s: the host's /dev/%s is %w (character device %d:%d)",
+			d.name, d.name, errNotDevice, d.major, d.minor)
+	}
+	return nil
+}
+
 func mountSys(root string, rootless, ownNet bool) error {
 	flags := uintptr(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
 	err := mountIn(root, "/sys", "sysfs", "sysfs", flags, "")
@@ -305,27 +326,48 @@ func mountSys(root string, rootless, ownNet bool) error {
 	if err := unix.Mount("/sys", t, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("binding /sys: %w", err)
 	}
+	// The host's submounts (cgroup file systems) come along: all read-only, in one call
+	// where the kernel has mount_setattr (5.12), else the top one.
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	if err := unix.MountSetattr(unix.AT_FDCWD, t, unix.AT_RECURSIVE, &attr); err == nil {
+		return nil
+	}
 	return remountRO(t)
 }
 
 // remountRO makes a bind mount read-only, keeping the flags a user namespace may not drop.
 func remountRO(p string) error {
-	var st unix.Statfs_t
-	if err := unix.Statfs(p, &st); err != nil {
+	if err := remountBind(p, unix.MS_RDONLY); err != nil {
 		return fmt.Errorf("making %s read-only: %w", p, err)
 	}
-	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
-	for _, f := range [][2]int64{{unix.ST_NOSUID, unix.MS_NOSUID}, {unix.ST_NODEV, unix.MS_NODEV},
-		{unix.ST_NOEXEC, unix.MS_NOEXEC}, {unix.ST_NOATIME, unix.MS_NOATIME},
+	return nil
+}
+
+// remountBind adds add to a bind mount's flags. It keeps those the mount has, which a
+// user namespace may not drop.
+func remountBind(p string, add uintptr) error {
+	flags, err := mountFlags(p)
+	if err != nil {
+		return err
+	}
+	return unix.Mount("", p, "", flags|add|unix.MS_BIND|unix.MS_REMOUNT, "")
+}
+
+// mountFlags are the per-mount flags of the mount p is on, as mount(2) takes them.
+func mountFlags(p string) (uintptr, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(p, &st); err != nil {
+		return 0, err
+	}
+	var flags uintptr
+	for _, f := range [][2]int64{{unix.ST_RDONLY, unix.MS_RDONLY}, {unix.ST_NOSUID, unix.MS_NOSUID},
+		{unix.ST_NODEV, unix.MS_NODEV}, {unix.ST_NOEXEC, unix.MS_NOEXEC}, {unix.ST_NOATIME, unix.MS_NOATIME},
 		{unix.ST_NODIRATIME, unix.MS_NODIRATIME}, {unix.ST_RELATIME, unix.MS_RELATIME}} {
 		if st.Flags&f[0] != 0 {
 			flags |= uintptr(f[1])
 		}
 	}
-	if err := unix.Mount("", p, "", flags, ""); err != nil {
-		return fmt.Errorf("making %s read-only: %w", p, err)
-	}
-	return nil
+	return flags, nil
 }
 
 func maskPaths(root string) error {

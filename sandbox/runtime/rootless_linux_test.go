@@ -18,11 +18,17 @@ import (
 
 const rootlessUID = 65534
 
-// TestRootless runs TestRootlessChild as an unprivileged user: as root it re-runs a copy
-// of this test binary as uid/gid 65534.
+// TestRootless runs TestRootlessChild and TestRootlessSubIDChild as an unprivileged user.
 func TestRootless(t *testing.T) {
+	runUnprivileged(t, "TestRootlessChild", "TestRootlessSubIDChild")
+}
+
+// runUnprivileged runs the named tests of a copy of this test binary as uid/gid 65534
+// (as root) and fails unless each passes; it skips with the first one's skip reason.
+func runUnprivileged(t *testing.T, tests ...string) {
+	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("already unprivileged: TestRootlessChild runs directly")
+		t.Skip("already unprivileged: the child tests run directly")
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -47,24 +53,31 @@ func TestRootless(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "-test.run=^TestRootless(SubID)?Child$", "-test.v", "-test.count=1")
+	cmd := exec.Command(bin, "-test.run=^("+strings.Join(tests, "|")+")$", "-test.v", "-test.count=1")
 	cmd.Env = []string{"HOME=" + home, "TMPDIR=" + tmp, "PATH=" + os.Getenv("PATH"), "DOCKLING_ROOTLESS_CHILD=1"}
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Dir = home
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: rootlessUID, Gid: rootlessUID, Groups: []uint32{}}}
 	err = cmd.Run()
 	t.Logf("child test output:\n%s", out.String())
-	if m := regexp.MustCompile(`--- SKIP: TestRootlessChild.*\n\s+\S+: (.*)`).FindStringSubmatch(out.String()); m != nil {
+	if m := regexp.MustCompile(`--- SKIP: ` + tests[0] + `.*\n\s+\S+: (.*)`).FindStringSubmatch(out.String()); m != nil {
 		t.Skipf("rootless: %s", m[1])
 	}
-	if err != nil || !strings.Contains(out.String(), "--- PASS: TestRootlessChild") || !strings.Contains(out.String(), "--- PASS: TestRootlessSubIDChild") {
+	for _, name := range tests {
+		if !strings.Contains(out.String(), "--- PASS: "+name+" ") {
+			t.Errorf("rootless child %s did not pass", name)
+		}
+	}
+	if err != nil {
 		t.Fatalf("rootless child failed: %v", err)
 	}
 }
 
-func TestRootlessChild(t *testing.T) {
+// requireUnprivileged skips a child test that runUnprivileged starts.
+func requireUnprivileged(t *testing.T) {
+	t.Helper()
 	if os.Geteuid() == 0 {
-		t.Skip("runs as an unprivileged user (TestRootless starts it)")
+		t.Skip("runs as an unprivileged user (runUnprivileged starts it)")
 	}
 	sup := Capabilities()
 	t.Logf("Capabilities: %+v", sup)
@@ -74,6 +87,10 @@ func TestRootlessChild(t *testing.T) {
 	if !sup.Overlay {
 		t.Skipf("overlay in a user namespace is refused: %s", sup.OverlayReason)
 	}
+}
+
+func TestRootlessChild(t *testing.T) {
+	requireUnprivileged(t)
 	spec := newSpec(t, "sh", "-c", "echo hello; id -u; echo data > /created; grep CapBnd /proc/1/status; hostname; exit 3")
 	code, out, errOut := run(t, spec)
 	if code != 3 || out != "hello\n0\nCapBnd:\t00000000a80425fb\n"+spec.Hostname+"\n" {
@@ -124,12 +141,22 @@ func TestRootlessChild(t *testing.T) {
 // the helpers, re-execs) with stand-in helpers: an unprivileged process may only map its
 // own id, so they write the first mapping line of what they are asked.
 func TestRootlessSubIDChild(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("runs as an unprivileged user (TestRootless starts it)")
+	requireUnprivileged(t)
+	mark := fakeSubIDMap(t)
+	spec := newSpec(t, "sh", "-c", "id -u; grep CapEff /proc/self/status")
+	code, out, errOut := run(t, spec)
+	if code != 0 || out != "0\nCapEff:\t00000000a80425fb\n" {
+		t.Fatalf("run with newuidmap: %d %q %q", code, out, errOut)
 	}
-	if sup := Capabilities(); !sup.UserNS || !sup.Overlay {
-		t.Skipf("no user namespaces or overlay in them: %s %s", sup.UserNSReason, sup.OverlayReason)
+	if b, err := os.ReadFile(mark); err != nil || string(b) != "uid\ngid\n" {
+		t.Fatalf("helpers did not run: %q %v", b, err)
 	}
+}
+
+// fakeSubIDMap gives this user a subordinate id range and stand-in newuidmap and
+// newgidmap for the rest of t, and returns the file they note each run in.
+func fakeSubIDMap(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	mark := filepath.Join(dir, "helpers-ran")
 	uid, gid := strconv.Itoa(os.Getuid()), strconv.Itoa(os.Getgid())
@@ -155,12 +182,5 @@ func TestRootlessSubIDChild(t *testing.T) {
 	if p := planIDMap(); p == nil || p.UID != (IDRange{100000, 65536}) {
 		t.Fatalf("planIDMap = %+v", p)
 	}
-	spec := newSpec(t, "sh", "-c", "id -u; grep CapEff /proc/self/status")
-	code, out, errOut := run(t, spec)
-	if code != 0 || out != "0\nCapEff:\t00000000a80425fb\n" {
-		t.Fatalf("run with newuidmap: %d %q %q", code, out, errOut)
-	}
-	if b, err := os.ReadFile(mark); err != nil || string(b) != "uid\ngid\n" {
-		t.Fatalf("helpers did not run: %q %v", b, err)
-	}
+	return mark
 }
