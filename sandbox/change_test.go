@@ -62,11 +62,13 @@ func TestApplyChangesFollowsDockerRules(t *testing.T) {
 		{"env pairs see the old value", []string{`ENV A=2 B=$A`}, func(c v1.Config) any { return []any{envValue(c, "A"), envValue(c, "B")} }, []any{"2", "1"}},
 		{"env later change sees earlier", []string{`ENV A=2`, `ENV B=$A`}, func(c v1.Config) any { return envValue(c, "B") }, "2"},
 		{"env replaces in place", []string{`ENV PATH=/usr/bin X="a b"`}, func(c v1.Config) any { return c.Env }, []string{"PATH=/usr/bin", "A=1", "X=a b"}},
+		{"env default without colon", []string{`ENV B=${X-d} C=${A#1}c`}, func(c v1.Config) any { return []any{envValue(c, "B"), envValue(c, "C")} }, []any{"d", "c"}},
 		{"env legacy form", []string{`ENV LEGACY value here`}, func(c v1.Config) any { return envValue(c, "LEGACY") }, "value here"},
 		{"label expands", []string{`LABEL l=$A "m n"=o`}, func(c v1.Config) any { return c.Labels }, map[string]string{"l": "1", "m n": "o"}},
 
 		{"relative workdir from none", []string{`WORKDIR rel`}, func(c v1.Config) any { return c.WorkingDir }, "/rel"},
 		{"relative workdir joins", []string{`WORKDIR /app`, `WORKDIR sub/../s2`}, func(c v1.Config) any { return c.WorkingDir }, "/app/s2"},
+		{"absolute workdir is cleaned", []string{`WORKDIR /a/../b/`}, func(c v1.Config) any { return c.WorkingDir }, "/b"},
 		{"workdir expands", []string{`WORKDIR /srv/$A`}, func(c v1.Config) any { return c.WorkingDir }, "/srv/1"},
 
 		{"expose default tcp", []string{`EXPOSE 8080`}, func(c v1.Config) any { return keys(c.ExposedPorts) }, []string{"8080/tcp"}},
@@ -87,6 +89,8 @@ func TestApplyChangesFollowsDockerRules(t *testing.T) {
 		{"healthcheck shell", []string{`HEALTHCHECK --interval=5s --timeout=2s --start-period=1m --retries=3 CMD curl -f x`},
 			func(c v1.Config) any { return c.Healthcheck },
 			&v1.HealthConfig{Test: []string{"CMD-SHELL", "curl -f x"}, Interval: 5 * time.Second, Timeout: 2 * time.Second, StartPeriod: time.Minute, Retries: 3}},
+		{"healthcheck retries 0", []string{`HEALTHCHECK --retries=0 --interval=0s CMD x`}, func(c v1.Config) any { return c.Healthcheck }, &v1.HealthConfig{Test: []string{"CMD-SHELL", "x"}}},
+		{"onbuild heredoc", []string{"ONBUILD RUN <<EOF", "echo hi", "EOF"}, func(c v1.Config) any { return c.OnBuild }, []string{"RUN <<EOF\necho hi\nEOF"}},
 		{"healthcheck exec", []string{`HEALTHCHECK CMD ["true"]`}, func(c v1.Config) any { return c.Healthcheck }, &v1.HealthConfig{Test: []string{"CMD", "true"}}},
 
 		{"one change, several lines", []string{"ENV X=1\nUSER u"}, func(c v1.Config) any { return []any{envValue(c, "X"), c.User} }, []any{"1", "u"}},

@@ -59,7 +59,9 @@ func TestDispatcherFollowsDockersBuilder(t *testing.T) {
 		{"CMD [\"-V\"]\nENTRYPOINT [\"e\"]", func(c *v1.Config) any { return c.Cmd }, []string{"-V"}},
 		{"CMD []\nENTRYPOINT [\"e\"]", func(c *v1.Config) any { return c.Cmd }, []string(nil)},
 		{`ENTRYPOINT []`, func(c *v1.Config) any { return c.Entrypoint }, []string(nil)},
-		{`ENV B=${A}2 C=$A D='$A' E="$A x" F=\$A`, func(c *v1.Config) any { return []string{env(c, "B"), env(c, "C"), env(c, "D"), env(c, "E"), env(c, "F")} }, []string{"12", "1", "$A", "1 x", "$A"}},
+		{`ENV B=${A}2 C=$A D='$A' E="$A x" F=\$A`, func(c *v1.Config) any {
+			return []string{env(c, "B"), env(c, "C"), env(c, "D"), env(c, "E"), env(c, "F")}
+		}, []string{"12", "1", "$A", "1 x", "$A"}},
 		{`ENV A=2 B=$A`, func(c *v1.Config) any { return []string{env(c, "A"), env(c, "B")} }, []string{"2", "1"}},
 		{"ENV A=2\nENV B=$A", func(c *v1.Config) any { return env(c, "B") }, "2"},
 		{`ENV B=${X:-x} C=${A:+y} D=${X-d} E=${A#1}z`, func(c *v1.Config) any { return []string{env(c, "B"), env(c, "C"), env(c, "D"), env(c, "E")} }, []string{"x", "y", "d", "z"}},
