@@ -23,7 +23,7 @@ var ErrNotConfig = errors.New("not an instruction on the image config")
 // the rules of Docker's builder: variables expand from the config's environment
 // (then Args), shell forms run through the config's shell (default /bin/sh -c),
 // ENTRYPOINT clears CMD unless a CMD with arguments came before it, and a
-// relative WORKDIR joins the previous one.
+// relative WORKDIR joins the previous one. A Dispatcher serves one goroutine.
 type Dispatcher struct {
 	// Config is the config the instructions change.
 	Config *v1.Config

@@ -40,6 +40,7 @@ func TestParseReadsTextAsBuildKit(t *testing.T) {
 		{"escape directive", "# escape=`\nFROM a\nRUN dir `\n  c:\\", '`', []parsed{{"FROM", 2, 2}, {"RUN", 3, 4}}},
 		{"directive after an instruction is a comment", "FROM a\n# escape=`\nRUN a \\\n b", '\\', []parsed{{"FROM", 1, 1}, {"RUN", 3, 4}}},
 		{"syntax directive", "# syntax=docker/dockerfile:1\nFROM a", '\\', []parsed{{"FROM", 2, 2}}},
+		{"CRLF line endings", "FROM a\r\nRUN a \\\r\n b\r\n", '\\', []parsed{{"FROM", 1, 1}, {"RUN", 2, 3}}},
 		{"byte order mark", "\uFEFFFROM a", '\\', []parsed{{"FROM", 1, 1}}},
 		{"heredoc", "FROM a\nRUN <<EOF\necho hi\nEOF\nUSER u", '\\', []parsed{{"FROM", 1, 1}, {"RUN", 2, 4}, {"USER", 5, 5}}},
 		{"two heredocs", "COPY <<a <<b /d/\n1\na\n2\nb\n", '\\', []parsed{{"COPY", 1, 5}}},
