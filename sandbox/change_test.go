@@ -41,7 +41,7 @@ func TestApplyChangesFollowsDockerRules(t *testing.T) {
 		{"cmd alone is the bare shell", []string{`CMD`}, func(c v1.Config) any { return c.Cmd }, []string{"/bin/sh", "-c"}},
 		{"cmd [] is empty", []string{`CMD []`}, func(c v1.Config) any { return c.Cmd }, []string{}},
 		{"lowercase keyword", []string{`cmd ["x"]`}, func(c v1.Config) any { return c.Cmd }, []string{"x"}},
-		{"json with trailing text", []string{`CMD ["a"] junk`}, func(c v1.Config) any { return c.Cmd }, []string{"a"}},
+		{"json with trailing text is shell form", []string{`CMD ["a"] junk`}, func(c v1.Config) any { return c.Cmd }, []string{"/bin/sh", "-c", `["a"] junk`}},
 		{"entrypoint clears cmd", []string{`ENTRYPOINT ["python3"]`}, func(c v1.Config) any { return [][]string{c.Entrypoint, c.Cmd} }, [][]string{{"python3"}, nil}},
 		{"cmd before entrypoint stays", []string{`CMD ["-V"]`, `ENTRYPOINT ["python3"]`}, func(c v1.Config) any { return c.Cmd }, []string{"-V"}},
 		{"cmd after entrypoint", []string{`ENTRYPOINT ["python3"]`, `CMD ["-V"]`}, func(c v1.Config) any { return c.Cmd }, []string{"-V"}},
@@ -62,11 +62,13 @@ func TestApplyChangesFollowsDockerRules(t *testing.T) {
 		{"env pairs see the old value", []string{`ENV A=2 B=$A`}, func(c v1.Config) any { return []any{envValue(c, "A"), envValue(c, "B")} }, []any{"2", "1"}},
 		{"env later change sees earlier", []string{`ENV A=2`, `ENV B=$A`}, func(c v1.Config) any { return envValue(c, "B") }, "2"},
 		{"env replaces in place", []string{`ENV PATH=/usr/bin X="a b"`}, func(c v1.Config) any { return c.Env }, []string{"PATH=/usr/bin", "A=1", "X=a b"}},
+		{"env default without colon", []string{`ENV B=${X-d} C=${A#1}c`}, func(c v1.Config) any { return []any{envValue(c, "B"), envValue(c, "C")} }, []any{"d", "c"}},
 		{"env legacy form", []string{`ENV LEGACY value here`}, func(c v1.Config) any { return envValue(c, "LEGACY") }, "value here"},
 		{"label expands", []string{`LABEL l=$A "m n"=o`}, func(c v1.Config) any { return c.Labels }, map[string]string{"l": "1", "m n": "o"}},
 
 		{"relative workdir from none", []string{`WORKDIR rel`}, func(c v1.Config) any { return c.WorkingDir }, "/rel"},
 		{"relative workdir joins", []string{`WORKDIR /app`, `WORKDIR sub/../s2`}, func(c v1.Config) any { return c.WorkingDir }, "/app/s2"},
+		{"absolute workdir is cleaned", []string{`WORKDIR /a/../b/`}, func(c v1.Config) any { return c.WorkingDir }, "/b"},
 		{"workdir expands", []string{`WORKDIR /srv/$A`}, func(c v1.Config) any { return c.WorkingDir }, "/srv/1"},
 
 		{"expose default tcp", []string{`EXPOSE 8080`}, func(c v1.Config) any { return keys(c.ExposedPorts) }, []string{"8080/tcp"}},
@@ -87,6 +89,8 @@ func TestApplyChangesFollowsDockerRules(t *testing.T) {
 		{"healthcheck shell", []string{`HEALTHCHECK --interval=5s --timeout=2s --start-period=1m --retries=3 CMD curl -f x`},
 			func(c v1.Config) any { return c.Healthcheck },
 			&v1.HealthConfig{Test: []string{"CMD-SHELL", "curl -f x"}, Interval: 5 * time.Second, Timeout: 2 * time.Second, StartPeriod: time.Minute, Retries: 3}},
+		{"healthcheck retries 0", []string{`HEALTHCHECK --retries=0 --interval=0s CMD x`}, func(c v1.Config) any { return c.Healthcheck }, &v1.HealthConfig{Test: []string{"CMD-SHELL", "x"}}},
+		{"onbuild heredoc", []string{"ONBUILD RUN <<EOF", "echo hi", "EOF"}, func(c v1.Config) any { return c.OnBuild }, []string{"RUN <<EOF\necho hi\nEOF"}},
 		{"healthcheck exec", []string{`HEALTHCHECK CMD ["true"]`}, func(c v1.Config) any { return c.Healthcheck }, &v1.HealthConfig{Test: []string{"CMD", "true"}}},
 
 		{"one change, several lines", []string{"ENV X=1\nUSER u"}, func(c v1.Config) any { return []any{envValue(c, "X"), c.User} }, []any{"1", "u"}},
@@ -122,49 +126,50 @@ func TestApplyChangesRefusesAsDocker(t *testing.T) {
 	cases := map[string][]string{
 		"file with no instructions":                {""},
 		"file with no instructions ":               {"# x", "   "},
-		"run is not a valid change command":        {"RUN true"},
-		"from is not a valid change command":       {"FROM x"},
-		"copy is not a valid change command":       {"ENV A=1", "COPY a b"},
-		"maintainer is not a valid change command": {"MAINTAINER me"},
-		"bogus is not a valid change command":      {"BOGUS x"},
+		"RUN is not a valid change command":        {"RUN true"},
+		"run is not a valid change command":        {"run true"},
+		"FROM is not a valid change command":       {"FROM x"},
+		"COPY is not a valid change command":       {"ENV A=1", "COPY a b"},
+		"MAINTAINER is not a valid change command": {"MAINTAINER me"},
+		"BOGUS is not a valid change command":      {"BOGUS x"},
 		`failed to process "\"unterminated": unexpected end of statement while looking for matching double-quote`: {`ENV A="unterminated`},
 		`failed to process "'x": unexpected end of statement while looking for matching single-quote`:             {`LABEL a='x`},
-		`failed to process "${A": missing ':' in substitution`:                                                    {`ENV B=${A`},
+		"failed to process \"${A\": unsupported modifier (\uFFFD) in substitution":                                {`ENV B=${A`},
 		`failed to process "${": syntax error: missing '}'`:                                                       {`ENV B=${`},
 		`failed to process "${A:-x": syntax error: missing '}'`:                                                   {`ENV B=${A:-x`},
 		`failed to process "${X:?}": X: is not allowed to be unset`:                                               {`ENV B=${X:?}`},
-		"Invalid containerPort: abc":                                                                              {"EXPOSE abc"},
-		"Invalid proto: xyz":                                                                                      {"EXPOSE 80/xyz"},
-		"Invalid containerPort: 70000":                                                                            {"EXPOSE 70000"},
-		"Invalid containerPort: 82-80":                                                                            {"EXPOSE 82-80"},
-		"Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed":                                                    {"ONBUILD ONBUILD RUN x"},
-		"FROM isn't allowed as an ONBUILD trigger":                                                                {"ONBUILD FROM x"},
-		"MAINTAINER isn't allowed as an ONBUILD trigger":                                                          {"ONBUILD maintainer me"},
-		"ONBUILD requires at least one argument":                                                                  {"ONBUILD"},
-		"invalid signal: FOO":                                                                                     {"STOPSIGNAL FOO"},
-		"invalid signal: 0":                                                                                       {"STOPSIGNAL 0"},
-		"STOPSIGNAL requires exactly one argument":                                                                {"STOPSIGNAL"},
-		"ENV requires at least one argument":                                                                      {"ENV"},
-		"ENV must have two arguments":                                                                             {"ENV A"},
-		"LABEL must have two arguments":                                                                           {"LABEL novalue"},
-		`Syntax error - can't find = in "B". Must be of the form: name=value`:                                     {"ENV A=1 B"},
-		"ENV names can not be blank":                                                                              {"ENV =x"},
-		"USER requires exactly one argument":                                                                      {"USER"},
-		"WORKDIR requires exactly one argument":                                                                   {"WORKDIR"},
-		"VOLUME requires at least one argument":                                                                   {"VOLUME"},
-		"VOLUME specified can not be an empty string":                                                             {`VOLUME [" "]`},
-		"EXPOSE requires at least one argument":                                                                   {"EXPOSE"},
-		"when using JSON array syntax, arrays must be comprised of strings only":                                  {`CMD ["a", 1]`},
-		"Unknown flag: x":                                                                                         {"CMD --x=1 y"},
-		`Unknown type "FOO" in HEALTHCHECK (try CMD)`:                                                             {"HEALTHCHECK FOO x"},
-		"Missing command after HEALTHCHECK CMD":                                                                   {"HEALTHCHECK CMD"},
-		"HEALTHCHECK NONE takes no arguments":                                                                     {"HEALTHCHECK NONE x"},
-		"HEALTHCHECK requires at least one argument":                                                              {"HEALTHCHECK"},
-		"--retries must be at least 1 (not 0)":                                                                    {"HEALTHCHECK --retries=0 CMD x"},
-		`Interval "interval" cannot be less than 1ms`:                                                             {"HEALTHCHECK --interval=0s CMD x"},
-		"Unknown flag: bogus":                                                                                     {"HEALTHCHECK --bogus=1 CMD x"},
-		"Missing a value on flag: timeout":                                                                        {"HEALTHCHECK --timeout CMD x"},
-		`time: invalid duration "soon"`:                                                                           {"HEALTHCHECK --interval=soon CMD x"},
+		"invalid containerPort: abc":                                             {"EXPOSE abc"},
+		"invalid proto: xyz":                                                     {"EXPOSE 80/xyz"},
+		"invalid containerPort: 70000":                                           {"EXPOSE 70000"},
+		"invalid containerPort: 82-80":                                           {"EXPOSE 82-80"},
+		"Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed":                   {"ONBUILD ONBUILD RUN x"},
+		"FROM isn't allowed as an ONBUILD trigger":                               {"ONBUILD FROM x"},
+		"MAINTAINER isn't allowed as an ONBUILD trigger":                         {"ONBUILD maintainer me"},
+		"ONBUILD requires at least one argument":                                 {"ONBUILD"},
+		"invalid signal: FOO":                                                    {"STOPSIGNAL FOO"},
+		"invalid signal: 0":                                                      {"STOPSIGNAL 0"},
+		"STOPSIGNAL requires exactly one argument":                               {"STOPSIGNAL"},
+		"ENV requires at least one argument":                                     {"ENV"},
+		"ENV must have two arguments":                                            {"ENV A"},
+		"LABEL must have two arguments":                                          {"LABEL novalue"},
+		`Syntax error - can't find = in "B". Must be of the form: name=value`:    {"ENV A=1 B"},
+		"ENV names can not be blank":                                             {"ENV =x"},
+		"USER requires exactly one argument":                                     {"USER"},
+		"WORKDIR requires exactly one argument":                                  {"WORKDIR"},
+		"VOLUME requires at least one argument":                                  {"VOLUME"},
+		"VOLUME specified can not be an empty string":                            {`VOLUME [" "]`},
+		"EXPOSE requires at least one argument":                                  {"EXPOSE"},
+		"when using JSON array syntax, arrays must be comprised of strings only": {`CMD ["a", 1]`},
+		"unknown flag: --x":                                                      {"CMD --x=1 y"},
+		`Unknown type "FOO" in HEALTHCHECK (try CMD)`:                            {"HEALTHCHECK FOO x"},
+		"Missing command after HEALTHCHECK CMD":                                  {"HEALTHCHECK CMD"},
+		"HEALTHCHECK NONE takes no arguments":                                    {"HEALTHCHECK NONE x"},
+		"HEALTHCHECK requires at least one argument":                             {"HEALTHCHECK"},
+		"--retries cannot be negative (-1)":                                      {"HEALTHCHECK --retries=-1 CMD x"},
+		`Interval "interval" cannot be less than 1ms`:                            {"HEALTHCHECK --interval=1us CMD x"},
+		"unknown flag: --bogus":                                                  {"HEALTHCHECK --bogus=1 CMD x"},
+		"missing a value on flag: --timeout":                                     {"HEALTHCHECK --timeout CMD x"},
+		`time: invalid duration "soon"`:                                          {"HEALTHCHECK --interval=soon CMD x"},
 	}
 	for want, changes := range cases {
 		c := changeBase()
@@ -227,40 +232,6 @@ func TestCommitChangesMergesTheContainersConfig(t *testing.T) {
 	got, _ = CommitChanges(hc, []string{"HEALTHCHECK --interval=3s CMD y"})
 	if want := (&v1.HealthConfig{Test: []string{"CMD-SHELL", "y"}, Interval: 3 * time.Second, Retries: 5}); !reflect.DeepEqual(got.Healthcheck, want) {
 		t.Errorf("healthcheck %+v, want %+v", got.Healthcheck, want)
-	}
-}
-
-func TestExpandWordsAsDockerShell(t *testing.T) {
-	env := []string{"A=1", "S=x y", "E="}
-	cases := []struct {
-		in    string
-		word  string
-		words []string
-	}{
-		{`plain`, "plain", []string{"plain"}},
-		{`$A$A`, "11", []string{"11"}},
-		{`$S`, "x y", []string{"x", "y"}},
-		{`"$S"`, "x y", []string{"x y"}},
-		{`${E:-d}`, "d", []string{"d"}},
-		{`${E-d}`, "", nil},
-		{`$1x`, "x", []string{"x"}},
-		{`$`, "$", []string{"$"}},
-		{`a\ b`, "a b", []string{"a b"}},
-		{`"a\"b\n"`, `a"b\n`, []string{`a"b\n`}},
-		{`'a\b'`, `a\b`, []string{`a\b`}},
-		{`${A:?oops}`, "1", []string{"1"}},
-	}
-	for _, tc := range cases {
-		word, words, err := processShellWord(tc.in, env, '\\')
-		if tc.in == `${E-d}` {
-			if err == nil || err.Error() != `failed to process "${E-d}": missing ':' in substitution` {
-				t.Errorf("%s: err %v", tc.in, err)
-			}
-			continue
-		}
-		if err != nil || word != tc.word || !reflect.DeepEqual(words, tc.words) {
-			t.Errorf("%s: %q %q (err %v), want %q %q", tc.in, word, words, err, tc.word, tc.words)
-		}
 	}
 }
 
