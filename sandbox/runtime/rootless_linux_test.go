@@ -112,6 +112,14 @@ func TestRootlessChild(t *testing.T) {
 	if procs, err := Top(spec.Dir); err != nil || len(procs) != 1 || procs[0].NsPID != 1 {
 		t.Fatalf("rootless Top = %+v, %v", procs, err)
 	}
+	t.Run("ExecConfined", func(t *testing.T) {
+		requireExec(t)
+		testExecConfined(t, spec.Dir)
+	})
+	t.Run("ExecHelperHidden", func(t *testing.T) {
+		requireExec(t)
+		testExecHelperHidden(t)
+	})
 	if err := Stop(spec.Dir, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -163,4 +171,8 @@ func TestRootlessSubIDChild(t *testing.T) {
 	if b, err := os.ReadFile(mark); err != nil || string(b) != "uid\ngid\n" {
 		t.Fatalf("helpers did not run: %q %v", b, err)
 	}
+	t.Run("ExecHelperHidden", func(t *testing.T) {
+		requireExec(t)
+		testExecHelperHidden(t)
+	})
 }
