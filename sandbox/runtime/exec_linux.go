@@ -37,15 +37,15 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 	if len(p.Args) == 0 {
 		return -1, fmt.Errorf("exec: no command given")
 	}
-	if !nsenter.Works() {
-		return -1, ErrExecNeedsCgo
-	}
 	st, err := status(dir)
 	if err != nil {
 		return -1, err
 	}
 	if st.Status != "running" || !alive(st.Pid, st.InitStart) {
 		return -1, ErrNotRunning
+	}
+	if !nsenter.Works() {
+		return -1, ErrExecNeedsCgo
 	}
 	cmd, sock, err := startExecHelper(dir, st, p, s)
 	if err != nil {

@@ -105,10 +105,13 @@ func TestRootlessChild(t *testing.T) {
 	if err := <-done; !errors.Is(err, ErrDetached) {
 		t.Fatalf("detach: %v", err)
 	}
-	var eout syncBuffer
-	if code, err := Exec(spec.Dir, Process{Args: []string{"sh", "-c", "id -u; cat /created"}}, Streams{Out: &eout, Err: &eout}); err != nil || code != 0 || eout.String() != "0\ndata\n" {
-		t.Fatalf("rootless Exec = %d, %v, %q", code, err, eout.String())
-	}
+	t.Run("Exec", func(t *testing.T) {
+		requireExec(t)
+		var eout syncBuffer
+		if code, err := Exec(spec.Dir, Process{Args: []string{"sh", "-c", "id -u; cat /created"}}, Streams{Out: &eout, Err: &eout}); err != nil || code != 0 || eout.String() != "0\ndata\n" {
+			t.Fatalf("rootless Exec = %d, %v, %q", code, err, eout.String())
+		}
+	})
 	if procs, err := Top(spec.Dir); err != nil || len(procs) != 1 || procs[0].NsPID != 1 {
 		t.Fatalf("rootless Top = %+v, %v", procs, err)
 	}
