@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/dockling/dockling/sandbox/role"
+
 	"github.com/dockling/dockling/sandbox/runtime/nsenter"
 )
 
@@ -104,9 +106,9 @@ func startExecHelper(dir string, st *diskState, p Process, s Streams) (*child, i
 	childSock := os.NewFile(uintptr(fds[1]), "sync")
 	defer childSock.Close()
 	a := spawnAttr{
-		Env: []string{roleEnv + "=" + roleExec,
-			"_DOCKLING_NSENTER_PID=" + strconv.Itoa(st.Pid),
-			"_DOCKLING_NSENTER_CAPS=" + strconv.FormatUint(defaultCapMask(), 10)},
+		Env: []string{role.Exec.Environ(),
+			role.NsenterPID + "=" + strconv.Itoa(st.Pid),
+			role.NsenterCaps + "=" + strconv.FormatUint(defaultCapMask(), 10)},
 		Extra: []*os.File{childSock},
 		Sys:   &syscall.SysProcAttr{},
 		// From the protected binary: the helper is visible inside the container before it execs.
@@ -116,7 +118,7 @@ func startExecHelper(dir string, st *diskState, p Process, s Streams) (*child, i
 		Relay: true,
 	}
 	if st.Cgroup != "" && checkCgroupPath(st.Cgroup, path.Base(dir)) == nil {
-		a.Env = append(a.Env, "_DOCKLING_NSENTER_CGROUP="+st.Cgroup)
+		a.Env = append(a.Env, role.NsenterCgroup+"="+st.Cgroup)
 	}
 	if !p.Tty { // with a tty, the helper makes the pty in the container and stdio is /dev/null
 		if p.OpenStdin {
@@ -209,9 +211,9 @@ func readHostname(dir string) string {
 // capabilities than the container's processes and non-dumpable.
 func execMain() {
 	const sock = 3
-	os.Unsetenv("_DOCKLING_NSENTER_PID")
-	os.Unsetenv("_DOCKLING_NSENTER_CAPS")
-	os.Unsetenv("_DOCKLING_NSENTER_CGROUP")
+	for _, k := range []string{role.NsenterPID, role.NsenterCaps, role.NsenterCgroup} {
+		os.Unsetenv(k)
+	}
 	fail := roleFailer(sock, 125)
 	if !nsenter.Joined() {
 		fail(ErrExecNeedsCgo) // started without the constructor: this is the host
