@@ -90,13 +90,13 @@ func runMappedRole(task string, in io.Reader, out io.Writer) error {
 	return fmt.Errorf("mapped helper: unknown task %q", task)
 }
 
-// runMapped runs role with req, its output to out.
-func runMapped(role string, req mappedRequest, out io.Writer) error {
+// runMapped runs the mapped helper's task with req, its output to out.
+func runMapped(task string, req mappedRequest, out io.Writer) error {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return err
 	}
-	return runtime.RunMapped(role, nil, bytes.NewReader(b), out)
+	return runtime.RunMapped(task, nil, bytes.NewReader(b), out)
 }
 
 // readChanges is diffLayer, through the mapped helper when the files may be

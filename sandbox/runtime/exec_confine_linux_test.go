@@ -82,6 +82,13 @@ if ( : </dev/tty ) 2>/dev/null; then echo tty-opened; fi`
 		t.Errorf("exec'd process: want stdin read, three pipes, its own session, no tty; got %q", b)
 	}
 
+	// All of the output is copied before Exec returns.
+	var big syncBuffer
+	code, err = execTimeout(t, dir, Process{Args: []string{"seq", "200000"}}, Streams{Out: &big})
+	if err != nil || code != 0 || !strings.HasSuffix(big.String(), "\n199999\n200000\n") {
+		t.Errorf("Exec seq 200000 = %d, %v, %d bytes; want all of it", code, err, len(big.String()))
+	}
+
 	// -t: a pty of the container's devpts (Docker's `exec -it NAME tty`), its
 	// controlling terminal.
 	var tout syncBuffer

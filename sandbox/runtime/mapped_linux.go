@@ -39,9 +39,9 @@ func (e *MappedError) Unwrap() error { return ErrMappedHelper }
 // ids other than the user's own: rootless with a subordinate range to map.
 func MappedReadNeeded() bool { return os.Geteuid() != 0 && planIDMap() != nil }
 
-// RunMapped runs this binary as a mapped helper doing task in a new user namespace with the containers' id
-// mapping, args after its name, stdin and stdout given; it returns once the helper
-// ended, with its stderr as the error when it failed. The helper keeps this process's
+// RunMapped runs this binary as a mapped helper doing task in a new user namespace
+// with the containers' id mapping, args after its name, stdin and stdout given; it
+// returns once the helper ended, with its stderr as the error when it failed. The helper keeps this process's
 // name (os.Args[0]): a test binary that plays dockling by name plays the helper too.
 func RunMapped(task string, args []string, stdin io.Reader, stdout io.Writer) error {
 	plan := planIDMap()
