@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/dockling/dockling/sandbox/role"
 	"github.com/dockling/dockling/sandbox/runtime"
 	"github.com/dockling/dockling/sandbox/store"
 )
@@ -42,13 +43,13 @@ type mappedChange struct {
 // RunHelperRole plays the mapped helper's role when this process is one, and says
 // so with the exit code; false means it is not a helper. main calls it first.
 func RunHelperRole() (bool, int) {
-	role := os.Getenv(runtime.MappedRoleEnv)
-	if role == "" {
+	if role.Current() != role.Mapped {
 		return false, 0
 	}
-	os.Unsetenv(runtime.MappedRoleEnv)
+	task := os.Getenv(role.MappedTask)
+	os.Unsetenv(role.MappedTask)
 	out := bufio.NewWriterSize(os.Stdout, 64<<10)
-	err := runMappedRole(role, os.Stdin, out)
+	err := runMappedRole(task, os.Stdin, out)
 	if err == nil {
 		err = out.Flush()
 	}
@@ -59,12 +60,12 @@ func RunHelperRole() (bool, int) {
 	return true, 0
 }
 
-func runMappedRole(role string, in io.Reader, out io.Writer) error {
+func runMappedRole(task string, in io.Reader, out io.Writer) error {
 	var req mappedRequest
 	if err := json.NewDecoder(in).Decode(&req); err != nil {
 		return fmt.Errorf("mapped helper: reading its request: %w", err)
 	}
-	switch role {
+	switch task {
 	case mappedDiff:
 		changes, err := diffLayer(req.Layer)
 		if err != nil {
@@ -86,16 +87,16 @@ func runMappedRole(role string, in io.Reader, out io.Writer) error {
 	case mappedExport:
 		return writeExport(out, &layerFS{layers: req.Layers})
 	}
-	return fmt.Errorf("mapped helper: unknown role %q", role)
+	return fmt.Errorf("mapped helper: unknown task %q", task)
 }
 
-// runMapped runs role with req, its output to out.
-func runMapped(role string, req mappedRequest, out io.Writer) error {
+// runMapped runs the mapped helper's task with req, its output to out.
+func runMapped(task string, req mappedRequest, out io.Writer) error {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return err
 	}
-	return runtime.RunMapped(role, nil, bytes.NewReader(b), out)
+	return runtime.RunMapped(task, nil, bytes.NewReader(b), out)
 }
 
 // readChanges is diffLayer, through the mapped helper when the files may be

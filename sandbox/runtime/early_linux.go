@@ -1,7 +1,7 @@
 package runtime
 
-// init takes a re-executed role (shim, container init, exec helper, overlay probe) over
-// as soon as this package's imports are initialised. A role never returns, so what is
+// init takes a re-executed role (shim, container init, exec helper, overlay probe; package
+// role decides which) over as soon as this package's imports are initialised. A role never returns, so what is
 // initialised after this package is never initialised in the processes every container
 // start makes; and any binary that links the runtime, a test binary included, takes its
 // roles without having to remember to call Init.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dockling/dockling/sandbox/role"
 )
 
 // A container's processes live in a freezer cgroup of their own, <base>/dockling/<ID>,
@@ -95,7 +97,7 @@ func ownCgroup(v2 bool) string {
 // earlyCgroupEnv names, to a shim's constructor, the v1 freezer cgroup its init joins
 // by itself (see early.c): the cheap way on v1, where moving another process costs an
 // RCU grace period. ("" on v2, where the shim moves the init.)
-const earlyCgroupEnv = "_DOCKLING_EARLY_CGROUP"
+const earlyCgroupEnv = role.EarlyCgroup
 
 // earlyFreezer is the cgroup a shim's constructor is to make for container id, or "".
 func earlyFreezer(id string) string {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -240,20 +239,25 @@ func run(t testing.TB, spec *Spec) (int, string, string) {
 // attachTimeout is Attach with a generous bound against hangs.
 func attachTimeout(t testing.TB, dir string, s Streams) (int, error) {
 	t.Helper()
+	return bounded("attach", func() (int, error) { return Attach(dir, s) })
+}
+
+// bounded runs f, which returns an exit code, with a generous bound against hangs.
+func bounded(what string, f func() (int, error)) (int, error) {
 	type res struct {
 		code int
 		err  error
 	}
 	ch := make(chan res, 1)
 	go func() {
-		code, err := Attach(dir, s)
+		code, err := f()
 		ch <- res{code, err}
 	}()
 	select {
 	case r := <-ch:
 		return r.code, r.err
 	case <-time.After(60 * time.Second):
-		return -1, errors.New("attach did not return within 60s")
+		return -1, fmt.Errorf("%s did not return within 60s", what)
 	}
 }
 

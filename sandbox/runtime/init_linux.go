@@ -5,64 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	goruntime "runtime"
 	"sync"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/dockling/dockling/sandbox/role"
 	// Its cgo constructors join a container's namespaces before the Go runtime starts
 	// threads (setns into mount and user namespaces needs a single-threaded process), and
 	// fork a root container's init early in its shim.
 	"github.com/dockling/dockling/sandbox/runtime/nsenter"
 )
-
-// roleEnv tells a re-executed binary which role to play.
-const roleEnv = "_DOCKLING_RUNTIME_ROLE"
-
-const (
-	roleShim  = "shim"
-	roleInit  = "init"
-	roleExec  = "exec"
-	roleProbe = "probe"
-)
-
-// Init runs the role of a re-executed runtime process (shim, container init, exec helper,
-// capability probe) and exits; in any other process it returns at once. The package's
-// init calls it (see early_linux.go); calling it again is harmless.
-func Init() {
-	if nsenter.EarlyInit() {
-		// Forked by its shim's constructor, with the shim's environment.
-		goruntime.LockOSThread()
-		initMain()
-	}
-	role := os.Getenv(roleEnv)
-	if role == "" {
-		return
-	}
-	os.Unsetenv(roleEnv)
-	// Its name in ps and top: started through /proc/self/fd/N, it would be "N". (Package
-	// init runs on the main thread, whose name is the process's.)
-	name := append([]byte("dockling-"+role), 0)
-	_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0)
-	switch role {
-	case roleShim:
-		shimMain()
-	case roleInit:
-		goruntime.LockOSThread() // capabilities are per thread: set them on the thread that execs
-		initMain()
-	case roleExec:
-		goruntime.LockOSThread()
-		execMain()
-	case roleProbe:
-		probeMain()
-	case roleMapWait:
-		mapWaitMain()
-	}
-	fmt.Fprintf(os.Stderr, "dockling runtime: unknown role %q\n", role)
-	os.Exit(2)
-}
 
 // initConfig is what the shim sends the container init.
 type initConfig struct {
@@ -208,7 +161,7 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		// The container dies with its shim rather than running unsupervised.
 		Pdeathsig: syscall.SIGKILL,
 	}
-	env := []string{roleEnv + "=" + roleInit}
+	env := []string{role.Init.Environ()}
 	if rootless {
 		attr.Cloneflags |= unix.CLONE_NEWUSER
 		if plan == nil {
@@ -334,7 +287,7 @@ func (ip *initProc) kill() {
 
 // earlyEnv tells a shim's constructor to fork the init (see nsenter.Early); its value is
 // "cloneflags,sync,stdin,stdout,stderr" with the init's descriptors as numbered in the shim.
-const earlyEnv = "_DOCKLING_EARLY_INIT"
+const earlyEnv = role.EarlyInit
 
 // earlyInit is a container's init prepared with its shim (PrepareShim): the sync socket
 // (its config comes later, from Shim.Start) and the pipes, handed to the shim as these
@@ -454,7 +407,7 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 		defer self.Close()
 		cmd, err := spawn("", []string{"dockling-init"}, spawnAttr{
 			Exe:    self,
-			Env:    []string{roleEnv + "=" + roleInit},
+			Env:    []string{role.Init.Environ()},
 			Stdin:  stdio[0],
 			Stdout: stdio[1],
 			Stderr: stdio[2],
@@ -485,7 +438,7 @@ func earlyAttr(e *earlyInit) *syscall.SysProcAttr {
 }
 
 // waitMapEnv tells init to wait for its id maps and re-exec (see spawnInit).
-const waitMapEnv = "_DOCKLING_WAIT_IDMAP"
+const waitMapEnv = role.WaitIDMap
 
 var errIDMap = errors.New("mapping the container's user ids")
 
@@ -499,7 +452,7 @@ func initMain() {
 		}
 		// Now uid 0 in the namespace: exec'ing again grants its capabilities. The sync
 		// socket (fd 3, not close-on-exec) and stdio carry over; the binary is the protected one.
-		err = unix.Exec("/proc/self/exe", []string{"dockling-init"}, []string{roleEnv + "=" + roleInit})
+		err = unix.Exec("/proc/self/exe", []string{"dockling-init"}, []string{role.Init.Environ()})
 		_ = sendMsg(sock, syncMsg{Type: "error", Msg: "container init: re-exec after id mapping: " + err.Error()}, -1)
 		os.Exit(1)
 	}

@@ -246,6 +246,7 @@ func TestStopAndWait(t *testing.T) {
 
 func TestExecAndTop(t *testing.T) {
 	requireRoot(t)
+	requireExec(t)
 	spec := newSpec(t, "sleep", "1000")
 	if err := Start(*spec, StartOptions{}); err != nil {
 		t.Fatal(err)
@@ -288,6 +289,7 @@ func TestExecAndTop(t *testing.T) {
 // detached read-only bind mount; with _DOCKLING_EXE_COPY (the fallback) a sealed memfd.
 func TestSealedBinary(t *testing.T) {
 	requireRoot(t)
+	requireExec(t) // the attack comes from an exec'd process
 	t.Run("readonly", func(t *testing.T) { testSealedBinary(t, false) })
 	t.Run("memfd", func(t *testing.T) {
 		t.Setenv(copyExeEnv, "1")

@@ -12,21 +12,17 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dockling/dockling/sandbox/role"
 )
 
 // A rootless container with a subordinate id range leaves files owned by ids the user
 // cannot read as itself (apt-get's _apt-owned 0700 folders). Reading them takes a
 // process that is root in a user namespace with the containers' mapping, as podman
-// unshare does: RunMapped starts one, a role of the command line (see MappedRoleEnv).
-
-// roleMapWait is the first stage of a mapped helper: it waits for its id maps, then
-// re-execs into the command line's role with the capabilities of uid 0 (an exec
-// before the maps were written dropped them).
-const roleMapWait = "mapwait"
-
-// MappedRoleEnv names the command line's role a mapped helper plays once it is root in
-// its user namespace; the runtime leaves that role to its caller.
-const MappedRoleEnv = "_DOCKLING_MAPPED_ROLE"
+// unshare does: RunMapped starts one, as role.MapWait, the first stage: it waits for
+// its id maps, then re-execs as role.Mapped, with the capabilities of uid 0 (an exec
+// before the maps were written dropped them). The runtime leaves that role, and its
+// task (role.MappedTask), to its caller.
 
 // ErrMappedHelper wraps what a mapped helper reported when it failed.
 var ErrMappedHelper = errors.New("mapped helper failed")
@@ -43,11 +39,11 @@ func (e *MappedError) Unwrap() error { return ErrMappedHelper }
 // ids other than the user's own: rootless with a subordinate range to map.
 func MappedReadNeeded() bool { return os.Geteuid() != 0 && planIDMap() != nil }
 
-// RunMapped runs this binary as role in a new user namespace with the containers' id
-// mapping, args after its name, stdin and stdout given; it returns once the helper
-// ended, with its stderr as the error when it failed. The helper keeps this process's
+// RunMapped runs this binary as a mapped helper doing task in a new user namespace
+// with the containers' id mapping, args after its name, stdin and stdout given; it
+// returns once the helper ended, with its stderr as the error when it failed. The helper keeps this process's
 // name (os.Args[0]): a test binary that plays dockling by name plays the helper too.
-func RunMapped(role string, args []string, stdin io.Reader, stdout io.Writer) error {
+func RunMapped(task string, args []string, stdin io.Reader, stdout io.Writer) error {
 	plan := planIDMap()
 	if plan == nil {
 		return errors.New("reading as the containers' root: no subordinate id range to map")
@@ -57,9 +53,9 @@ func RunMapped(role string, args []string, stdin io.Reader, stdout io.Writer) er
 		return err
 	}
 	defer w.Close()
-	env := []string{roleEnv + "=" + roleMapWait, MappedRoleEnv + "=" + role}
+	env := []string{role.MapWait.Environ(), role.MappedTask + "=" + task}
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, roleEnv+"=") && !strings.HasPrefix(kv, MappedRoleEnv+"=") {
+		if !strings.HasPrefix(kv, role.Env+"=") && !strings.HasPrefix(kv, role.MappedTask+"=") {
 			env = append(env, kv)
 		}
 	}
@@ -98,7 +94,7 @@ func RunMapped(role string, args []string, stdin io.Reader, stdout io.Writer) er
 	if code := statusCode(ws); code != 0 {
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
-			msg = fmt.Sprintf("reading as the containers' root: %s exited with status %d", role, code)
+			msg = fmt.Sprintf("reading as the containers' root: %s exited with status %d", task, code)
 		}
 		return &MappedError{Msg: msg}
 	}
@@ -136,7 +132,7 @@ func (k *killOnFail) failed() error {
 }
 
 // mapWaitMain waits on fd 3 for the parent to write the id maps, then re-execs as
-// uid 0 of the namespace; the environment names the command line's role.
+// uid 0 of the namespace, a mapped helper (its environment keeps its task).
 func mapWaitMain() {
 	const sync = 3
 	var b [1]byte
@@ -145,7 +141,7 @@ func mapWaitMain() {
 	if err != nil || n != 1 {
 		os.Exit(1) // the parent could not map us, and says why
 	}
-	err = unix.Exec("/proc/self/exe", os.Args, os.Environ())
+	err = unix.Exec("/proc/self/exe", os.Args, append(os.Environ(), role.Mapped.Environ()))
 	fmt.Fprintf(os.Stderr, "reading as the containers' root: re-exec after id mapping: %v\n", err)
 	os.Exit(1)
 }

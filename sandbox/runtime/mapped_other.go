@@ -4,9 +4,6 @@ package runtime
 
 import "io"
 
-// MappedRoleEnv names the command line's role a mapped helper plays (Linux only).
-const MappedRoleEnv = "_DOCKLING_MAPPED_ROLE"
-
 // MappedReadNeeded is false off Linux: there are no containers.
 func MappedReadNeeded() bool { return false }
 

@@ -46,6 +46,8 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 	if err := dropBounding(); err != nil {
 		return nil, err
 	}
+	d, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	dumpable := d != 0
 	// Credentials are set on this thread only (the caller locked it, and it execs): Go's
 	// syscall.Setres* would signal every thread of the runtime three times over.
 	if err := threadSetgroups(u.groups); err != nil && !errors.Is(err, unix.EPERM) {
@@ -58,8 +60,13 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 	if err := threadSetres(unix.SYS_SETRESUID, u.uid); err != nil {
 		return nil, fmt.Errorf("setting user %d: %w (is it mapped in the user namespace?)", u.uid, err)
 	}
-	// Changing credentials clears the parent-death signal; keep dying with the shim.
+	// Changing credentials clears the parent-death signal; keep dying with the shim. It
+	// also resets dumpable to fs.suid_dumpable: a non-dumpable exec helper, whose other
+	// threads keep the container root's capabilities, stays so (see package nsenter).
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	if !dumpable {
+		_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	}
 	if err := os.Chdir(cwd); err != nil {
 		return nil, fmt.Errorf("changing to working directory %s: %w", cwd, err)
 	}

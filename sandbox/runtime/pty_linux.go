@@ -7,8 +7,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openPty opens a new pty pair on the host's devpts (for Exec; a container's own pty is
-// made inside its devpts by init).
+// openPty opens a new pty pair through /dev/ptmx: in the exec helper, which has joined
+// the container's mount namespace, a pair of the container's devpts (a container's own
+// pty is made there by init).
 func openPty() (master, slave *os.File, err error) {
 	m, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {

@@ -122,13 +122,24 @@ func TestRootlessChild(t *testing.T) {
 	if err := <-done; !errors.Is(err, ErrDetached) {
 		t.Fatalf("detach: %v", err)
 	}
-	var eout syncBuffer
-	if code, err := Exec(spec.Dir, Process{Args: []string{"sh", "-c", "id -u; cat /created"}}, Streams{Out: &eout, Err: &eout}); err != nil || code != 0 || eout.String() != "0\ndata\n" {
-		t.Fatalf("rootless Exec = %d, %v, %q", code, err, eout.String())
-	}
+	t.Run("Exec", func(t *testing.T) {
+		requireExec(t)
+		var eout syncBuffer
+		if code, err := Exec(spec.Dir, Process{Args: []string{"sh", "-c", "id -u; cat /created"}}, Streams{Out: &eout, Err: &eout}); err != nil || code != 0 || eout.String() != "0\ndata\n" {
+			t.Fatalf("rootless Exec = %d, %v, %q", code, err, eout.String())
+		}
+	})
 	if procs, err := Top(spec.Dir); err != nil || len(procs) != 1 || procs[0].NsPID != 1 {
 		t.Fatalf("rootless Top = %+v, %v", procs, err)
 	}
+	t.Run("ExecConfined", func(t *testing.T) {
+		requireExec(t)
+		testExecConfined(t, spec.Dir)
+	})
+	t.Run("ExecHelperHidden", func(t *testing.T) {
+		requireExec(t)
+		testExecHelperHidden(t)
+	})
 	if err := Stop(spec.Dir, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +162,10 @@ func TestRootlessSubIDChild(t *testing.T) {
 	if b, err := os.ReadFile(mark); err != nil || string(b) != "uid\ngid\n" {
 		t.Fatalf("helpers did not run: %q %v", b, err)
 	}
+	t.Run("ExecHelperHidden", func(t *testing.T) {
+		requireExec(t)
+		testExecHelperHidden(t)
+	})
 }
 
 // fakeSubIDMap gives this user a subordinate id range and stand-in newuidmap and

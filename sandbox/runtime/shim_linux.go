@@ -14,6 +14,8 @@ import (
 
 	"github.com/dockling/dockling/sandbox/runtime/nsenter"
 	"golang.org/x/sys/unix"
+
+	"github.com/dockling/dockling/sandbox/role"
 )
 
 // shimConfig is what Start hands the shim on fd 3.
@@ -496,7 +498,7 @@ func earlySelf(plan *idMapPlan) *os.File {
 // shimEnv is the shim's environment: ours, with its role and its Go settings in place
 // of any the user set.
 func shimEnv() []string {
-	set := append(append([]string(nil), shimGoEnv...), roleEnv+"="+roleShim)
+	set := append(append([]string(nil), shimGoEnv...), role.Shim.Environ())
 	env := make([]string, 0, len(os.Environ())+len(set))
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")

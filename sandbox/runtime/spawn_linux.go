@@ -27,6 +27,9 @@ type spawnAttr struct {
 	// Exe, when set, is the program to run, as an open file (see protectedSelf); the
 	// path argument is then ignored.
 	Exe *os.File
+	// Relay copies files given as stdio through pipes too, rather than handing them to
+	// the child: it must hold none of the caller's descriptors.
+	Relay bool
 }
 
 // child is a started process and the copying of its stdio. It is known by pid, not as
@@ -63,15 +66,17 @@ func spawn(path string, args []string, a spawnAttr) (*child, error) {
 	if f, ok := a.Stderr.(*os.File); ok && f == nil {
 		a.Stderr = nil
 	}
-	switch in := a.Stdin.(type) {
-	case nil:
+	in := a.Stdin
+	inFile, isFile := in.(*os.File)
+	switch {
+	case in == nil:
 		f, err := os.Open(os.DevNull)
 		if err != nil {
 			return fail(err)
 		}
 		files[0], theirs = f, append(theirs, f)
-	case *os.File:
-		files[0] = in
+	case isFile && !a.Relay:
+		files[0] = inFile
 	default:
 		r, w, err := os.Pipe()
 		if err != nil {
@@ -90,15 +95,16 @@ func spawn(path string, args []string, a spawnAttr) (*child, error) {
 			files[2] = files[1]
 			continue
 		}
-		switch o := out.(type) {
-		case nil:
+		outFile, isFile := out.(*os.File)
+		switch {
+		case out == nil:
 			f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 			if err != nil {
 				return fail(err)
 			}
 			files[1+i], theirs = f, append(theirs, f)
-		case *os.File:
-			files[1+i] = o
+		case isFile && !a.Relay:
+			files[1+i] = outFile
 		default:
 			r, w, err := os.Pipe()
 			if err != nil {
@@ -108,7 +114,7 @@ func spawn(path string, args []string, a spawnAttr) (*child, error) {
 			c.copies.Add(1)
 			go func() {
 				defer c.copies.Done()
-				_, _ = io.Copy(o, r)
+				_, _ = io.Copy(out, r)
 			}()
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dockling/dockling/sandbox/role"
 )
 
 // idMaps maps the current user and group to root in a new user namespace: a single id
@@ -170,7 +172,7 @@ func probeIn(dir string, userns bool) error {
 		args = append(args, "userxattr")
 	}
 	var out bytes.Buffer
-	cmd, err := spawn("/proc/self/exe", args, spawnAttr{Env: []string{roleEnv + "=" + roleProbe}, Stdout: &out, Sys: attr})
+	cmd, err := spawn("/proc/self/exe", args, spawnAttr{Env: []string{role.Probe.Environ()}, Stdout: &out, Sys: attr})
 	if err != nil {
 		return err
 	}

@@ -104,13 +104,15 @@ int dockling_empty_trash_dir(const char *dir) {
 }
 
 // dockling_empty_trash runs before the Go runtime starts. In a dockling started to empty
-// a trash folder (_DOCKLING_EMPTY_TRASH, see Start) it does that and exits: starting Go
+// a trash folder (role "trash", the folder in _DOCKLING_EMPTY_TRASH, see Start and
+// package role) it does that and exits: starting Go
 // first would cost three times what the deleting does, after every rm and run --rm. If
 // anything was refused it returns, and the Go side (the package's init) does it all: it
 // makes folders writable and reports what remains.
 void dockling_empty_trash(void) {
+	const char *role = getenv("_DOCKLING_RUNTIME_ROLE");
 	const char *dir = getenv("_DOCKLING_EMPTY_TRASH");
-	if (dir == NULL || *dir == '\0')
+	if (role == NULL || strcmp(role, "trash") != 0 || dir == NULL || *dir == '\0')
 		return;
 	prctl(PR_SET_NAME, "dockling-trash", 0, 0, 0); // in ps and top, rather than "exe"
 	if (dockling_empty_trash_dir(dir) == 0)

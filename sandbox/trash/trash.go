@@ -22,24 +22,24 @@ import (
 	"path"
 	"strings"
 	"syscall"
+
+	"github.com/dockling/dockling/sandbox/role"
 )
 
 // Prefix starts the name of every entry of a trash folder.
 const Prefix = "trash-"
 
-// env names the trash folder a re-executed dockling empties.
-const env = "_DOCKLING_EMPTY_TRASH"
-
 // A dockling re-executed to empty a trash does only that.
 func init() {
-	if dir := os.Getenv(env); dir != "" {
-		nameProcess("dockling-trash") // in ps and top, rather than "exe"
-		code := 0
-		if Empty(dir) != nil {
-			code = 1
-		}
-		os.Exit(code)
+	if role.Current() != role.Trash {
+		return
 	}
+	nameProcess("dockling-trash") // in ps and top, rather than "exe"
+	code := 0
+	if dir := os.Getenv(role.TrashDir); dir == "" || Empty(dir) != nil {
+		code = 1
+	}
+	os.Exit(code)
 }
 
 // Start empties the trash folder dir in a new process of this binary, in a session of
@@ -56,7 +56,7 @@ func Start(dir string) (int, error) {
 	fd := null.Fd()
 	pid, err := syscall.ForkExec("/proc/self/exe", []string{"dockling-empty-trash"}, &syscall.ProcAttr{
 		// A small job, if Go starts at all (see empty_linux.c): one P, and no collector.
-		Env:   []string{env + "=" + dir, "GOMAXPROCS=1", "GOGC=off"},
+		Env:   []string{role.Trash.Environ(), role.TrashDir + "=" + dir, "GOMAXPROCS=1", "GOGC=off"},
 		Files: []uintptr{fd, fd, fd},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	})

@@ -8,14 +8,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 // The sync socket of runtime.Exec: errors are reported there as the Go side does.
 #define SYNC_FD 3
+
+// Set once this process is in the container's namespaces, for the Go side (Joined).
+int dockling_nsenter_joined = 0;
 
 static void fail(const char *what, const char *ns, int err) {
 	char buf[512];
@@ -26,13 +32,50 @@ static void fail(const char *what, const char *ns, int err) {
 	_exit(125);
 }
 
+// limit_caps leaves this process, still single-threaded, no capability outside keep in
+// any set (the bounding set included), so that no thread the Go runtime starts holds
+// more than the container's processes do.
+static void limit_caps(unsigned long long keep) {
+	for (int c = 0; c <= 63; c++) {
+		if (keep & (1ULL << c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			fail("limiting capabilities in", "user", errno);
+	}
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		fail("limiting capabilities in", "user", errno);
+	for (int i = 0; i < 2; i++) {
+		__u32 k = (__u32)(keep >> (32 * i));
+		data[i].permitted &= k;
+		data[i].effective = data[i].permitted;
+		data[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		fail("limiting capabilities in", "user", errno);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+// dockling_nsenter makes a process started as the exec helper (role "exec", see
+// runtime.Exec) a member of the container of _DOCKLING_NSENTER_PID, as runc's nsexec
+// does: non-dumpable before it joins anything, so that nothing in the container can
+// ptrace it or open its memory; in every namespace; with no more capabilities than
+// _DOCKLING_NSENTER_CAPS (the container's) once there.
 void dockling_nsenter(void) {
-	const char *s = getenv("_DOCKLING_NSENTER_PID");
-	if (s == NULL || *s == '\0')
+	const char *role = getenv("_DOCKLING_RUNTIME_ROLE");
+	if (role == NULL || strcmp(role, "exec") != 0)
 		return;
-	int pid = atoi(s);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail("hiding from", "pid", errno);
+	const char *s = getenv("_DOCKLING_NSENTER_PID");
+	int pid = s == NULL ? 0 : atoi(s);
 	if (pid <= 0)
 		fail("finding", "pid", EINVAL);
+	const char *caps = getenv("_DOCKLING_NSENTER_CAPS");
+	if (caps == NULL || *caps == '\0')
+		fail("finding the capabilities of", "user", EINVAL);
+	unsigned long long keep = strtoull(caps, NULL, 0);
 	// The container's freezer cgroup, joined while its host path is visible and before
 	// the fork, so the process inherits it and a commit's freeze stops it too. A
 	// container without one gets no variable; a refusal leaves the process unfrozen.
@@ -75,6 +118,8 @@ void dockling_nsenter(void) {
 			fail("joining", names[i], errno);
 		close(fds[i]);
 	}
+	limit_caps(keep);
+	dockling_nsenter_joined = 1;
 	// Only children enter the joined pid namespace.
 	pid_t child = fork();
 	if (child < 0)

@@ -9,6 +9,7 @@ extern void dockling_early_init(void);
 extern int dockling_early_pid;
 extern int dockling_early_errno;
 extern int dockling_early_child;
+extern int dockling_nsenter_joined;
 void __attribute__((constructor)) dockling_nsenter_init(void) {
 	dockling_nsenter();
 	dockling_early_init();
@@ -20,6 +21,10 @@ import "syscall"
 
 // Works reports whether this build has the constructors (it needs cgo on Linux).
 func Works() bool { return true }
+
+// Joined reports whether the constructor put this process (an exec helper) in a
+// container's namespaces.
+func Joined() bool { return C.dockling_nsenter_joined != 0 }
 
 // EarlyInit reports whether this process is a container init that the constructor
 // forked in its shim: it is to play the init, whatever its environment says.
