@@ -78,7 +78,7 @@ type Sandbox struct {
 
 // Open opens the sandbox whose data root is dir, creating it when needed.
 func Open(dir string) (*Sandbox, error) {
-	if err := os.MkdirAll(dir, 0o711); err != nil {
+	if err := makePrivate(dir); err != nil {
 		return nil, fmt.Errorf("creating sandbox %s: %w", dir, err)
 	}
 	st, err := store.Open(dir, store.Options{Rootless: os.Geteuid() != 0})
