@@ -85,7 +85,13 @@ func Open(dir string) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sandbox{Store: st, dir: dir}, nil
+	sb := &Sandbox{Store: st, dir: dir}
+	// What a killed load, import or pull left is removed by the next command; when
+	// that cannot be done now (a read-only folder), system check still finds it.
+	if moved, _ := st.SweepLeftovers(); moved {
+		sb.emptyTrash()
+	}
+	return sb, nil
 }
 
 // Dir is the sandbox's data root ("Docker Root Dir").
