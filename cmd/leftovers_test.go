@@ -6,6 +6,9 @@ import (
 	"crypto/rand"
 	"io"
 	"io/fs"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,10 +16,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
-// A load or import killed with SIGKILL half-way leaves its work in progress in the
-// sandbox: load its copy of the archive, import the files it extracted so far. The
+// A load, import or pull killed with SIGKILL half-way leaves its work in progress in
+// the sandbox: load its copy of the archive, import and pull the files they extracted
+// so far (pull from a registry that stalls half-way through a layer). The
 // next command that opens the store removes it (in the background, as it may be
 // gigabytes), without `system check`. As root and as an unprivileged user.
 func TestKilledCommandLeavesNothing(t *testing.T) {
@@ -31,6 +40,8 @@ func TestKilledCommandLeavesNothing(t *testing.T) {
 			func(p string, fi fs.FileInfo) bool { return fi.Mode().IsRegular() && fi.Size() >= 1<<20 }},
 		{"import", []string{"import", "-", "half:v1"}, writeHalfTar,
 			func(p string, fi fs.FileInfo) bool { return filepath.Base(p) == "big" && fi.Size() >= 512<<10 }},
+		{"pull", []string{"pull", stallingRegistry(t) + "/test/big:v1"}, func(io.Writer) error { return nil },
+			func(p string, fi fs.FileInfo) bool { return fi.Mode().IsRegular() && fi.Size() >= 512<<10 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dataRoot, command := docklingAsSelf(t)
@@ -59,6 +70,52 @@ func TestKilledCommandLeavesNothing(t *testing.T) {
 			assertNoLeftovers(t, dataRoot)
 		})
 	}
+}
+
+// stallingRegistry serves, on loopback, an image with one 4 MiB layer of random bytes,
+// whose blob stops half-way and never ends (until the test does).
+func stallingRegistry(t *testing.T) string {
+	img, err := random.Image(4<<20, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, _ := img.Layers()
+	digest, err := layers[0].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	stall := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/blobs/"+digest.String()) {
+			reg.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		reg.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		body := rec.Body.Bytes()
+		w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		select {
+		case <-stall:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(stall) }) // before Close, which waits for the handler
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ref, err := name.ParseReference(host + "/test/big:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	return host
 }
 
 // docklingAsSelf runs this test binary as dockling with a data root of its own.
