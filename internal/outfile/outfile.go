@@ -54,19 +54,47 @@ func replace(path string, write func(io.Writer) error) error {
 
 // into opens path, following a symbolic link as a shell's ">" does (the kernel's
 // protected_symlinks and protected_fifos guard shared sticky folders such as /tmp),
-// and writes into what it finds. O_TRUNC empties a regular file a link points to and
-// is ignored by devices and FIFOs; a FIFO blocks here until someone reads it.
+// and writes into what it finds; a FIFO blocks here until someone reads it.
 func into(path string, write func(io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := write(f); err != nil {
+	var w io.Writer = f
+	fi, err := f.Stat()
+	if err == nil && fi.Mode().IsRegular() {
+		w = &lazyTruncate{f: f}
+	}
+	if err := write(w); err != nil {
 		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
+	if lt, ok := w.(*lazyTruncate); ok && !lt.truncated {
+		err = f.Truncate(0) // nothing was written: the output is empty
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// lazyTruncate empties the regular file a link points to only when the first bytes
+// are there to replace it, so a command that fails before writing any (no such
+// image) leaves the file as it was.
+type lazyTruncate struct {
+	f         *os.File
+	truncated bool
+}
+
+func (l *lazyTruncate) Write(p []byte) (int, error) {
+	if !l.truncated {
+		if err := l.f.Truncate(0); err != nil {
+			return 0, err
+		}
+		l.truncated = true
+	}
+	return l.f.Write(p)
 }

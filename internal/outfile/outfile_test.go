@@ -73,7 +73,8 @@ func TestWriteRegularIsAtomic(t *testing.T) {
 }
 
 // A symbolic link stays, and the file it names gets the content; a dangling link
-// creates its target, as a shell's ">" does.
+// creates its target, as a shell's ">" does. A write that fails before its first byte
+// leaves the target as it was.
 func TestWriteThroughSymlink(t *testing.T) {
 	dir := t.TempDir()
 	link := filepath.Join(dir, "link")
@@ -81,7 +82,16 @@ func TestWriteThroughSymlink(t *testing.T) {
 	if err := os.Symlink(real, link); err != nil {
 		t.Fatal(err)
 	}
-	for _, content := range []string{"first", "second"} { // dangling, then existing
+	boom := errors.New("boom")
+	prev := ""
+	for _, content := range []string{"first longer", "second", ""} { // dangling, then existing
+		if err := Write(link, func(io.Writer) error { return boom }); !errors.Is(err, boom) {
+			t.Fatalf("err = %v, want boom", err)
+		}
+		if b, _ := os.ReadFile(real); string(b) != prev {
+			t.Fatalf("after a failed write the target holds %q, want %q", b, prev)
+		}
+		prev = content
 		if err := Write(link, writeString(content)); err != nil {
 			t.Fatal(err)
 		}
