@@ -40,7 +40,11 @@ func tighten(path string) (bool, error) {
 	if int(st.Uid) != os.Geteuid() || st.Mode&0o077 == 0 {
 		return false, nil
 	}
-	if err := unix.Fchmod(fd, 0o700); err != nil {
+	switch err := unix.Fchmod(fd, 0o700); err {
+	case nil:
+	case unix.EROFS:
+		return false, nil // a read-only copy: opened to be read, as it is
+	default:
 		return false, &os.PathError{Op: "chmod", Path: path, Err: err}
 	}
 	return true, nil
