@@ -10,8 +10,8 @@ import (
 // makePrivate makes dir, with any missing parents, 0700: a sandbox holds the owner's
 // journal (every command typed), containers and layers. Data roots made before this
 // rule have 0711 folders, through which any local user could read a journal by its
-// name; such a folder is tightened here, and so is the data root's sandboxes/ folder
-// above it. Only this user's folders are changed (root grading a learner's folder
+// name; such a folder is tightened here, and so are the data root's sandboxes/ folder
+// above it and the data root (lesson progress). Only this user's folders are changed (root grading a learner's folder
 // leaves it be), and never through a symbolic link.
 func makePrivate(dir string) error {
 	tightened, err := tighten(dir)
@@ -20,7 +20,9 @@ func makePrivate(dir string) error {
 		return os.MkdirAll(dir, 0o700)
 	}
 	if parent := filepath.Dir(dir); tightened && filepath.Base(parent) == "sandboxes" {
-		_, err = tighten(parent)
+		if _, err = tighten(parent); err == nil {
+			_, err = tighten(filepath.Dir(parent))
+		}
 	}
 	return err
 }
