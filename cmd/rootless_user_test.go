@@ -182,8 +182,10 @@ func asUser(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("as-user needs root and the [rootless] condition: %s", ts.Getenv("ROOTLESS_REASON"))
 	}
 	cmd := userCmd(home, args[0], args[1:], ts.Stdout(), ts.Stderr())
-	if d := ts.Getenv("DOCKLING_STORAGE_DRIVER"); d != "" {
-		cmd.Env = append(cmd.Env, "DOCKLING_STORAGE_DRIVER="+d)
+	for _, k := range []string{"DOCKLING_STORAGE_DRIVER", "DOCKLING_JOURNAL"} {
+		if v := ts.Getenv(k); v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
 	}
 	err := cmd.Run()
 	switch {

@@ -43,18 +43,19 @@ func addCreateFlags(c *cobra.Command, opts *RunOptions) {
 	fl.StringVarP(&opts.User, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
 	fl.StringVarP(&opts.Hostname, "hostname", "h", "", "Container host name")
 	fl.StringVar(&opts.Entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
-	fl.StringVar(&opts.Network, "network", "host", "Connect a container to a network (host or none)")
+	fl.StringVar(&opts.Network, "network", sandbox.NetworkHost, "Connect a container to a network: host (the default, the machine's network) or none")
 	c.Flags().BoolP("help", "", false, "Print usage")
 }
 
 func (opts *RunOptions) createOptions(c *cobra.Command) (sandbox.CreateOptions, error) {
-	if opts.Network != "host" && opts.Network != "none" && opts.Network != "default" && opts.Network != "bridge" {
-		return sandbox.CreateOptions{}, &FlagError{Err: fmt.Errorf("network %q not found: dockling offers --network host (the default) and none", opts.Network)}
+	none, err := sandbox.IsNetworkNone(opts.Network)
+	if err != nil {
+		return sandbox.CreateOptions{}, runError(err)
 	}
 	co := sandbox.CreateOptions{
 		Image: opts.Image, Name: opts.Name, Cmd: opts.Cmd, Env: opts.Env, WorkingDir: opts.Workdir,
 		User: opts.User, Hostname: opts.Hostname, Tty: opts.TTY, OpenStdin: opts.Interactive,
-		NetworkNone: opts.Network == "none", AutoRemove: opts.Rm,
+		NetworkNone: none, AutoRemove: opts.Rm,
 	}
 	if c.Flags().Changed("entrypoint") {
 		ep := opts.Entrypoint

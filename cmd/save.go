@@ -2,12 +2,10 @@ package cmd
 
 import (
 	"errors"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/dockling/dockling/internal/iostreams"
+	"github.com/dockling/dockling/internal/outfile"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/spf13/cobra"
 )
@@ -55,26 +53,12 @@ func saveRun(opts *SaveOptions) error {
 	return writeAtomicOrStdout(opts.IO, opts.Output, func(w io.Writer) error { return sb.Save(w, opts.Images) })
 }
 
-// writeAtomicOrStdout gives write a file beside output that is renamed into place
-// only when write succeeds (no half archive is ever left), or stdout when output is "".
+// writeAtomicOrStdout writes to output as outfile.Write does (atomically where output
+// is a new or regular file, into it where it is a device, FIFO or link), or to stdout
+// when output is "".
 func writeAtomicOrStdout(ios *iostreams.IOStreams, output string, write func(io.Writer) error) error {
 	if output == "" {
 		return write(ios.Out)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(output), "."+filepath.Base(output)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("creating %s: %w", output, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", output, err)
-	}
-	if err := os.Rename(tmp.Name(), output); err != nil {
-		return fmt.Errorf("writing %s: %w", output, err)
-	}
-	return nil
+	return outfile.Write(output, write)
 }

@@ -121,7 +121,10 @@ func TestCommitCrashLeavesNoHalfImage(t *testing.T) {
 	for _, p := range problems {
 		what = append(what, p.What)
 	}
-	if !slices.ContainsFunc(what, func(s string) bool { return strings.Contains(s, "layer folder no layer uses") }) {
+	// The layer is extracted in the tmp folder and moved into place once complete.
+	if !slices.ContainsFunc(what, func(s string) bool {
+		return strings.Contains(s, "unfinished write left "+filepath.Join(root, "tmp", "wip-layer-"))
+	}) {
 		t.Errorf("check did not find the half-written layer folder: %q", what)
 	}
 	t.Logf("check: %q", what)

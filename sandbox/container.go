@@ -216,7 +216,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 				}
 			}
 		}
-		if err := os.MkdirAll(sb.containerDir(id), 0o711); err != nil {
+		if err := os.MkdirAll(sb.containerDir(id), 0o700); err != nil {
 			return fmt.Errorf("creating container: %w", err)
 		}
 		// The layer's and the container's records are written in one batch: few

@@ -32,7 +32,12 @@ type Loaded struct {
 // Load reads a docker-save or OCI layout archive (plain or gzip) and stores every
 // image in it. Layers are checked against the digests the archive claims.
 func (sb *Sandbox) Load(r io.Reader) ([]Loaded, error) {
-	tmp, err := os.CreateTemp(filepath.Join(sb.dir, "tmp"), "load-*.tar")
+	release, err := sb.Store.HoldTmp()
+	if err != nil {
+		return nil, fmt.Errorf("loading: %w", err)
+	}
+	defer release()
+	tmp, err := sb.Store.CreateTemp("load-*.tar")
 	if err != nil {
 		return nil, fmt.Errorf("loading: %w", err)
 	}
@@ -132,7 +137,7 @@ var ociBlobRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 // oci-layout, blobs/sha256/<hex>) into a private folder: nothing else in the
 // untrusted archive is ever written.
 func (sb *Sandbox) loadOCIArchive(path string) ([]Loaded, error) {
-	dir, err := os.MkdirTemp(filepath.Join(sb.dir, "tmp"), "oci-")
+	dir, err := sb.Store.MkdirTemp("oci-") // Load holds the tmp folder
 	if err != nil {
 		return nil, fmt.Errorf("loading: %w", err)
 	}

@@ -78,14 +78,20 @@ type Sandbox struct {
 
 // Open opens the sandbox whose data root is dir, creating it when needed.
 func Open(dir string) (*Sandbox, error) {
-	if err := os.MkdirAll(dir, 0o711); err != nil {
+	if err := makePrivate(dir); err != nil {
 		return nil, fmt.Errorf("creating sandbox %s: %w", dir, err)
 	}
 	st, err := store.Open(dir, store.Options{Rootless: os.Geteuid() != 0})
 	if err != nil {
 		return nil, err
 	}
-	return &Sandbox{Store: st, dir: dir}, nil
+	sb := &Sandbox{Store: st, dir: dir}
+	// What a killed load, import or pull left is removed by the next command; when
+	// that cannot be done now (a read-only folder), system check still finds it.
+	if moved, _ := st.SweepLeftovers(); moved {
+		sb.emptyTrash()
+	}
+	return sb, nil
 }
 
 // Dir is the sandbox's data root ("Docker Root Dir").

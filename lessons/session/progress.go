@@ -88,7 +88,7 @@ func SaveProgress(dataRoot string, p Progress) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("saving progress: %w", err)
 	}
 	p.Updated = time.Now().UTC()

@@ -159,7 +159,7 @@ const currentName = "current"
 
 // SetCurrent records lesson as the one being learned or watched.
 func SetCurrent(dataRoot, lesson string) error {
-	if err := os.MkdirAll(dataRoot, 0o711); err != nil {
+	if err := os.MkdirAll(dataRoot, 0o700); err != nil {
 		return fmt.Errorf("noting the current lesson: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dataRoot, currentName), []byte(lesson+"\n"), 0o644); err != nil {

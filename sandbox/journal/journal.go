@@ -115,14 +115,17 @@ func bodyOf(line []byte) (body []byte, claimed string, ok bool) {
 // written, so concurrent shells never break the chain, and the line goes out in
 // one O_APPEND write followed by fsync.
 func Append(sandboxDir string, e Entry) error {
-	if err := os.MkdirAll(sandboxDir, 0o711); err != nil {
+	if err := os.MkdirAll(sandboxDir, 0o700); err != nil {
 		return fmt.Errorf("appending to journal: %w", err)
 	}
-	f, err := os.OpenFile(Path(sandboxDir), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(Path(sandboxDir), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("appending to journal: %w", err)
 	}
 	defer f.Close()
+	if err := keepPrivate(f); err != nil {
+		return fmt.Errorf("appending to journal: %w", err)
+	}
 	unlock, err := lockFile(f)
 	if err != nil {
 		return fmt.Errorf("appending to journal: %w", err)
@@ -320,4 +323,14 @@ func Head(sandboxDir string) (seq int, hash string, err error) {
 		return nil
 	})
 	return seq, hash, err
+}
+
+// keepPrivate makes a journal written before journals were private (0644: every
+// command the learner typed, readable by any local user) 0600.
+func keepPrivate(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return err
+	}
+	return f.Chmod(0o600)
 }

@@ -26,7 +26,7 @@ func AddPending(sandboxDir string, containers, images []string) error {
 	for _, i := range images {
 		fmt.Fprintf(&b, "i %s\n", i)
 	}
-	f, err := os.OpenFile(filepath.Join(sandboxDir, pendingName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(sandboxDir, pendingName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("noting what the command touched: %w", err)
 	}

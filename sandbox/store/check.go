@@ -120,11 +120,16 @@ func (s *Store) Check() ([]Problem, error) {
 	return ps, nil
 }
 
-// Repair checks again under the writer lock (so no write in progress is mistaken for
-// a leftover) and fixes what it finds.
+// Repair checks again under the writer lock and the tmp folder's (so no write in
+// progress is mistaken for a leftover) and fixes what it finds.
 func (s *Store) Repair() ([]Problem, error) {
+	unlock, err := s.lockTmp()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	var ps []Problem
-	err := s.Write(func(*Writer) error {
+	err = s.Write(func(*Writer) error {
 		var err error
 		if ps, err = s.Check(); err != nil {
 			return err

@@ -170,20 +170,24 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 	}
 	cacheID := NewID()
 	layerDir := filepath.Join(s.overlayDir(), cacheID)
-	diff := filepath.Join(layerDir, "diff")
+	// The files land in the tmp folder and move into place once complete, so what a
+	// command killed meanwhile extracted is a leftover SweepLeftovers finds.
+	staging := filepath.Join(s.tmpDir(), wipPrefix+"layer-"+cacheID)
+	diff := filepath.Join(staging, "diff")
 	if err := os.MkdirAll(diff, 0o755); err != nil {
 		return Layer{}, fmt.Errorf("adding layer: %w", err)
 	}
 	done := false
 	defer func() {
 		if !done {
+			os.RemoveAll(staging)
 			os.RemoveAll(layerDir)
 		}
 	}()
 
 	// Record the tar headers (tar-split) while the files land, so LayerTar can give
 	// back the very same bytes later, and hash what we read to get the diff ID.
-	tsTmp, err := os.CreateTemp(s.tmpDir(), "tar-split-*")
+	tsTmp, err := s.CreateTemp("tar-split-*")
 	if err != nil {
 		return Layer{}, fmt.Errorf("adding layer: %w", err)
 	}
@@ -230,6 +234,9 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 	if l, err := s.Layer(chainID); err == nil {
 		return l, nil // the deferred RemoveAll drops our duplicate copy
 	}
+	if err := os.Rename(staging, layerDir); err != nil {
+		return Layer{}, fmt.Errorf("adding layer: %w", err)
+	}
 
 	// overlay2 bookkeeping: a short link (keeps mount options short) and the lower list.
 	link := shortLink()
@@ -255,7 +262,7 @@ func (w *Writer) PutLayer(parent string, r io.Reader, expectDiffID string) (Laye
 
 	// Metadata goes into a temp folder renamed into place: the layer becomes visible
 	// all at once, with its content already complete.
-	tmp, err := os.MkdirTemp(filepath.Join(s.imageDir(), "layerdb", "tmp"), "write-set-")
+	tmp, err := s.MkdirTemp("write-set-")
 	if err != nil {
 		os.Remove(filepath.Join(s.overlayDir(), "l", link))
 		return Layer{}, fmt.Errorf("adding layer: %w", err)
