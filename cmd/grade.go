@@ -51,6 +51,13 @@ machine went away: a check for state: running passes only in a sandbox folder (a
 lesson meant for bundles checks a start through the journal, with ran:). Exec
 checks run in fresh containers without a network.
 
+Reports name the learner a bundle says handed it in, warn when a bundle was made
+for other text of the lesson (its YAML's sha256 differs) or by an older dockling
+whose bundles carry no full tamper evidence, and flag subjects of the batch whose
+container layers are byte-identical (copied work). A bundle's every byte is
+checked: one that is truncated or corrupt, even in the image layers the grader
+does not unpack, is bad input.
+
 Exit 0 when everything passed, 1 when some check failed, 2 on bad input: a subject
 that could not be graded (not a bundle, truncated, from a newer dockling, for
 another lesson, too large, tampered, a sandbox folder missing parts), or one with
@@ -148,6 +155,7 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 
 	g := grader{lesson: l, src: src, ignoreTamper: opts.IgnoreTamper, extract: bundle.Options{MaxSize: maxSize}}
 	reports := make([]report.Report, len(opts.Subjects))
+	layers := make([][]string, len(opts.Subjects))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.NumCPU())
 	for i, subj := range opts.Subjects {
@@ -155,13 +163,14 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			dest := filepath.Join(work, fmt.Sprint(i))
-			reports[i] = g.grade(subj, dest)
+			reports[i], layers[i] = g.grade(subj, dest)
 			// Each bundle's copy goes as soon as it is graded: a batch needs room for
 			// a few at a time, not all of them.
 			_ = os.RemoveAll(dest)
 		})
 	}
 	wg.Wait()
+	report.MarkCopies(reports, layers)
 	if err := report.Write(opts.IO.Out, opts.Format, reports, report.Options{Points: opts.Points}); err != nil {
 		return err
 	}
