@@ -2,13 +2,13 @@ package report
 
 import (
 	"fmt"
-	"sort"
+	"strings"
 )
 
 // MarkCopies flags copied work: layers[i] are the sha256 sums of reports[i]'s
 // container layers (a learner's own changes, which no two learners make byte for
-// byte alike: file times alone differ). Each report that shares a sum with another
-// gets a warning naming the other subject, and the other in SameLayers.
+// byte alike: file times alone differ). A report that shares a sum with others
+// gets them, in batch order, in SameLayers and one warning naming them all.
 func MarkCopies(reports []Report, layers [][]string) {
 	owners := map[string][]int{}
 	for i, sums := range layers {
@@ -18,23 +18,21 @@ func MarkCopies(reports []Report, layers [][]string) {
 			}
 		}
 	}
-	sums := make([]string, 0, len(owners))
-	for s := range owners {
-		sums = append(sums, s)
-	}
-	sort.Strings(sums)
-	marked := map[[2]int]bool{}
-	for _, s := range sums {
-		for _, i := range owners[s] {
+	for i, sums := range layers {
+		shares := map[int]bool{}
+		for _, s := range sums {
 			for _, j := range owners[s] {
-				if i == j || marked[[2]int{i, j}] {
-					continue
-				}
-				marked[[2]int{i, j}] = true
-				r := &reports[i]
-				r.SameLayers = append(r.SameLayers, reports[j].Subject)
-				r.Warnings = append(r.Warnings, fmt.Sprintf("copied work? %s holds a container layer byte-identical to one of %s (sha256:%.12s)", r.Subject, reports[j].Subject, s))
+				shares[j] = j != i
 			}
+		}
+		r := &reports[i]
+		for j := range reports {
+			if shares[j] {
+				r.SameLayers = append(r.SameLayers, reports[j].Subject)
+			}
+		}
+		if len(r.SameLayers) > 0 {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("copied work? %s holds a container layer byte-identical to one of %s", r.Subject, strings.Join(r.SameLayers, ", ")))
 		}
 	}
 }

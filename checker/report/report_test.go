@@ -40,8 +40,8 @@ func sample() []report.Report {
 		{
 			Subject: "submissions/dave.tar.gz", Lesson: "commit", Learner: "dave",
 			SameLayers: []string{"submissions/ada.tar.gz"},
-			Warnings: []string{"graded despite: bundle was altered: meta/journal.jsonl was changed"},
-			Problems: []string{"container web (image redis:7): layer 0123456789ab is not on this grader"},
+			Warnings:   []string{"graded despite: bundle was altered: meta/journal.jsonl was changed"},
+			Problems:   []string{"container web (image redis:7): layer 0123456789ab is not on this grader"},
 			Steps: []report.Step{{ID: "commit", Title: "Commit the container", Results: []checker.Result{
 				{Type: "ran", Label: `ran {command: "^docker commit "}`, Passed: true, Message: "found it", Points: 1, MaxPoints: 1},
 			}}},
@@ -193,6 +193,7 @@ func TestTextPoints(t *testing.T) {
 func TestMarkCopies(t *testing.T) {
 	rs := []report.Report{{Subject: "a"}, {Subject: "b"}, {Subject: "c"}}
 	report.MarkCopies(rs, [][]string{{"s1", "s2", "s1"}, {"s3"}, {"s2", "s1"}})
+	// a shares two layers with c: c is named once.
 	if got := rs[0].SameLayers; len(got) != 1 || got[0] != "c" {
 		t.Errorf("a: SameLayers %v, want [c]", got)
 	}

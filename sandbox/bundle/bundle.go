@@ -49,8 +49,10 @@ type Header struct {
 	// that does not inflate the tail still checks every byte of it.
 	TailSHA256 string `json:",omitempty"`
 	// ContainerLayers (filled by Extract, not stored) are the sha256 sums of the
-	// bundle's container layer tars that hold more than folders, by mount ID: the
-	// learner's own work, which no two learners make byte for byte alike.
+	// bundle's container layer tars that hold a file with content or a symlink, by
+	// mount ID: the learner's own work, which two learners make byte for byte alike
+	// only by copying (or by the same commands in the same second: tar keeps
+	// whole seconds).
 	ContainerLayers map[string]string `json:"-"`
 	// Missing (filled by Extract, not stored) are the External chain IDs the
 	// grader does not have.

@@ -374,8 +374,8 @@ func (u *unpack) writeJournal() (problems []string, err error) {
 			problems = append(problems, err.Error())
 		case u.manifest != nil && sum(u.manifest) != digest:
 			problems = append(problems, manifestName+" was changed: the journal's seal names another")
-			data = body
-		default:
+		}
+		if body != nil {
 			data = body
 		}
 	}
@@ -455,7 +455,7 @@ func (u *unpack) placeLayers() error {
 }
 
 // unpackLayer applies a layer tar, counting what it will write first; files says
-// whether it holds more than folders.
+// whether it holds work of the learner's (see layerCount).
 func (u *unpack) unpackLayer(cache, tarPath, diff string) (files bool, err error) {
 	lf, err := os.Open(tarPath)
 	if err != nil {
@@ -530,7 +530,9 @@ func (u *unpack) linkExternal() error {
 type layerCount struct {
 	bytes   int64
 	entries int
-	files   bool // more than folders
+	// files: it holds a file with content or a symlink, not only the folders and
+	// empty files the runtime makes in every container (mount points, /etc/hosts).
+	files bool
 }
 
 // scanLayer reads a layer tar's headers (its content is skipped, not read): what
@@ -560,7 +562,9 @@ func scanLayer(f io.ReadSeeker) (layerCount, error) {
 			return c, fmt.Errorf("%q is more than %d folders deep", h.Name, maxDepth)
 		}
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeChar, tar.TypeBlock, tar.TypeFifo, tar.TypeSymlink, tar.TypeLink:
+		case tar.TypeReg:
+			c.files = c.files || h.Size > 0
+		case tar.TypeSymlink:
 			c.files = true
 		case tar.TypeGNUSparse:
 			return c, fmt.Errorf("%q is a sparse file", h.Name)

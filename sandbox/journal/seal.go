@@ -39,7 +39,9 @@ func Seal(data []byte, digest, line string, t time.Time) ([]byte, error) {
 
 // CutSeal splits what Seal made into the journal and the digest its last record
 // carries. The record must be whole and follow the journal's last line; otherwise
-// the error wraps ErrTampered. The journal lines themselves are Verify's to check.
+// the error wraps ErrTampered, and data is still the journal without its last line
+// when that is a seal (so no seal is taken for a command). The journal lines
+// themselves are Verify's to check.
 func CutSeal(sealed []byte) (data []byte, digest string, err error) {
 	if len(sealed) == 0 || sealed[len(sealed)-1] != '\n' {
 		return nil, "", &TamperError{Line: bytes.Count(sealed, []byte("\n")) + 1, Problem: "the journal does not end with the bundle's seal"}
@@ -54,9 +56,9 @@ func CutSeal(sealed []byte) (data []byte, digest string, err error) {
 	case !ok || json.Unmarshal(rec, &e) != nil || e.Seal == "":
 		return nil, "", bad("the journal does not end with the bundle's seal")
 	case sum(body) != claimed:
-		return nil, "", bad("the seal's hash does not match its content: it was edited")
+		return data, "", bad("the seal's hash does not match its content: it was edited")
 	case e.Prev != prev || e.Seq != seq+1:
-		return nil, "", bad(fmt.Sprintf("the seal does not follow line %d: the journal was edited", seq))
+		return data, "", bad(fmt.Sprintf("the seal does not follow line %d: the journal was edited", seq))
 	}
 	return data, e.Seal, nil
 }
