@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/dockling/dockling/sandbox/journal"
 )
 
 // diskUse is what the files below dir take on disk (bytes), links not followed.
@@ -158,5 +161,38 @@ func TestExtractStopsBombs(t *testing.T) {
 				t.Fatalf("extraction wrote %d bytes, over the %d budget", used, limit)
 			}
 		})
+	}
+}
+
+// A bundle of format 2 (no seal, no tail hash) is still extracted, untampered, and
+// says why it is weaker.
+func TestOlderFormatIsReadUnsealed(t *testing.T) {
+	sb, path := learnerSandbox(t)
+	old := resign(t, path, func(name string, data []byte) []byte {
+		switch name {
+		case headerName:
+			var h map[string]any
+			if err := json.Unmarshal(data, &h); err != nil {
+				t.Fatal(err)
+			}
+			h["Format"] = 2
+			delete(h, "TailSHA256")
+			data, _ = json.Marshal(h)
+			return data
+		case metaPrefix + journal.FileName:
+			body, _, err := journal.CutSeal(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return body
+		}
+		return data
+	}, nil)
+	h, err := Extract(old, t.TempDir(), sourceFrom(sb), Options{})
+	if err != nil {
+		t.Fatalf("format 2 bundle: %v", err)
+	}
+	if h.Format != 2 || !strings.Contains(h.Unsealed(), "no full tamper evidence") {
+		t.Fatalf("format 2 header %+v, Unsealed %q", h, h.Unsealed())
 	}
 }
