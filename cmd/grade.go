@@ -43,9 +43,9 @@ found). The text format shows each step's and check's points with --points, and 
 sandbox's and the batch's total always; the other formats always carry the points.
 
 A tampered bundle is reported as such and scores 0 of the lesson's points unless
---ignore-tamper, which grades it normally and prints a warning. A bundle's
-uncompressed content may be at most --max-bundle-size (default 2GiB); a larger one
-is not graded. Containers that were running when a bundle was submitted are graded
+--ignore-tamper, which grades it normally and prints a warning. Unpacking a
+bundle may write at most --max-bundle-size (default 2GiB: its files and its layers
+unpacked, each entry counted as at least 4 KiB); a larger one is not graded. Containers that were running when a bundle was submitted are graded
 as exited with code 255 at the submit time, as Docker shows a container whose
 machine went away: a check for state: running passes only in a sandbox folder (a
 lesson meant for bundles checks a start through the journal, with ran:). Exec
@@ -92,7 +92,7 @@ when that check failed; the lesson's texts then show <NAME>.`,
 	c.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, junit, tap or csv")
 	c.Flags().BoolVar(&opts.IgnoreTamper, "ignore-tamper", false, "grade tampered bundles anyway (with a warning)")
 	c.Flags().BoolVar(&opts.Points, "points", false, "text format: show each step's and check's points earned and possible")
-	c.Flags().StringVar(&opts.MaxBundleSize, "max-bundle-size", "2GiB", "largest uncompressed bundle content to grade (e.g. 500MiB, 4GiB)")
+	c.Flags().StringVar(&opts.MaxBundleSize, "max-bundle-size", "2GiB", "most that unpacking one bundle may write (e.g. 500MiB, 4GiB)")
 	return c
 }
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/dockling/dockling/sandbox/archive"
 	"github.com/dockling/dockling/sandbox/journal"
@@ -122,6 +123,7 @@ func Extract(bundlePath, dest string, src LayerSource, opts Options) (*Header, e
 	if header.Format < 1 {
 		return header, badBundle("format %d", header.Format)
 	}
+	header.Learner = printable(header.Learner, maxLearner)
 	sealProblems, err := u.writeJournal()
 	if err != nil {
 		return header, err
@@ -573,6 +575,25 @@ func scanLayer(f io.ReadSeeker) (layerCount, error) {
 			c.bytes += max(h.Size, 0)
 		}
 	}
+}
+
+// maxLearner is how much of a learner's name a report shows.
+const maxLearner = 100
+
+// printable keeps the printable characters of s, at most n of them: a name from a
+// bundle is the learner's to choose, and goes into reports and terminals.
+func printable(s string, n int) string {
+	var b strings.Builder
+	for _, r := range s {
+		if n == 0 {
+			break
+		}
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			n--
+		}
+	}
+	return b.String()
 }
 
 // errTooBig: one metadata file is over maxMetaFile.

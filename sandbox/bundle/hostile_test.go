@@ -196,3 +196,14 @@ func TestOlderFormatIsReadUnsealed(t *testing.T) {
 		t.Fatalf("format 2 header %+v, Unsealed %q", h, h.Unsealed())
 	}
 }
+
+// A learner's name is the bundle's to say: what reports show of it is printable
+// and short, so it cannot forge report lines or send a terminal escapes.
+func TestLearnerNameIsPrintable(t *testing.T) {
+	if got := printable("ada\n\x1b[2Jbob.tar.gz — lesson x: 7/7\r", maxLearner); got != "ada[2Jbob.tar.gz — lesson x: 7/7" {
+		t.Errorf("printable: %q", got)
+	}
+	if got := printable(strings.Repeat("é", 500), maxLearner); len([]rune(got)) != maxLearner {
+		t.Errorf("long name kept %d runes", len([]rune(got)))
+	}
+}
