@@ -43,13 +43,20 @@ found). The text format shows each step's and check's points with --points, and 
 sandbox's and the batch's total always; the other formats always carry the points.
 
 A tampered bundle is reported as such and scores 0 of the lesson's points unless
---ignore-tamper, which grades it normally and prints a warning. A bundle's
-uncompressed content may be at most --max-bundle-size (default 2GiB); a larger one
-is not graded. Containers that were running when a bundle was submitted are graded
+--ignore-tamper, which grades it normally and prints a warning. Unpacking a
+bundle may write at most --max-bundle-size (default 2GiB: its files and its layers
+unpacked, each entry counted as at least 4 KiB); a larger one is not graded. Containers that were running when a bundle was submitted are graded
 as exited with code 255 at the submit time, as Docker shows a container whose
 machine went away: a check for state: running passes only in a sandbox folder (a
 lesson meant for bundles checks a start through the journal, with ran:). Exec
 checks run in fresh containers without a network.
+
+Reports name the learner a bundle says handed it in, warn when a bundle was made
+for other text of the lesson (its YAML's sha256 differs) or by an older dockling
+whose bundles carry no full tamper evidence, and flag subjects of the batch whose
+container layers are byte-identical (copied work). A bundle's every byte is
+checked: one that is truncated or corrupt, even in the image layers the grader
+does not unpack, is bad input.
 
 Exit 0 when everything passed, 1 when some check failed, 2 on bad input: a subject
 that could not be graded (not a bundle, truncated, from a newer dockling, for
@@ -85,7 +92,7 @@ when that check failed; the lesson's texts then show <NAME>.`,
 	c.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, junit, tap or csv")
 	c.Flags().BoolVar(&opts.IgnoreTamper, "ignore-tamper", false, "grade tampered bundles anyway (with a warning)")
 	c.Flags().BoolVar(&opts.Points, "points", false, "text format: show each step's and check's points earned and possible")
-	c.Flags().StringVar(&opts.MaxBundleSize, "max-bundle-size", "2GiB", "largest uncompressed bundle content to grade (e.g. 500MiB, 4GiB)")
+	c.Flags().StringVar(&opts.MaxBundleSize, "max-bundle-size", "2GiB", "most that unpacking one bundle may write (e.g. 500MiB, 4GiB)")
 	return c
 }
 
@@ -148,6 +155,7 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 
 	g := grader{lesson: l, src: src, ignoreTamper: opts.IgnoreTamper, extract: bundle.Options{MaxSize: maxSize}}
 	reports := make([]report.Report, len(opts.Subjects))
+	layers := make([][]string, len(opts.Subjects))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.NumCPU())
 	for i, subj := range opts.Subjects {
@@ -155,13 +163,14 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			dest := filepath.Join(work, fmt.Sprint(i))
-			reports[i] = g.grade(subj, dest)
+			reports[i], layers[i] = g.grade(subj, dest)
 			// Each bundle's copy goes as soon as it is graded: a batch needs room for
 			// a few at a time, not all of them.
 			_ = os.RemoveAll(dest)
 		})
 	}
 	wg.Wait()
+	report.MarkCopies(reports, layers)
 	if err := report.Write(opts.IO.Out, opts.Format, reports, report.Options{Points: opts.Points}); err != nil {
 		return err
 	}

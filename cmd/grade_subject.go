@@ -68,11 +68,13 @@ type grader struct {
 	extract      bundle.Options
 }
 
-// grade grades a sandbox folder in place, or a bundle unpacked into dest.
-func (g grader) grade(subject, dest string) report.Report {
+// grade grades a sandbox folder in place, or a bundle unpacked into dest; layers
+// are the sums of a bundle's container layers (see report.MarkCopies).
+func (g grader) grade(subject, dest string) (r report.Report, layers []string) {
 	l := g.lesson
-	fail := func(format string, args ...any) report.Report {
-		return report.Report{Subject: subject, Lesson: l.ID, Error: fmt.Sprintf(format, args...), Possible: possible(l)}
+	learner := ""
+	fail := func(format string, args ...any) (report.Report, []string) {
+		return report.Report{Subject: subject, Learner: learner, Lesson: l.ID, Error: fmt.Sprintf(format, args...), Possible: possible(l)}, nil
 	}
 	st, err := os.Stat(subject)
 	if err != nil {
@@ -115,7 +117,12 @@ func (g grader) grade(subject, dest string) report.Report {
 		if h.Lesson != l.ID {
 			return fail("bundle is for lesson %q, not %q", h.Lesson, l.ID)
 		}
+		learner = h.Learner
+		warnings = append(warnings, bundleWarnings(h, l)...)
 		dir, missing = dest, h.Missing
+		for _, s := range h.ContainerLayers {
+			layers = append(layers, s)
+		}
 	}
 	v, err := sandboxview.Open(dir, sandboxview.Grading)
 	if err != nil {
@@ -141,9 +148,22 @@ func (g grader) grade(subject, dest string) report.Report {
 	for _, p := range broken {
 		lacks = append(lacks, p.String())
 	}
-	r := lessons.Grade(l, v, subject)
-	r.Warnings, r.Problems = warnings, lacks
-	return r
+	r = lessons.Grade(l, v, subject)
+	r.Learner, r.Warnings, r.Problems = learner, warnings, lacks
+	return r, layers
+}
+
+// bundleWarnings are what a bundle that can be graded still says: an older format
+// without full tamper evidence, or made for other text of the lesson.
+func bundleWarnings(h *bundle.Header, l *lessons.Lesson) []string {
+	var out []string
+	if w := h.Unsealed(); w != "" {
+		out = append(out, w)
+	}
+	if h.LessonSHA256 != "" && l.SHA256 != "" && h.LessonSHA256 != l.SHA256 {
+		out = append(out, fmt.Sprintf("the bundle was made for other text of lesson %s (sha256:%.12s; graded against sha256:%.12s)", l.ID, h.LessonSHA256, l.SHA256))
+	}
+	return out
 }
 
 func joinProblems(ps []sandboxview.Problem) string {

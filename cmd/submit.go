@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/bundle"
@@ -13,7 +14,7 @@ import (
 
 // NewSubmitCmd is `dockling submit`.
 func NewSubmitCmd(f *Factory) *cobra.Command {
-	var output string
+	var output, learner, lessonsDir string
 	c := &cobra.Command{
 		Use:   "submit [LESSON] [-o FILE]",
 		Short: "Pack your sandbox for a lesson into a bundle to hand in",
@@ -23,11 +24,18 @@ with a sha256 manifest so a grader can tell if it was edited. Images pulled from
 registry are referenced by digest, not copied, so bundles stay small; built-in
 images and stand-ins, made from this machine's files, travel along (a stand-in for
 ubuntu adds about 6 MB). Without LESSON, the sandbox named by --sandbox is packed
-under its own name; with both, that sandbox is packed as LESSON's.`,
+under its own name; with both, that sandbox is packed as LESSON's.
+
+The bundle says who handed it in (--learner, else $DOCKLING_LEARNER, else your
+user name) and which text of the lesson it was made for (the sha256 of its YAML),
+so a grader sees a bundle graded against other text. This is tamper evidence, not
+proof: anyone with dockling's source can make a bundle that passes as yours.`,
 		Example: `  dockling submit images-vs-containers
   dockling submit commit -o alice-commit.tar.gz
   dockling submit commit -o - | ssh grader 'cat > alice-commit.tar.gz'
-  dockling --sandbox practice submit images-vs-containers`,
+  dockling --sandbox practice submit images-vs-containers
+  dockling submit commit --learner "Ada Lovelace" -o ada-commit.tar.gz
+  dockling submit my-lesson --lessons ./my-lessons`,
 		Args: rangeArgs(0, 1),
 		RunE: func(c *cobra.Command, args []string) error {
 			lesson := f.SandboxName
@@ -60,7 +68,15 @@ under its own name; with both, that sandbox is packed as LESSON's.`,
 			if output == "" {
 				output = lesson + ".bundle.tar.gz"
 			}
-			write := func(w io.Writer) error { return bundle.Write(w, sb, lesson) }
+			sub := bundle.Submission{Lesson: lesson, Learner: learnerName(learner)}
+			// A lesson that does not load here is still packed, without its hash.
+			all, _ := loadLessons(embeddedLessons(), lessonsDir)
+			for _, l := range all {
+				if l.ID == lesson {
+					sub.LessonSHA256 = l.SHA256
+				}
+			}
+			write := func(w io.Writer) error { return bundle.Write(w, sb, sub) }
 			if output == "-" { // the bundle is the output: nothing else may go there
 				return writeAtomicOrStdout(f.IOStreams, "", write)
 			}
@@ -72,5 +88,22 @@ under its own name; with both, that sandbox is packed as LESSON's.`,
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", `bundle file (default LESSON.bundle.tar.gz; "-" for standard output)`)
+	c.Flags().StringVar(&learner, "learner", "", "who hands the bundle in (default $DOCKLING_LEARNER, else your user name)")
+	c.Flags().StringVar(&lessonsDir, "lessons", "", "folder with more lessons (*.yaml), where LESSON is not built in")
+	_ = c.MarkFlagDirname("lessons")
 	return c
+}
+
+// learnerName is --learner, else $DOCKLING_LEARNER, else the user's name.
+func learnerName(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := os.Getenv("DOCKLING_LEARNER"); env != "" {
+		return env
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
 }

@@ -48,8 +48,11 @@ type Lesson struct {
 	Images []Image `yaml:"images"`
 	Steps  []*Step `yaml:"steps"`
 
-	File string      `yaml:"-"` // where it was loaded from
-	Pos  checker.Pos `yaml:"-"`
+	File string `yaml:"-"` // where it was loaded from
+	// SHA256 is the hex sha256 of the YAML it was loaded from: a bundle carries it,
+	// so a grader tells when it grades against other text than the learner had.
+	SHA256 string      `yaml:"-"`
+	Pos    checker.Pos `yaml:"-"`
 }
 
 // Image is an image a lesson uses. The session makes it ready before the lesson

@@ -2,6 +2,8 @@ package lessons
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -151,6 +153,8 @@ func Parse(name string, src []byte) (*Lesson, []Problem) {
 		return l, d.problems
 	}
 	l.File = name
+	sum := sha256.Sum256(src)
+	l.SHA256 = hex.EncodeToString(sum[:])
 	return l, nil
 }
 

@@ -22,15 +22,17 @@ type jsonStep struct {
 }
 
 type jsonReport struct {
-	Subject   string     `json:"subject"`
-	Lesson    string     `json:"lesson"`
-	Passed    bool       `json:"passed"`
-	Points    int        `json:"points"`
-	MaxPoints int        `json:"max_points"`
-	Error     string     `json:"error,omitempty"`
-	Warnings  []string   `json:"warnings,omitempty"`
-	Problems  []string   `json:"problems,omitempty"`
-	Steps     []jsonStep `json:"steps"`
+	Subject    string     `json:"subject"`
+	Learner    string     `json:"learner,omitempty"`
+	Lesson     string     `json:"lesson"`
+	Passed     bool       `json:"passed"`
+	Points     int        `json:"points"`
+	MaxPoints  int        `json:"max_points"`
+	Error      string     `json:"error,omitempty"`
+	Warnings   []string   `json:"warnings,omitempty"`
+	SameLayers []string   `json:"same_layers_as,omitempty"`
+	Problems   []string   `json:"problems,omitempty"`
+	Steps      []jsonStep `json:"steps"`
 }
 
 // JSON writes one object: the totals and every report, step and check.
@@ -46,8 +48,8 @@ func JSON(w io.Writer, reports []Report) error {
 	for _, r := range reports {
 		p, m := r.Score()
 		out.Points, out.MaxPoints = out.Points+p, out.MaxPoints+m
-		jr := jsonReport{Subject: r.Subject, Lesson: r.Lesson, Passed: r.Passed(), Points: p, MaxPoints: m, Error: r.Error,
-			Warnings: r.Warnings, Problems: r.Problems, Steps: []jsonStep{}}
+		jr := jsonReport{Subject: r.Subject, Learner: r.Learner, Lesson: r.Lesson, Passed: r.Passed(), Points: p, MaxPoints: m, Error: r.Error,
+			Warnings: r.Warnings, SameLayers: r.SameLayers, Problems: r.Problems, Steps: []jsonStep{}}
 		for _, s := range r.Steps {
 			sp, sm := s.Score()
 			checks := s.Results
@@ -109,6 +111,9 @@ func JUnit(w io.Writer, reports []Report) error {
 		s := junitSuite{Name: r.Subject}
 		p, m := r.Score()
 		s.Properties = []junitProperty{{"lesson", r.Lesson}, {"points", strconv.Itoa(p)}, {"max_points", strconv.Itoa(m)}}
+		if r.Learner != "" {
+			s.Properties = append(s.Properties, junitProperty{"learner", r.Learner})
+		}
 		for _, x := range r.Warnings {
 			s.Properties = append(s.Properties, junitProperty{"warning", x})
 		}
@@ -180,6 +185,9 @@ func TAP(w io.Writer, reports []Report) error {
 			fmt.Fprintf(&b, "not ok %d - %s\n", i, tapEscape(r.Subject+" "+r.Lesson+" not graded"))
 			fmt.Fprintf(&b, "  ---\n  error: %s\n  ...\n", yamlQuote(r.Error))
 		}
+		if r.Learner != "" {
+			fmt.Fprintf(&b, "# %s learner: %s\n", oneLine(r.Subject), oneLine(r.Learner))
+		}
 		for _, x := range r.Warnings {
 			fmt.Fprintf(&b, "# %s warning: %s\n", r.Subject, oneLine(x))
 		}
@@ -238,21 +246,22 @@ func yamlQuote(s string) string {
 // CSV writes a header row, one row per check, and per subject a row of type
 // "total" with its points (where a subject not graded or with missing parts has
 // its error), so a spreadsheet filters either; warnings go in the total's message.
-// No batch row: it would not be a subject.
+// No batch row: it would not be a subject. The learner comes last, so the columns
+// before it stay where they were.
 func CSV(w io.Writer, reports []Report) error {
 	cw := csv.NewWriter(w)
-	rows := [][]string{{"subject", "lesson", "step", "check", "type", "passed", "points", "max_points", "message", "fail", "error"}}
+	rows := [][]string{{"subject", "lesson", "step", "check", "type", "passed", "points", "max_points", "message", "fail", "error", "learner"}}
 	for _, r := range reports {
 		p, m := r.Score()
 		errs := r.Error
 		if errs == "" {
 			errs = strings.Join(r.Problems, "; ")
 		}
-		total := []string{r.Subject, r.Lesson, "", "", "total", strconv.FormatBool(r.Passed()), strconv.Itoa(p), strconv.Itoa(m), strings.Join(r.Warnings, "; "), "", errs}
+		total := []string{r.Subject, r.Lesson, "", "", "total", strconv.FormatBool(r.Passed()), strconv.Itoa(p), strconv.Itoa(m), strings.Join(r.Warnings, "; "), "", errs, r.Learner}
 		for _, fc := range flatten(r) {
 			c := fc.res
 			rows = append(rows, []string{r.Subject, r.Lesson, fc.st.ID, strconv.Itoa(fc.n) + " " + c.Label, c.Type,
-				strconv.FormatBool(c.Passed), strconv.Itoa(c.Points), strconv.Itoa(c.MaxPoints), c.Message, c.Fail, c.Error})
+				strconv.FormatBool(c.Passed), strconv.Itoa(c.Points), strconv.Itoa(c.MaxPoints), c.Message, c.Fail, c.Error, r.Learner})
 		}
 		rows = append(rows, total)
 	}

@@ -18,6 +18,8 @@ import (
 type Report struct {
 	Subject string // the sandbox folder or bundle graded
 	Lesson  string // lesson ID
+	// Learner is who handed the bundle in, as it says ("" for a sandbox folder).
+	Learner string
 	Steps   []Step
 	// Error says why the subject could not be graded at all (an unreadable or
 	// tampered bundle): the report then has no steps and counts as bad input.
@@ -31,6 +33,9 @@ type Report struct {
 	// Warnings are said along with the grade and change nothing (a tampered bundle
 	// graded with --ignore-tamper).
 	Warnings []string
+	// SameLayers are the other subjects of the batch that hold a container layer
+	// byte-identical to one of this subject's (see MarkCopies).
+	SameLayers []string
 }
 
 // Step is one graded step of the lesson.
@@ -181,6 +186,9 @@ func Text(w io.Writer, reports []Report, opts Options) error {
 			continue
 		}
 		fmt.Fprintf(&b, "%s — lesson %s: %d/%d points, %s\n", r.Subject, r.Lesson, p, m, failedWords(r))
+		if r.Learner != "" {
+			fmt.Fprintf(&b, "  learner: %s\n", r.Learner)
+		}
 		for _, x := range r.Warnings {
 			fmt.Fprintf(&b, "  warning: %s\n", x)
 		}

@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 func sample() []report.Report {
 	return []report.Report{
 		{
-			Subject: "submissions/ada.tar.gz", Lesson: "commit",
+			Subject: "submissions/ada.tar.gz", Lesson: "commit", Learner: "ada",
 			Steps: []report.Step{
 				{ID: "install-python", Title: "Install python3", Results: []checker.Result{
 					{Type: "exec", Label: `exec {container: any, run: python3 --version}`, Passed: true, Message: "found py: it exited with code 0", Points: 2, MaxPoints: 2},
@@ -38,9 +38,10 @@ func sample() []report.Report {
 			}}},
 		},
 		{
-			Subject: "submissions/dave.tar.gz", Lesson: "commit",
-			Warnings: []string{"graded despite: bundle was altered: meta/journal.jsonl was changed"},
-			Problems: []string{"container web (image redis:7): layer 0123456789ab is not on this grader"},
+			Subject: "submissions/dave.tar.gz", Lesson: "commit", Learner: "dave",
+			SameLayers: []string{"submissions/ada.tar.gz"},
+			Warnings:   []string{"graded despite: bundle was altered: meta/journal.jsonl was changed"},
+			Problems:   []string{"container web (image redis:7): layer 0123456789ab is not on this grader"},
 			Steps: []report.Step{{ID: "commit", Title: "Commit the container", Results: []checker.Result{
 				{Type: "ran", Label: `ran {command: "^docker commit "}`, Passed: true, Message: "found it", Points: 1, MaxPoints: 1},
 			}}},
@@ -184,5 +185,25 @@ func TestTextPoints(t *testing.T) {
 	}
 	if strings.Contains(without.String(), "2/2") {
 		t.Errorf("without points, a check's points show:\n%s", without.String())
+	}
+}
+
+// Reports sharing a container layer sum name each other, once a pair, with a
+// warning and in SameLayers; a layer a subject holds twice is no copy.
+func TestMarkCopies(t *testing.T) {
+	rs := []report.Report{{Subject: "a"}, {Subject: "b"}, {Subject: "c"}}
+	report.MarkCopies(rs, [][]string{{"s1", "s2", "s1"}, {"s3"}, {"s2", "s1"}})
+	// a shares two layers with c: c is named once.
+	if got := rs[0].SameLayers; len(got) != 1 || got[0] != "c" {
+		t.Errorf("a: SameLayers %v, want [c]", got)
+	}
+	if got := rs[2].SameLayers; len(got) != 1 || got[0] != "a" {
+		t.Errorf("c: SameLayers %v, want [a]", got)
+	}
+	if len(rs[1].SameLayers) != 0 || len(rs[1].Warnings) != 0 {
+		t.Errorf("b shares nothing: %+v", rs[1])
+	}
+	if len(rs[0].Warnings) != 1 || !strings.Contains(rs[0].Warnings[0], "a holds a container layer byte-identical to one of c") {
+		t.Errorf("a: warnings %q", rs[0].Warnings)
 	}
 }

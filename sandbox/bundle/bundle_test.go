@@ -58,7 +58,7 @@ func writeBundle(t *testing.T, sb *sandbox.Sandbox) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := Write(f, sb, "images-vs-containers"); err != nil {
+	if err := Write(f, sb, Submission{Lesson: "images-vs-containers", Learner: "ada"}); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -15,13 +15,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dockling/dockling/sandbox"
+	"github.com/dockling/dockling/sandbox/journal"
 )
 
 // resign rewrites a bundle with edit (nil drops an entry) and extra entries, then
-// writes a manifest matching the result: what someone who knows the format would
-// hand in.
+// writes a manifest matching the result and seals it into the journal again: what
+// someone who knows the format would hand in.
 func resign(t *testing.T, path string, edit func(name string, data []byte) []byte, extra map[string][]byte) string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -38,10 +40,11 @@ func resign(t *testing.T, path string, edit func(name string, data []byte) []byt
 	zw := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(zw)
 	var lines []string
-	put := func(name string, data []byte) {
+	var jdata []byte
+	put := func(name string, data []byte, listed bool) {
 		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
 		tw.Write(data)
-		if name != manifestName {
+		if listed {
 			s := sha256.Sum256(data)
 			lines = append(lines, hex.EncodeToString(s[:])+"  "+name)
 		}
@@ -58,15 +61,35 @@ func resign(t *testing.T, path string, edit func(name string, data []byte) []byt
 		if h.Name == manifestName {
 			continue
 		}
-		if data = edit(h.Name, data); data != nil {
-			put(h.Name, data)
+		if data = edit(h.Name, data); data == nil {
+			continue
 		}
+		if h.Name == metaPrefix+journal.FileName {
+			// An unsealed journal (an older format's) stays unsealed.
+			if jdata, _, err = journal.CutSeal(data); err != nil {
+				put(h.Name, data, true)
+				continue
+			}
+			s := sha256.Sum256(jdata)
+			lines = append(lines, hex.EncodeToString(s[:])+"  "+h.Name)
+			continue
+		}
+		put(h.Name, data, true)
 	}
 	for n, d := range extra {
-		put(n, d)
+		put(n, d, true)
 	}
 	sort.Strings(lines)
-	put(manifestName, []byte(strings.Join(lines, "\n")+"\n"))
+	manifest := []byte(strings.Join(lines, "\n") + "\n")
+	if jdata != nil {
+		s := sha256.Sum256(manifest)
+		sealed, err := journal.Seal(jdata, hex.EncodeToString(s[:]), "resign", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		put(metaPrefix+journal.FileName, sealed, false)
+	}
+	put(manifestName, manifest, false)
 	tw.Close()
 	zw.Close()
 	out := filepath.Join(t.TempDir(), "resigned.tar.gz")

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,47 +23,125 @@ import (
 	"github.com/dockling/dockling/sandbox/journal"
 )
 
-// Write packs the sandbox for lesson into w.
-func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
+// Submission says what a bundle is handed in for, and by whom.
+type Submission struct {
+	Lesson string
+	// LessonSHA256 is the hex sha256 of the lesson's YAML as loaded ("" when the
+	// lesson is not known here): a grader tells when it grades against other text.
+	LessonSHA256 string
+	Learner      string
+}
+
+// Write packs the sandbox for s.Lesson into w.
+func Write(w io.Writer, sb *sandbox.Sandbox, s Submission) error {
 	dir := sb.Dir()
-	seq, head, err := journal.Head(dir)
-	if err != nil {
+	// The journal is read once: the header pins its head, and the seal goes after
+	// exactly these lines however the learner's shells go on.
+	jdata, err := os.ReadFile(journal.Path(dir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("packing the journal: %w", err)
 	}
-	h := Header{Format: Format, Lesson: lesson, Created: time.Now().UTC().Format(time.RFC3339), JournalSeq: seq, JournalHead: head, External: map[string]string{}}
-	external, err := externalLayers(sb)
+	jdata = jdata[:bytes.LastIndexByte(jdata, '\n')+1] // a torn last line is no entry
+	seq, head := journal.HeadOf(jdata)
+	created := time.Now().UTC()
+	h := Header{Format: Format, Lesson: s.Lesson, LessonSHA256: s.LessonSHA256, Learner: s.Learner,
+		Created: created.Format(time.RFC3339), JournalSeq: seq, JournalHead: head, External: map[string]string{}}
+	// Two gzip members: all but the image layers, then the image layers (the tail).
+	// A grader holding those layers itself does not inflate the second member; it
+	// hashes its bytes against the header's TailSHA256.
+	zw := gzip.NewWriter(w)
+	p := &packer{dir: dir, tw: tar.NewWriter(zw)}
+	if err := p.meta(); err != nil {
+		return fmt.Errorf("packing metadata: %w", err)
+	}
+	tail, err := p.layers(sb, &h)
 	if err != nil {
 		return err
 	}
-	// Two gzip members: all but the image layers, then the image layers (the tail).
-	// A grader holding those layers itself stops reading after the first member;
-	// gunzip and tar read the two as one archive.
-	zw := gzip.NewWriter(w)
-	sw := &switchWriter{w: zw}
-	tw := tar.NewWriter(sw)
-	var sums []string
-	// addFrom copies size bytes from r into the bundle as name and records their sum.
-	addFrom := func(name string, r io.Reader, size int64) error {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
+	if tail != nil {
+		defer tail.Close()
+	}
+	hb, err := json.MarshalIndent(h, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := p.add(headerName, hb); err != nil {
+		return err
+	}
+	// The manifest covers every entry but itself (the journal as the sandbox holds
+	// it); the journal's last record, the seal, carries the manifest's hash.
+	p.sums = append(p.sums, sum(jdata)+"  "+metaPrefix+journal.FileName)
+	sort.Strings(p.sums)
+	manifest := []byte(strings.Join(p.sums, "\n") + "\n")
+	sealed, err := journal.Seal(jdata, sum(manifest), "dockling submit "+s.Lesson, created)
+	if err != nil {
+		return err
+	}
+	if err := p.entry(metaPrefix+journal.FileName, sealed); err != nil {
+		return err
+	}
+	if err := p.entry(manifestName, manifest); err != nil {
+		return err
+	}
+	if tail == nil {
+		if err := p.tw.Close(); err != nil {
 			return err
 		}
-		d := sha256.New()
-		if _, err := io.Copy(io.MultiWriter(tw, d), r); err != nil {
-			return err
-		}
-		sums = append(sums, hex.EncodeToString(d.Sum(nil))+"  "+name)
-		return nil
+		return zw.Close()
 	}
-	add := func(name string, data []byte) error {
-		return addFrom(name, bytes.NewReader(data), int64(len(data)))
+	// The first member ends on an entry's end; the tail member ends the archive.
+	if err := p.tw.Flush(); err != nil {
+		return err
 	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	_, err = io.Copy(w, tail)
+	return err
+}
 
-	// Metadata: every small regular file of the store, container records, journal.
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+// packer writes a bundle's first gzip member and records the sums of what it wrote.
+type packer struct {
+	dir  string
+	tw   *tar.Writer
+	sums []string
+}
+
+// entry writes one tar entry.
+func (p *packer) entry(name string, data []byte) error {
+	if err := p.tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
+		return err
+	}
+	_, err := p.tw.Write(data)
+	return err
+}
+
+// addFrom copies size bytes from r into the bundle as name and records their sum.
+func (p *packer) addFrom(name string, r io.Reader, size int64) error {
+	if err := p.tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
+		return err
+	}
+	d := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(p.tw, d), r); err != nil {
+		return err
+	}
+	p.sums = append(p.sums, hex.EncodeToString(d.Sum(nil))+"  "+name)
+	return nil
+}
+
+func (p *packer) add(name string, data []byte) error {
+	return p.addFrom(name, bytes.NewReader(data), int64(len(data)))
+}
+
+// meta adds every small regular file of the store and the container records; the
+// journal goes last, sealed (see Write).
+func (p *packer) meta() error {
+	dir := p.dir
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
+		rel, _ := filepath.Rel(dir, path)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
 			if rel == "tmp" || rel == "vfs" || (strings.HasPrefix(rel, "overlay2/") && strings.Count(rel, "/") >= 2) {
@@ -70,7 +149,7 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !metaAllowed(rel) {
+		if !d.Type().IsRegular() || !metaAllowed(rel) || rel == journal.FileName {
 			return nil
 		}
 		if isDriverRecord(rel) {
@@ -78,20 +157,26 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 			// (below), read by the grader as any container's upper dir.
 			return nil
 		}
-		data, err := os.ReadFile(p)
+		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		return add(metaPrefix+rel, data)
+		return p.add(metaPrefix+rel, data)
 	})
-	if err != nil {
-		return fmt.Errorf("packing metadata: %w", err)
-	}
+}
 
-	// Layer content: everything the learner made, as layer tars.
+// layers adds everything the learner made as layer tars: container layers to the
+// first member, image layers to the tail, returned compressed (nil when there are
+// none) with its hash in h.
+func (p *packer) layers(sb *sandbox.Sandbox, h *Header) (*os.File, error) {
+	dir := p.dir
+	external, err := externalLayers(sb)
+	if err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(filepath.Join(dir, "overlay2"))
 	if err != nil {
-		return fmt.Errorf("packing layers: %w", err)
+		return nil, fmt.Errorf("packing layers: %w", err)
 	}
 	skip := map[string]bool{}
 	for chain, cache := range external {
@@ -102,7 +187,7 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 	// leftover of an interrupted command would make the bundle ungradeable).
 	used, err := usedLayers(dir)
 	if err != nil {
-		return fmt.Errorf("packing layers: %w", err)
+		return nil, fmt.Errorf("packing layers: %w", err)
 	}
 	imageLayer := map[string]bool{}
 	for cache := range layerRecords(dir) {
@@ -124,70 +209,67 @@ func Write(w io.Writer, sb *sandbox.Sandbox, lesson string) error {
 		if imageLayer[e.Name()] {
 			t, err := stage(dir, name, write)
 			if err != nil {
-				return fmt.Errorf("packing layer %s: %w", e.Name(), err)
+				return nil, fmt.Errorf("packing layer %s: %w", e.Name(), err)
 			}
 			tail = append(tail, t)
-			sums = append(sums, t.sum+"  "+name)
+			p.sums = append(p.sums, t.sum+"  "+name)
 			h.Tail = append(h.Tail, name)
 			continue
 		}
-		if err := addStaged(dir, name, write, addFrom); err != nil {
-			return fmt.Errorf("packing layer %s: %w", e.Name(), err)
+		if err := addStaged(dir, name, write, p.addFrom); err != nil {
+			return nil, fmt.Errorf("packing layer %s: %w", e.Name(), err)
 		}
 	}
 	copied, err := sb.CopiedLayers()
 	if err != nil {
-		return fmt.Errorf("packing layers: %w", err)
+		return nil, fmt.Errorf("packing layers: %w", err)
 	}
 	for mountID, writeChanges := range copied {
-		if err := addStaged(dir, layerPrefix+mountID+".tar", writeChanges, addFrom); err != nil {
-			return fmt.Errorf("packing container layer %s: %w", mountID, err)
+		if err := addStaged(dir, layerPrefix+mountID+".tar", writeChanges, p.addFrom); err != nil {
+			return nil, fmt.Errorf("packing container layer %s: %w", mountID, err)
 		}
 	}
-	hb, err := json.MarshalIndent(h, "", "  ")
-	if err != nil {
-		return err
+	if len(tail) == 0 {
+		return nil, nil
 	}
-	if err := add(headerName, hb); err != nil {
-		return err
-	}
-	sort.Strings(sums)
-	manifest := []byte(strings.Join(sums, "\n") + "\n")
-	if err := tw.WriteHeader(&tar.Header{Name: manifestName, Mode: 0o644, Size: int64(len(manifest)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
-		return err
-	}
-	if _, err := tw.Write(manifest); err != nil {
-		return err
-	}
-	if len(tail) > 0 {
-		// The first member ends on an entry's end; the tail is a member of its own.
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		if err := zw.Close(); err != nil {
-			return err
-		}
-		zw = gzip.NewWriter(w)
-		sw.w = zw
-		for _, t := range tail {
-			if err := tw.WriteHeader(&tar.Header{Name: t.name, Mode: 0o644, Size: t.size, Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
-				return err
-			}
-			if _, err := io.Copy(tw, t.File); err != nil {
-				return err
-			}
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	return zw.Close()
+	return compressTail(dir, tail, h)
 }
 
-// switchWriter lets the tar stream go on into the next gzip member.
-type switchWriter struct{ w io.Writer }
-
-func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+// compressTail writes the tail member (the staged image layers, then the end of
+// the archive) to a temporary file and records its sha256 in h.
+func compressTail(dir string, tail []*staged, h *Header) (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Join(dir, "tmp"), "bundle-tail-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name()) // gone with the last descriptor
+	d := sha256.New()
+	zw := gzip.NewWriter(io.MultiWriter(f, d))
+	tw := tar.NewWriter(zw)
+	for _, t := range tail {
+		err = tw.WriteHeader(&tar.Header{Name: t.name, Mode: 0o644, Size: t.size, Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)})
+		if err == nil {
+			_, err = io.Copy(tw, t.File)
+		}
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("packing image layers: %w", err)
+		}
+	}
+	err = tw.Close()
+	if err == nil {
+		err = zw.Close()
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("packing image layers: %w", err)
+	}
+	h.TailSHA256 = hex.EncodeToString(d.Sum(nil))
+	return f, nil
+}
 
 // staged is a layer tar written to a temporary file, with its size and sum, for
 // the bundle's tail.

@@ -52,6 +52,9 @@ type Entry struct {
 	OutputTruncated bool     `json:"output_truncated,omitempty"`
 	Containers      []string `json:"containers"`
 	Images          []string `json:"images"`
+	// Seal is set on the record only a submission bundle's copy of the journal ends
+	// with: the sha256 of the bundle's manifest (see Seal).
+	Seal string `json:"seal,omitempty"`
 	// Prev and Hash are filled in by Append and Read; Append ignores what is passed.
 	Prev string `json:"prev"`
 	Hash string `json:"-"`
