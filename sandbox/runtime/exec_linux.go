@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +17,7 @@ import (
 type execConfig struct {
 	Process  Process
 	Hostname string
+	Confine  confinement
 }
 
 // Exec runs p as a new process in the running container's namespaces and root, with the
@@ -27,6 +27,14 @@ type execConfig struct {
 func Exec(dir string, p Process, s Streams) (int, error) {
 	if len(p.Args) == 0 {
 		return -1, fmt.Errorf("exec: no command given")
+	}
+	if err := CheckUser(p.User); err != nil {
+		// Docker's exit code for an exec its runtime refused to start.
+		return -1, &ExecError{Code: 126, Msg: err.Error()}
+	}
+	conf, err := confine(p.Security)
+	if err != nil {
+		return -1, fmt.Errorf("exec: %w", err)
 	}
 	st, err := status(dir)
 	if err != nil {
@@ -85,8 +93,7 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 		slave.Close() // the child has its copy; ours would keep the pty open after it exits
 	}
 
-	b, _ := json.Marshal(execConfig{Process: p, Hostname: readHostname(dir)})
-	if err := unix.Sendmsg(sock, b, nil, nil, 0); err != nil {
+	if err := sendConfig(sock, execConfig{Process: p, Hostname: readHostname(dir), Confine: conf}); err != nil {
 		_ = cmd.kill()
 		_, _ = cmd.wait(time.Second)
 		return -1, fmt.Errorf("exec: %w", err)
@@ -168,7 +175,7 @@ func execMain() {
 	fail := roleFailer(sock, 125)
 	var cfg execConfig
 	recvRoleConfig(sock, &cfg, "exec", 125, fail)
-	pp, err := prepareProcess(cfg.Process, cfg.Hostname)
+	pp, err := prepareProcess(cfg.Process, cfg.Hostname, &cfg.Confine)
 	if err != nil {
 		fail(err)
 	}

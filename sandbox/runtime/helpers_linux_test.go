@@ -29,6 +29,9 @@ var (
 
 func TestMain(m *testing.M) {
 	Init()
+	if os.Getenv(probeEnv) != "" { // this binary, run in a container by a test
+		os.Exit(syscallProbe())
+	}
 	var err error
 	testTmp, err = os.MkdirTemp("", "dockling-runtime-test-")
 	if err != nil {

@@ -68,6 +68,7 @@ func Init() {
 type initConfig struct {
 	Spec     Spec
 	Rootless bool // in a user namespace: bind devices, no mknod, userxattr overlay
+	Confine  confinement
 }
 
 // syncMsg travels on the seqpacket socket between the shim and init.
@@ -146,7 +147,7 @@ func msgErr(m syncMsg) error {
 // With plan (rootless with subordinate ids) init starts unmapped; the shim maps it with
 // newuidmap/newgidmap and tells it "mapped", and init re-execs itself, since a process
 // exec'd while unmapped holds no capabilities in its namespace.
-func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
+func spawnInit(spec *Spec, confine *confinement, plan *idMapPlan) (*initProc, error) {
 	rootless := os.Geteuid() != 0
 	self, err := protectedSelf()
 	if err != nil {
@@ -246,8 +247,7 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		}
 	}
 
-	b, _ := json.Marshal(initConfig{Spec: *spec, Rootless: rootless})
-	if err := unix.Sendmsg(ip.sock, b, nil, nil, 0); err != nil {
+	if err := sendConfig(ip.sock, initConfig{Spec: *spec, Rootless: rootless, Confine: *confine}); err != nil {
 		ip.kill()
 		return nil, fmt.Errorf("starting container: sending config to init: %w", err)
 	}
@@ -510,7 +510,7 @@ func initMain() {
 	if err := setupRootfs(spec, cfg.Rootless, sock); err != nil {
 		fail(err)
 	}
-	pp, err := prepareProcess(spec.Process, spec.Hostname)
+	pp, err := prepareProcess(spec.Process, spec.Hostname, &cfg.Confine)
 	if err != nil {
 		fail(err)
 	}
@@ -538,15 +538,46 @@ func roleFailer(sock, def int) func(error) {
 	}
 }
 
-// recvRoleConfig reads the role's JSON config, the first message on sock; a role
-// that gets none has nothing to do and exits with code.
+// sendConfig sends v, as JSON, to the role waiting on sock: in a memfd passed with a
+// "config" message, so that its size is bounded by memory, not by the socket's buffer
+// (a large environment, one datagram, was refused with EMSGSIZE), and sending never
+// waits for the reader.
+func sendConfig(sock int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	fd, err := unix.MemfdCreate("dockling-config", unix.MFD_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("passing the config: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "config")
+	defer f.Close()
+	if _, err := f.WriteAt(b, 0); err != nil {
+		return fmt.Errorf("passing the config: %w", err)
+	}
+	return sendMsg(sock, syncMsg{Type: "config"}, fd)
+}
+
+// recvRoleConfig reads the role's JSON config, the first message on sock (see
+// sendConfig); a role that gets none has nothing to do and exits with code.
 func recvRoleConfig(sock int, v any, role string, code int, fail func(error)) {
-	m := make([]byte, 1<<20)
-	n, _, _, _, err := unix.Recvmsg(sock, m, nil, 0)
-	if err != nil || n == 0 {
+	m, fd, ok, err := recvMsg(sock)
+	if err != nil || !ok || fd < 0 || m.Type != "config" {
 		os.Exit(code)
 	}
-	if err := json.Unmarshal(m[:n], v); err != nil {
+	f := os.NewFile(uintptr(fd), "config")
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		fail(fmt.Errorf("%s: reading config: %w", role, err))
+	}
+	b := make([]byte, st.Size)
+	_, err = f.ReadAt(b, 0)
+	f.Close()
+	if err != nil {
+		fail(fmt.Errorf("%s: reading config: %w", role, err))
+	}
+	if err := json.Unmarshal(b, v); err != nil {
 		fail(fmt.Errorf("%s: reading config: %w", role, err))
 	}
 }

@@ -22,12 +22,14 @@ type prepared struct {
 	argv []string
 	env  []string
 	uid  int
+	c    *confinement
 }
 
 // prepareProcess runs inside the container's root (after pivot_root or setns): it creates
 // and enters the working dir, switches to the user, marks every fd but stdio close-on-exec
-// and resolves the command with the container's PATH, like Docker.
-func prepareProcess(p Process, hostname string) (*prepared, error) {
+// and resolves the command with the container's PATH, like Docker. c is applied in part
+// here, while the process still holds its capabilities, the rest just before the exec.
+func prepareProcess(p Process, hostname string, c *confinement) (*prepared, error) {
 	u, err := resolveUser(p.User)
 	if err != nil {
 		return nil, err
@@ -44,6 +46,9 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 		return nil, fmt.Errorf("creating working directory %s: %w", cwd, err)
 	}
 	if err := dropBounding(); err != nil {
+		return nil, err
+	}
+	if err := c.beforeCredentials(); err != nil {
 		return nil, err
 	}
 	// Credentials are set on this thread only (the caller locked it, and it execs): Go's
@@ -70,7 +75,7 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{path: exe, argv: p.Args, env: env, uid: u.uid}, nil
+	return &prepared{path: exe, argv: p.Args, env: env, uid: u.uid, c: c}, nil
 }
 
 // threadSetres sets this thread's real, effective and saved uid (SYS_SETRESUID) or gid.
@@ -102,10 +107,13 @@ func (pp *prepared) exec() error {
 	if err := setCaps(pp.uid == 0); err != nil {
 		return err
 	}
+	if err := pp.c.beforeExec(); err != nil {
+		return err
+	}
 	err := unix.Exec(pp.path, pp.argv, pp.env)
 	code := 127
-	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.ENOEXEC) {
-		code = 126
+	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.ENOEXEC) || errors.Is(err, unix.E2BIG) {
+		code = 126 // found but cannot be invoked (E2BIG: past the kernel's limit on arguments and environment)
 	}
 	return &ExecError{Code: code, Msg: fmt.Sprintf("exec: %q: %v", pp.argv[0], err)}
 }
@@ -283,6 +291,12 @@ func resolveUser(spec string) (*idUser, error) {
 	}
 	if u.home == "" {
 		u.home = "/"
+	}
+	for _, id := range append([]int{u.uid, u.gid}, u.groups...) {
+		if id < 0 || id > maxID {
+			// An image's passwd or group file is as untrusted as a -u flag.
+			return nil, fmt.Errorf("invalid user %q: %w", spec, ErrUserRange)
+		}
 	}
 	return u, nil
 }

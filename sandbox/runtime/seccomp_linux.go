@@ -1,0 +1,305 @@
+package runtime
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+	"sync"
+	"unsafe"
+
+	bpfseccomp "github.com/elastic/go-seccomp-bpf"
+	"github.com/elastic/go-seccomp-bpf/arch"
+	"github.com/moby/profiles/seccomp"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// confinement is what a container's process gets just before it execs: the seccomp
+// filter already compiled (by the caller of Start or Exec: compiling Docker's profile
+// takes most of a millisecond, too much for the init's critical path) and no_new_privs.
+type confinement struct {
+	Filter     []byte `json:",omitempty"` // struct sock_filter array, host byte order; nil: none
+	NoNewPrivs bool   `json:",omitempty"`
+}
+
+// defaultFilter is Docker's default profile compiled, once per process; PrepareShim
+// starts it so that it overlaps the container's creation.
+var defaultFilter = sync.OnceValues(func() ([]byte, error) { return compileProfile("") })
+
+// confine compiles s for a container's process.
+func confine(s Security) (confinement, error) {
+	c := confinement{NoNewPrivs: !s.NewPrivs}
+	var err error
+	switch {
+	case s.SeccompUnconfined:
+	case s.SeccompProfile == "":
+		c.Filter, err = defaultFilter()
+	default:
+		c.Filter, err = compileProfile(s.SeccompProfile)
+	}
+	return c, err
+}
+
+// CheckSecurity reports whether s can be applied: its seccomp profile parses and compiles.
+func CheckSecurity(s Security) error {
+	_, err := confine(s)
+	return err
+}
+
+// compileProfile resolves a profile in Docker's JSON format ("": Docker's default) for
+// Docker's default capabilities, this architecture and kernel, as moby does, and
+// compiles it to BPF for this architecture. Other ABIs of the machine (x86's 32-bit and
+// x32) meet the default action, where Docker allows their syscalls too.
+func compileProfile(body string) ([]byte, error) {
+	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: defaultCapNames()}}}
+	var p *specs.LinuxSeccomp
+	var err error
+	if body == "" {
+		p, err = seccomp.GetDefaultProfile(rs)
+	} else {
+		p, err = seccomp.LoadProfile(body, rs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
+	}
+	if p == nil { // no default action and no rules: moby turns seccomp off
+		return nil, nil
+	}
+	pol, err := policyOf(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
+	}
+	insts, err := pol.Assemble()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
+	}
+	raw, err := bpf.Assemble(insts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
+	}
+	out := make([]byte, 8*len(raw))
+	for i, r := range raw {
+		binary.NativeEndian.PutUint16(out[8*i:], r.Op)
+		out[8*i+2], out[8*i+3] = r.Jt, r.Jf
+		binary.NativeEndian.PutUint32(out[8*i+4:], r.K)
+	}
+	return out, nil
+}
+
+// actionOf is a profile's action as a seccomp return value.
+func actionOf(a specs.LinuxSeccompAction, errno *uint) (bpfseccomp.Action, error) {
+	switch a {
+	case specs.ActAllow:
+		return bpfseccomp.ActionAllow, nil
+	case specs.ActErrno, specs.ActTrace:
+		base := bpfseccomp.ActionErrno
+		if a == specs.ActTrace {
+			base = bpfseccomp.ActionTrace
+		}
+		if errno == nil || *errno == uint(unix.EPERM) {
+			return base, nil // the library returns EPERM for a bare errno action
+		}
+		return base | bpfseccomp.Action(*errno&0xffff), nil
+	case specs.ActKill, specs.ActKillThread:
+		return bpfseccomp.ActionKillThread, nil
+	case specs.ActKillProcess:
+		return bpfseccomp.ActionKillProcess, nil
+	case specs.ActTrap:
+		return bpfseccomp.ActionTrap, nil
+	case specs.ActLog:
+		return bpfseccomp.ActionLog, nil
+	}
+	return 0, fmt.Errorf("action %q is not supported", a)
+}
+
+// rulesOf collects one action's rules: syscalls matched whatever their arguments, and
+// argument conditions (any set matching) for the others.
+type rulesOf struct {
+	action bpfseccomp.Action
+	any    []string
+	conds  []bpfseccomp.NameWithConditions
+	seen   map[string]bool
+}
+
+// policyOf turns a resolved profile into the BPF library's policy. Rules whose action
+// is the default are left out, as runc does; names this architecture does not know are
+// skipped, as libseccomp does; a rule the library cannot express is refused rather than
+// loosened.
+func policyOf(p *specs.LinuxSeccomp) (*bpfseccomp.Policy, error) {
+	if p.ListenerPath != "" {
+		return nil, fmt.Errorf("listenerPath is not supported")
+	}
+	def, err := actionOf(p.DefaultAction, p.DefaultErrnoRet)
+	if err != nil {
+		return nil, fmt.Errorf("defaultAction: %v", err)
+	}
+	if def&^unix.SECCOMP_RET_ACTION_FULL != 0 {
+		return nil, fmt.Errorf("defaultErrnoRet other than 1 (EPERM) is not supported")
+	}
+	info, err := arch.GetInfo("")
+	if err != nil {
+		return nil, err
+	}
+	var groups []*rulesOf
+	byAction := map[bpfseccomp.Action]*rulesOf{}
+	for _, sc := range p.Syscalls {
+		act, err := actionOf(sc.Action, sc.ErrnoRet)
+		if err != nil {
+			return nil, fmt.Errorf("syscalls %v: %v", sc.Names, err)
+		}
+		if act == def {
+			continue
+		}
+		conds, err := conditionsOf(sc.Args)
+		if err != nil {
+			return nil, fmt.Errorf("syscalls %v: %v", sc.Names, err)
+		}
+		g := byAction[act]
+		if g == nil {
+			g = &rulesOf{action: act, seen: map[string]bool{}}
+			byAction[act] = g
+			groups = append(groups, g)
+		}
+		for _, name := range sc.Names {
+			if _, ok := info.SyscallNames[name]; ok {
+				g.add(name, conds)
+			}
+		}
+	}
+	pol := &bpfseccomp.Policy{DefaultAction: def}
+	// Conditional rules first: a syscall's narrower rule decides before a broader one.
+	for _, g := range groups {
+		pol.Syscalls = append(pol.Syscalls, bpfseccomp.SyscallGroup{NamesWithCondtions: g.conds, Action: g.action})
+	}
+	for _, g := range groups {
+		pol.Syscalls = append(pol.Syscalls, bpfseccomp.SyscallGroup{Names: g.any, Action: g.action})
+	}
+	return pol, nil
+}
+
+// add records name under conds (nil: any arguments), which takes over any conditional
+// rule of the same action.
+func (g *rulesOf) add(name string, conds []bpfseccomp.ArgumentConditions) {
+	if g.seen[name] {
+		return // already matched whatever its arguments
+	}
+	if conds == nil {
+		g.seen[name] = true
+		g.any = append(g.any, name)
+		kept := g.conds[:0]
+		for _, c := range g.conds {
+			if c.Name != name {
+				kept = append(kept, c)
+			}
+		}
+		g.conds = kept
+		return
+	}
+	for _, c := range conds {
+		g.conds = append(g.conds, bpfseccomp.NameWithConditions{Name: name, Conditions: c})
+	}
+}
+
+// conditionsOf turns a rule's argument comparisons into sets of conditions, any of
+// which matches: one set (all must hold), or, when an argument is compared more than
+// once, one set per comparison, as runc does.
+func conditionsOf(args []specs.LinuxSeccompArg) ([]bpfseccomp.ArgumentConditions, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	var all bpfseccomp.ArgumentConditions
+	repeated := map[uint]int{}
+	for _, a := range args {
+		c, err := conditionOf(a)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, c)
+		repeated[a.Index]++
+	}
+	if len(repeated) == len(args) {
+		return []bpfseccomp.ArgumentConditions{all}, nil
+	}
+	out := make([]bpfseccomp.ArgumentConditions, len(all))
+	for i, c := range all {
+		out[i] = bpfseccomp.ArgumentConditions{c}
+	}
+	return out, nil
+}
+
+func conditionOf(a specs.LinuxSeccompArg) (bpfseccomp.Condition, error) {
+	if a.Index > 5 {
+		return bpfseccomp.Condition{}, fmt.Errorf("argument index %d is out of range", a.Index)
+	}
+	c := bpfseccomp.Condition{Argument: uint32(a.Index), Value: a.Value}
+	if op, ok := comparisons[a.Op]; ok {
+		c.Operation = op
+		return c, nil
+	}
+	if a.Op != specs.OpMaskedEqual {
+		return c, fmt.Errorf("operator %q is not supported", a.Op)
+	}
+	// (arg & Value) == ValueTwo: expressible for "none of these bits" and for "this
+	// one bit".
+	switch {
+	case a.ValueTwo == 0:
+		c.Operation = bpfseccomp.BitsNotSet
+	case a.ValueTwo == a.Value && bits.OnesCount64(a.Value) == 1:
+		c.Operation = bpfseccomp.BitsSet
+	default:
+		return c, fmt.Errorf("%s with value %#x and valueTwo %#x cannot be compiled", a.Op, a.Value, a.ValueTwo)
+	}
+	return c, nil
+}
+
+// comparisons are the profile's operators the library has as they are.
+var comparisons = map[specs.LinuxSeccompOperator]bpfseccomp.Operation{
+	specs.OpEqualTo: bpfseccomp.Equal, specs.OpNotEqual: bpfseccomp.NotEqual,
+	specs.OpLessThan: bpfseccomp.LessThan, specs.OpLessEqual: bpfseccomp.LessOrEqual,
+	specs.OpGreaterThan: bpfseccomp.GreaterThan, specs.OpGreaterEqual: bpfseccomp.GreaterOrEqual,
+}
+
+// loadSeccomp installs the filter on this thread (the one that execs); without
+// no_new_privs that needs CAP_SYS_ADMIN in the container's user namespace.
+func (c *confinement) loadSeccomp() error {
+	if len(c.Filter) == 0 {
+		return nil
+	}
+	prog := make([]unix.SockFilter, len(c.Filter)/8)
+	for i := range prog {
+		b := c.Filter[8*i:]
+		prog[i] = unix.SockFilter{Code: binary.NativeEndian.Uint16(b), Jt: b[2], Jf: b[3], K: binary.NativeEndian.Uint32(b[4:])}
+	}
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	if _, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog))); errno != 0 {
+		return fmt.Errorf("loading the seccomp filter: %w", errno)
+	}
+	return nil
+}
+
+// beforeCredentials applies what must come while the process still holds its
+// capabilities: a fresh session keyring, so that the caller's keys are not the
+// container's (as runc does; a kernel without keyrings, or one that refuses, is
+// tolerated as by runc), and, without no_new_privs, the seccomp filter.
+func (c *confinement) beforeCredentials() error {
+	_, _, errno := unix.RawSyscall(unix.SYS_KEYCTL, unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0)
+	if errno != 0 && errno != unix.ENOSYS && errno != unix.EPERM {
+		return fmt.Errorf("joining a new session keyring: %w", errno)
+	}
+	if c.NoNewPrivs {
+		return nil
+	}
+	return c.loadSeccomp()
+}
+
+// beforeExec applies the rest just before execve: no_new_privs, then the filter.
+func (c *confinement) beforeExec() error {
+	if !c.NoNewPrivs {
+		return nil
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("setting no_new_privs: %w", err)
+	}
+	return c.loadSeccomp()
+}
