@@ -21,8 +21,33 @@ const rootlessUID = 65534
 // TestRootless runs TestRootlessChild as an unprivileged user: as root it re-runs a copy
 // of this test binary as uid/gid 65534.
 func TestRootless(t *testing.T) {
+	out, err := runAsUser(t, "^TestRootless(SubID)?Child$")
+	if err != nil || !strings.Contains(out, "--- PASS: TestRootlessChild") || !strings.Contains(out, "--- PASS: TestRootlessSubIDChild") {
+		t.Fatalf("rootless child failed: %v", err)
+	}
+}
+
+// TestConfinementRootless runs the confinement tests (seccomp, keyring, environment,
+// user ids) as an unprivileged user.
+func TestConfinementRootless(t *testing.T) {
+	tests := []string{"TestSeccomp", "TestSeccompProfile", "TestSessionKeyring", "TestLargeEnv", "TestUserRange"}
+	out, err := runAsUser(t, "^("+strings.Join(tests, "|")+")$")
+	for _, name := range tests {
+		if !strings.Contains(out, "--- PASS: "+name+" ") {
+			t.Errorf("%s did not pass as an unprivileged user", name)
+		}
+	}
+	if err != nil {
+		t.Fatalf("unprivileged run: %v", err)
+	}
+}
+
+// runAsUser runs the tests matching pattern as uid/gid 65534, from a copy of this test
+// binary, and returns their output; it skips when the user's containers are skipped.
+func runAsUser(t *testing.T, pattern string) (string, error) {
+	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("already unprivileged: TestRootlessChild runs directly")
+		t.Skip("already unprivileged: the tests run directly")
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -47,19 +72,17 @@ func TestRootless(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "-test.run=^TestRootless(SubID)?Child$", "-test.v", "-test.count=1")
+	cmd := exec.Command(bin, "-test.run="+pattern, "-test.v", "-test.count=1")
 	cmd.Env = []string{"HOME=" + home, "TMPDIR=" + tmp, "PATH=" + os.Getenv("PATH"), "DOCKLING_ROOTLESS_CHILD=1"}
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Dir = home
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: rootlessUID, Gid: rootlessUID, Groups: []uint32{}}}
 	err = cmd.Run()
 	t.Logf("child test output:\n%s", out.String())
-	if m := regexp.MustCompile(`--- SKIP: TestRootlessChild.*\n\s+\S+: (.*)`).FindStringSubmatch(out.String()); m != nil {
+	if m := regexp.MustCompile(`--- SKIP: Test\w+.*\n\s+\S+: (.*(user namespaces|overlay).*)`).FindStringSubmatch(out.String()); m != nil {
 		t.Skipf("rootless: %s", m[1])
 	}
-	if err != nil || !strings.Contains(out.String(), "--- PASS: TestRootlessChild") || !strings.Contains(out.String(), "--- PASS: TestRootlessSubIDChild") {
-		t.Fatalf("rootless child failed: %v", err)
-	}
+	return out.String(), err
 }
 
 func TestRootlessChild(t *testing.T) {
