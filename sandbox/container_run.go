@@ -28,6 +28,10 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 	if c.Config.StopSignal != "" {
 		sig = parseSignal(c.Config.StopSignal)
 	}
+	sec, err := securityOf(c.HostConfig.SecurityOpt)
+	if err != nil {
+		return runtime.Spec{}, err
+	}
 	return runtime.Spec{
 		ID:  c.ID,
 		Dir: sb.containerDir(c.ID),
@@ -36,7 +40,7 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 		},
 		Process: runtime.Process{
 			Args: append([]string{c.Path}, c.Args...), Env: c.Config.Env, Cwd: c.Config.WorkingDir,
-			User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
+			User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, Security: sec,
 		},
 		Hostname:    c.Config.Hostname,
 		NetworkNone: c.HostConfig.NetworkMode == "none",
@@ -294,6 +298,10 @@ func (sb *Sandbox) Exec(name string, p runtime.Process, s runtime.Streams) (int,
 	}
 	if p.Env == nil {
 		p.Env = c.Config.Env
+	}
+	// An exec'd process is confined as its container is.
+	if p.Security, err = securityOf(c.HostConfig.SecurityOpt); err != nil {
+		return 0, err
 	}
 	return runtime.Exec(sb.containerDir(c.ID), p, s)
 }

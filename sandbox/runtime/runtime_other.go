@@ -61,3 +61,6 @@ func Capabilities() Support {
 
 // ProbeOverlay fails: containers need Linux.
 func ProbeOverlay(string) error { return ErrUnsupported }
+
+// CheckSecurity accepts anything off Linux, where Start refuses every container.
+func CheckSecurity(Security) error { return nil }
