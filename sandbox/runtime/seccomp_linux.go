@@ -3,7 +3,9 @@ package runtime
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math/bits"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -66,11 +68,15 @@ func compileProfile(body string) ([]byte, error) {
 	if p == nil { // no default action and no rules: moby turns seccomp off
 		return nil, nil
 	}
-	pol, err := policyOf(p)
+	info, err := arch.GetInfo("")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
 	}
-	insts, err := pol.Assemble()
+	pol, err := policyOf(p, info)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
+	}
+	insts, err := assemble(pol, info)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
 	}
@@ -126,7 +132,7 @@ type rulesOf struct {
 // is the default are left out, as runc does; names this architecture does not know are
 // skipped, as libseccomp does; a rule the library cannot express is refused rather than
 // loosened.
-func policyOf(p *specs.LinuxSeccomp) (*bpfseccomp.Policy, error) {
+func policyOf(p *specs.LinuxSeccomp, info *arch.Info) (*bpfseccomp.Policy, error) {
 	if p.ListenerPath != "" {
 		return nil, fmt.Errorf("listenerPath is not supported")
 	}
@@ -136,10 +142,6 @@ func policyOf(p *specs.LinuxSeccomp) (*bpfseccomp.Policy, error) {
 	}
 	if def&^unix.SECCOMP_RET_ACTION_FULL != 0 {
 		return nil, fmt.Errorf("defaultErrnoRet other than 1 (EPERM) is not supported")
-	}
-	info, err := arch.GetInfo("")
-	if err != nil {
-		return nil, err
 	}
 	var groups []*rulesOf
 	byAction := map[bpfseccomp.Action]*rulesOf{}
@@ -176,6 +178,117 @@ func policyOf(p *specs.LinuxSeccomp) (*bpfseccomp.Policy, error) {
 		pol.Syscalls = append(pol.Syscalls, bpfseccomp.SyscallGroup{Names: g.any, Action: g.action})
 	}
 	return pol, nil
+}
+
+// bucketSize is how many syscalls one part of the filter tests in turn (see assemble).
+const bucketSize = 24
+
+// assemble compiles pol as a short tree of comparisons on the syscall number that
+// leads to parts the library assembles, each for the rules of one range of numbers.
+// When a filter is loaded, the kernel runs it once for every syscall number (to learn
+// which are always allowed): through the library's one long list of comparisons that
+// cost half a millisecond of every container's start. A syscall with argument
+// conditions gets a part of its own, with nothing after it: the library's code for
+// them leaves an argument where the next rule expects the syscall number.
+func assemble(pol *bpfseccomp.Policy, info *arch.Info) ([]bpf.Instruction, error) {
+	num := func(name string) uint32 { return uint32(info.SyscallNames[name] | info.SeccompMask) }
+	rulesFor := map[uint32]int{} // how many groups name the syscall
+	conditional := map[uint32]bool{}
+	for _, g := range pol.Syscalls {
+		seen := map[uint32]bool{}
+		for _, n := range g.Names {
+			seen[num(n)] = true
+		}
+		for _, n := range g.NamesWithCondtions {
+			seen[num(n.Name)], conditional[num(n.Name)] = true, true
+		}
+		for n := range seen {
+			rulesFor[n]++
+		}
+	}
+	if len(rulesFor) == 0 { // the default action for everything
+		def := pol.DefaultAction
+		if def == bpfseccomp.ActionErrno {
+			def |= bpfseccomp.Action(unix.EPERM)
+		}
+		return []bpf.Instruction{bpf.RetConstant{Val: uint32(def)}}, nil
+	}
+	nums := slices.Sorted(maps.Keys(rulesFor))
+	bounds := []uint32{0} // bounds[i]: the lowest syscall number of part i
+	inPart, afterConditional := 0, false
+	for _, n := range nums {
+		if conditional[n] && rulesFor[n] > 1 {
+			return nil, fmt.Errorf("syscall %s: argument conditions under more than one action cannot be compiled", info.SyscallNumbers[int(n)])
+		}
+		switch {
+		case afterConditional:
+			bounds = append(bounds, bounds[len(bounds)-1]+1)
+			inPart = 0
+		case inPart > 0 && (conditional[n] || inPart == bucketSize):
+			bounds = append(bounds, n)
+			inPart = 0
+		}
+		if conditional[n] {
+			bounds[len(bounds)-1] = n
+		}
+		inPart++
+		afterConditional = conditional[n]
+	}
+	prog := []bpf.Instruction{bpf.LoadAbsolute{Off: 0, Size: 4}} // seccomp_data.nr
+	jumps := make([]int, len(bounds))                            // where each part is jumped to
+	dispatch(&prog, bounds, jumps, 0, len(bounds)-1)
+	for i := range bounds {
+		in := func(name string) bool {
+			n := num(name)
+			return n >= bounds[i] && (i == len(bounds)-1 || n < bounds[i+1])
+		}
+		insts, err := assemblePart(pol, in)
+		if err != nil {
+			return nil, err
+		}
+		prog[jumps[i]] = bpf.Jump{Skip: uint32(len(prog) - jumps[i] - 1)}
+		prog = append(prog, insts...)
+	}
+	return prog, nil
+}
+
+// assemblePart is the library's program for pol's rules of the syscalls in.
+func assemblePart(pol *bpfseccomp.Policy, in func(name string) bool) ([]bpf.Instruction, error) {
+	part := &bpfseccomp.Policy{DefaultAction: pol.DefaultAction}
+	for _, g := range pol.Syscalls {
+		sub := bpfseccomp.SyscallGroup{Action: g.Action}
+		for _, n := range g.Names {
+			if in(n) {
+				sub.Names = append(sub.Names, n)
+			}
+		}
+		for _, n := range g.NamesWithCondtions {
+			if in(n.Name) {
+				sub.NamesWithCondtions = append(sub.NamesWithCondtions, n)
+			}
+		}
+		if len(sub.Names)+len(sub.NamesWithCondtions) > 0 {
+			part.Syscalls = append(part.Syscalls, sub)
+		}
+	}
+	return part.Assemble() // it checks the architecture itself
+}
+
+// dispatch appends the comparisons that choose among parts lo..hi by the syscall
+// number, ending in a jump per part (its target is set once the part is placed).
+func dispatch(prog *[]bpf.Instruction, bounds []uint32, jumps []int, lo, hi int) {
+	if lo == hi {
+		jumps[lo] = len(*prog)
+		*prog = append(*prog, bpf.Jump{})
+		return
+	}
+	mid := (lo + hi + 1) / 2
+	at := len(*prog)
+	*prog = append(*prog, nil)
+	dispatch(prog, bounds, jumps, lo, mid-1) // below bounds[mid]: right after
+	skip := len(*prog) - at - 1              // under 2·len(bounds): the syscalls of an architecture make a few dozen parts
+	(*prog)[at] = bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: bounds[mid], SkipTrue: uint8(skip)}
+	dispatch(prog, bounds, jumps, mid, hi)
 }
 
 // add records name under conds (nil: any arguments), which takes over any conditional
