@@ -17,12 +17,18 @@ import (
 // what came of it (see syscallProbe).
 const probeEnv = "DOCKLING_TEST_PROBE"
 
-// syscallProbe is the probe's work: "unshare" tries unshare(CLONE_NEWUSER), what `unshare
-// -U` does first, and Docker's default profile refuses.
+// syscallProbe is the probe's work: "denied" tries what Docker's default profile
+// refuses: unshare(CLONE_NEWUSER), what `unshare -U` does first, and a vsock socket
+// (refused by an argument condition).
 func syscallProbe() int {
 	switch os.Getenv(probeEnv) {
-	case "unshare":
+	case "denied":
 		fmt.Println("unshare:", errText(unix.Unshare(unix.CLONE_NEWUSER)))
+		fd, err := unix.Socket(unix.AF_VSOCK, unix.SOCK_STREAM, 0)
+		if err == nil {
+			unix.Close(fd)
+		}
+		fmt.Println("vsock:", errText(err))
 		return 0
 	}
 	return 2
@@ -97,8 +103,9 @@ func TestSeccomp(t *testing.T) {
 		t.Fatalf("run: %d %q %q", code, out, errOut)
 	}
 	spec.Process.Args = []string{"/probe"}
-	spec.Process.Env = append(spec.Process.Env, probeEnv+"=unshare")
-	if code, out, errOut := run(t, spec); code != 0 || out != "unshare: operation not permitted\n" {
+	spec.Process.Env = append(spec.Process.Env, probeEnv+"=denied")
+	denied := "unshare: operation not permitted\nvsock: operation not permitted\n"
+	if code, out, errOut := run(t, spec); code != 0 || out != denied {
 		t.Fatalf("unshare in a container: %d %q %q", code, out, errOut)
 	}
 
@@ -109,8 +116,8 @@ func TestSeccomp(t *testing.T) {
 	if code, out, err := execOut(t, spec.Dir, Process{Args: []string{"sh", "-c", statusGrep}}); err != nil || code != 0 || out != want {
 		t.Fatalf("exec: %d %v %q", code, err, out)
 	}
-	p := Process{Args: []string{"/probe"}, Env: []string{probeEnv + "=unshare"}}
-	if code, out, err := execOut(t, spec.Dir, p); err != nil || code != 0 || out != "unshare: operation not permitted\n" {
+	p := Process{Args: []string{"/probe"}, Env: []string{probeEnv + "=denied"}}
+	if code, out, err := execOut(t, spec.Dir, p); err != nil || code != 0 || out != denied {
 		t.Fatalf("unshare in exec: %d %v %q", code, err, out)
 	}
 	// What --security-opt chooses, for exec as for run.
