@@ -148,6 +148,12 @@ func TestSeccomp(t *testing.T) {
 			t.Errorf("exec with %+v: %d %v %q", c.sec, code, err, out)
 		}
 	}
+	if os.Geteuid() == 0 { // another user (rootless, only root is mapped): the filter goes on before the switch
+		p := Process{Args: []string{"sh", "-c", "id -u; " + statusGrep}, User: "1000", Security: Security{NewPrivs: true}}
+		if code, out, err := execOut(t, spec.Dir, p); err != nil || code != 0 || out != "1000\nNoNewPrivs:\t0\nSeccomp:\t2\n" {
+			t.Errorf("exec as 1000 without no_new_privs: %d %v %q", code, err, out)
+		}
+	}
 }
 
 // TestSeccompProfile: a profile in Docker's JSON format replaces the default; a bad one
