@@ -286,6 +286,10 @@ func (ip *initProc) release() error {
 		return errors.New("starting container: init is gone")
 	}
 	if err := sendMsg(ip.sock, syncMsg{Type: "go"}, -1); err != nil {
+		// An init that failed after "ready" (confining itself) said why before it went.
+		if m, _, ok, _ := recvMsg(ip.sock); ok && m.Type == "error" {
+			return msgErr(m)
+		}
 		return fmt.Errorf("starting container: %w", err)
 	}
 	m, _, ok, err := recvMsg(ip.sock)
@@ -517,11 +521,14 @@ func initMain() {
 	if err := sendMsg(sock, syncMsg{Type: "ready"}, -1); err != nil {
 		os.Exit(1)
 	}
+	if err := pp.confine(); err != nil { // while the shim gets ready to release it
+		fail(err)
+	}
 	msg, _, ok, err := recvMsg(sock)
 	if err != nil || !ok || msg.Type != "go" {
 		os.Exit(1) // the shim is gone
 	}
-	fail(pp.exec())
+	fail(pp.execve())
 }
 
 // roleFailer reports err to the side waiting on sock and ends this re-executed role

@@ -102,14 +102,25 @@ func threadSetgroups(gids []int) error {
 	return nil
 }
 
-// exec sets the capability sets on this (locked) thread and execs; it returns only on failure.
+// exec confines this (locked) thread and execs; it returns only on failure.
 func (pp *prepared) exec() error {
+	if err := pp.confine(); err != nil {
+		return err
+	}
+	return pp.execve()
+}
+
+// confine sets this thread's capability sets, no_new_privs and seccomp filter: only
+// the execve remains. The init does it while its shim gets ready to release it.
+func (pp *prepared) confine() error {
 	if err := setCaps(pp.uid == 0); err != nil {
 		return err
 	}
-	if err := pp.c.beforeExec(); err != nil {
-		return err
-	}
+	return pp.c.beforeExec()
+}
+
+// execve runs the command; it returns only on failure.
+func (pp *prepared) execve() error {
 	err := unix.Exec(pp.path, pp.argv, pp.env)
 	code := 127
 	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.ENOEXEC) || errors.Is(err, unix.E2BIG) {
