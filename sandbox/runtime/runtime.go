@@ -83,7 +83,7 @@ type Process struct {
 	OpenStdin bool
 	// Security confines the process beyond namespaces and capabilities; an exec'd
 	// process takes its container's.
-	Security Security `json:",omitempty"`
+	Security Security `json:",omitzero"`
 }
 
 // Security is how a container's processes are confined beyond namespaces and
