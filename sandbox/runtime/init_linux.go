@@ -68,7 +68,6 @@ func Init() {
 type initConfig struct {
 	Spec     Spec
 	Rootless bool // in a user namespace: bind devices, no mknod, userxattr overlay
-	Confine  confinement
 }
 
 // syncMsg travels on the seqpacket socket between the shim and init.
@@ -147,7 +146,7 @@ func msgErr(m syncMsg) error {
 // With plan (rootless with subordinate ids) init starts unmapped; the shim maps it with
 // newuidmap/newgidmap and tells it "mapped", and init re-execs itself, since a process
 // exec'd while unmapped holds no capabilities in its namespace.
-func spawnInit(spec *Spec, confine *confinement, plan *idMapPlan) (*initProc, error) {
+func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 	rootless := os.Geteuid() != 0
 	self, err := protectedSelf()
 	if err != nil {
@@ -247,7 +246,7 @@ func spawnInit(spec *Spec, confine *confinement, plan *idMapPlan) (*initProc, er
 		}
 	}
 
-	if err := sendConfig(ip.sock, initConfig{Spec: *spec, Rootless: rootless, Confine: *confine}); err != nil {
+	if err := sendConfig(ip.sock, initConfig{Spec: *spec, Rootless: rootless}); err != nil {
 		ip.kill()
 		return nil, fmt.Errorf("starting container: sending config to init: %w", err)
 	}
@@ -514,7 +513,7 @@ func initMain() {
 	if err := setupRootfs(spec, cfg.Rootless, sock); err != nil {
 		fail(err)
 	}
-	pp, err := prepareProcess(spec.Process, spec.Hostname, &cfg.Confine)
+	pp, err := prepareProcess(spec.Process, spec.Hostname)
 	if err != nil {
 		fail(err)
 	}

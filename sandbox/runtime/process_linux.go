@@ -22,14 +22,15 @@ type prepared struct {
 	argv []string
 	env  []string
 	uid  int
-	c    *confinement
+	sec  *Security
 }
 
 // prepareProcess runs inside the container's root (after pivot_root or setns): it creates
 // and enters the working dir, switches to the user, marks every fd but stdio close-on-exec
-// and resolves the command with the container's PATH, like Docker. c is applied in part
-// here, while the process still holds its capabilities, the rest just before the exec.
-func prepareProcess(p Process, hostname string, c *confinement) (*prepared, error) {
+// and resolves the command with the container's PATH, like Docker. p.Security is
+// applied in part here, while the process holds its capabilities, the rest just before
+// the exec.
+func prepareProcess(p Process, hostname string) (*prepared, error) {
 	u, err := resolveUser(p.User)
 	if err != nil {
 		return nil, err
@@ -48,7 +49,7 @@ func prepareProcess(p Process, hostname string, c *confinement) (*prepared, erro
 	if err := dropBounding(); err != nil {
 		return nil, err
 	}
-	if err := c.beforeCredentials(); err != nil {
+	if err := p.Security.beforeCredentials(); err != nil {
 		return nil, err
 	}
 	// Credentials are set on this thread only (the caller locked it, and it execs): Go's
@@ -75,7 +76,7 @@ func prepareProcess(p Process, hostname string, c *confinement) (*prepared, erro
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{path: exe, argv: p.Args, env: env, uid: u.uid, c: c}, nil
+	return &prepared{path: exe, argv: p.Args, env: env, uid: u.uid, sec: &p.Security}, nil
 }
 
 // threadSetres sets this thread's real, effective and saved uid (SYS_SETRESUID) or gid.
@@ -116,7 +117,7 @@ func (pp *prepared) confine() error {
 	if err := setCaps(pp.uid == 0); err != nil {
 		return err
 	}
-	return pp.c.beforeExec()
+	return pp.sec.beforeExec()
 }
 
 // execve runs the command; it returns only on failure.

@@ -108,7 +108,7 @@ func TestRootlessChild(t *testing.T) {
 	}
 
 	// tty, exec and stop, rootless.
-	spec.Process = Process{Args: []string{"bash", "--norc"}, Tty: true, OpenStdin: true, Env: spec.Process.Env}
+	spec.Process = Process{Args: []string{"bash", "--norc"}, Tty: true, OpenStdin: true, Env: spec.Process.Env, Security: spec.Process.Security}
 	if err := Start(*spec, StartOptions{HoldUntilAttach: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -87,13 +87,12 @@ type Process struct {
 }
 
 // Security is how a container's processes are confined beyond namespaces and
-// capabilities. The zero value is the default: Docker's default seccomp profile (for
-// Docker's default capabilities and this machine's architecture and kernel), and
-// no_new_privs.
+// capabilities: a seccomp filter and, unless NewPrivs, no_new_privs. A process must
+// have a filter (compiled by package seccomp, normally from Docker's default profile
+// for DefaultCapabilities) or SeccompUnconfined: Start and Exec refuse one with neither.
 type Security struct {
-	// SeccompProfile is a profile in Docker's JSON format (--security-opt
-	// seccomp=FILE); "" means Docker's default.
-	SeccompProfile string `json:",omitempty"`
+	// Seccomp is the compiled filter: a struct sock_filter array in host byte order.
+	Seccomp []byte `json:",omitempty"`
 	// SeccompUnconfined turns seccomp off (--security-opt seccomp=unconfined).
 	SeccompUnconfined bool `json:",omitempty"`
 	// NewPrivs leaves no_new_privs unset (--security-opt no-new-privileges=false), so
@@ -238,8 +237,6 @@ var (
 	ErrNoFreezer = errors.New("the container has no freezer cgroup")
 	// ErrUserRange: a user or group id outside 0..4294967294 (see CheckUser).
 	ErrUserRange = errors.New("uids and gids must be in range 0-4294967294")
-	// ErrBadSeccompProfile: a seccomp profile that cannot be read or compiled.
-	ErrBadSeccompProfile = errors.New("invalid seccomp profile")
 	// ErrUnsupported: this platform cannot run containers.
 	ErrUnsupported = errors.New("containers need Linux")
 )

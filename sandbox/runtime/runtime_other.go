@@ -62,5 +62,5 @@ func Capabilities() Support {
 // ProbeOverlay fails: containers need Linux.
 func ProbeOverlay(string) error { return ErrUnsupported }
 
-// CheckSecurity accepts anything off Linux, where Start refuses every container.
-func CheckSecurity(Security) error { return nil }
+// DefaultCapabilities is empty off Linux.
+func DefaultCapabilities() []string { return nil }

@@ -2,386 +2,76 @@ package runtime
 
 import (
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
-	"maps"
-	"math/bits"
-	"slices"
-	"sync"
+	"os"
+	"path"
 	"unsafe"
 
-	bpfseccomp "github.com/elastic/go-seccomp-bpf"
-	"github.com/elastic/go-seccomp-bpf/arch"
-	"github.com/moby/profiles/seccomp"
-	"github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
-// confinement is what a container's process gets just before it execs: the seccomp
-// filter already compiled (by the caller of Start or Exec: compiling Docker's profile
-// takes most of a millisecond, too much for the init's critical path) and no_new_privs.
-type confinement struct {
-	Filter     []byte `json:",omitempty"` // struct sock_filter array, host byte order; nil: none
-	NoNewPrivs bool   `json:",omitempty"`
+// errNoSeccomp: a process with neither a seccomp filter nor SeccompUnconfined; the
+// runtime has no filter of its own to fall back on (see package seccomp).
+var errNoSeccomp = errors.New("no seccomp filter given (compile one with package seccomp, or set SeccompUnconfined)")
+
+// securityFile keeps the container's Security for the processes Exec adds to it.
+const securityFile = "security.json"
+
+// saveSecurity records spec's Security in its folder, for Exec.
+func saveSecurity(spec *Spec) error {
+	b, err := json.Marshal(spec.Process.Security)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(path.Join(spec.Dir, securityFile), b, 0o600); err != nil {
+		return fmt.Errorf("saving the container's seccomp filter: %w", err)
+	}
+	return nil
 }
 
-// defaultFilter is Docker's default profile compiled, once per process; PrepareShim
-// starts it so that it overlaps the container's creation.
-var defaultFilter = sync.OnceValues(func() ([]byte, error) { return compileProfile("") })
+// execSecurity is what a process exec'd in the container in dir gets: the container's
+// Security, unless the caller set one (whole: a filter or SeccompUnconfined too).
+func execSecurity(dir string, s Security) (Security, error) {
+	if s.Seccomp != nil || s.SeccompUnconfined || s.NewPrivs {
+		return s, checkSecurity(&s)
+	}
+	b, err := os.ReadFile(path.Join(dir, securityFile))
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	if err != nil {
+		return s, fmt.Errorf("reading the container's seccomp filter (restart the container): %w", err)
+	}
+	return s, checkSecurity(&s)
+}
 
-// confine compiles s for a container's process.
-func confine(s Security) (confinement, error) {
-	c := confinement{NoNewPrivs: !s.NewPrivs}
-	var err error
+// checkSecurity refuses a Security the runtime cannot apply as it says.
+func checkSecurity(s *Security) error {
 	switch {
 	case s.SeccompUnconfined:
-	case s.SeccompProfile == "":
-		c.Filter, err = defaultFilter()
-	default:
-		c.Filter, err = compileProfile(s.SeccompProfile)
+		return nil
+	case len(s.Seccomp) == 0:
+		return errNoSeccomp
+	case len(s.Seccomp)%8 != 0 || len(s.Seccomp)/8 > unix.BPF_MAXINSNS:
+		return fmt.Errorf("the seccomp filter is %d bytes, not a BPF program", len(s.Seccomp))
 	}
-	return c, err
-}
-
-// CheckSecurity reports whether s can be applied: its seccomp profile parses and compiles.
-func CheckSecurity(s Security) error {
-	_, err := confine(s)
-	return err
-}
-
-// compileProfile resolves a profile in Docker's JSON format ("": Docker's default) for
-// Docker's default capabilities, this architecture and kernel, as moby does, and
-// compiles it to BPF for this architecture. Other ABIs of the machine (x86's 32-bit and
-// x32) meet the default action, where Docker allows their syscalls too.
-func compileProfile(body string) ([]byte, error) {
-	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: defaultCapNames()}}}
-	var p *specs.LinuxSeccomp
-	var err error
-	if body == "" {
-		p, err = seccomp.GetDefaultProfile(rs)
-	} else {
-		p, err = seccomp.LoadProfile(body, rs)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
-	}
-	if p == nil { // no default action and no rules: moby turns seccomp off
-		return nil, nil
-	}
-	info, err := arch.GetInfo("")
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
-	}
-	pol, err := policyOf(p, info)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
-	}
-	insts, err := assemble(pol, info)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
-	}
-	raw, err := bpf.Assemble(insts)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadSeccompProfile, err)
-	}
-	out := make([]byte, 8*len(raw))
-	for i, r := range raw {
-		binary.NativeEndian.PutUint16(out[8*i:], r.Op)
-		out[8*i+2], out[8*i+3] = r.Jt, r.Jf
-		binary.NativeEndian.PutUint32(out[8*i+4:], r.K)
-	}
-	return out, nil
-}
-
-// actionOf is a profile's action as a seccomp return value.
-func actionOf(a specs.LinuxSeccompAction, errno *uint) (bpfseccomp.Action, error) {
-	switch a {
-	case specs.ActAllow:
-		return bpfseccomp.ActionAllow, nil
-	case specs.ActErrno, specs.ActTrace:
-		base := bpfseccomp.ActionErrno
-		if a == specs.ActTrace {
-			base = bpfseccomp.ActionTrace
-		}
-		if errno == nil || *errno == uint(unix.EPERM) {
-			return base, nil // the library returns EPERM for a bare errno action
-		}
-		return base | bpfseccomp.Action(*errno&0xffff), nil
-	case specs.ActKill, specs.ActKillThread:
-		return bpfseccomp.ActionKillThread, nil
-	case specs.ActKillProcess:
-		return bpfseccomp.ActionKillProcess, nil
-	case specs.ActTrap:
-		return bpfseccomp.ActionTrap, nil
-	case specs.ActLog:
-		return bpfseccomp.ActionLog, nil
-	}
-	return 0, fmt.Errorf("action %q is not supported", a)
-}
-
-// rulesOf collects one action's rules: syscalls matched whatever their arguments, and
-// argument conditions (any set matching) for the others.
-type rulesOf struct {
-	action bpfseccomp.Action
-	any    []string
-	conds  []bpfseccomp.NameWithConditions
-	seen   map[string]bool
-}
-
-// policyOf turns a resolved profile into the BPF library's policy. Rules whose action
-// is the default are left out, as runc does; names this architecture does not know are
-// skipped, as libseccomp does; a rule the library cannot express is refused rather than
-// loosened.
-func policyOf(p *specs.LinuxSeccomp, info *arch.Info) (*bpfseccomp.Policy, error) {
-	if p.ListenerPath != "" {
-		return nil, fmt.Errorf("listenerPath is not supported")
-	}
-	def, err := actionOf(p.DefaultAction, p.DefaultErrnoRet)
-	if err != nil {
-		return nil, fmt.Errorf("defaultAction: %v", err)
-	}
-	if def&^unix.SECCOMP_RET_ACTION_FULL != 0 {
-		return nil, fmt.Errorf("defaultErrnoRet other than 1 (EPERM) is not supported")
-	}
-	var groups []*rulesOf
-	byAction := map[bpfseccomp.Action]*rulesOf{}
-	for _, sc := range p.Syscalls {
-		act, err := actionOf(sc.Action, sc.ErrnoRet)
-		if err != nil {
-			return nil, fmt.Errorf("syscalls %v: %v", sc.Names, err)
-		}
-		if act == def {
-			continue
-		}
-		conds, err := conditionsOf(sc.Args)
-		if err != nil {
-			return nil, fmt.Errorf("syscalls %v: %v", sc.Names, err)
-		}
-		g := byAction[act]
-		if g == nil {
-			g = &rulesOf{action: act, seen: map[string]bool{}}
-			byAction[act] = g
-			groups = append(groups, g)
-		}
-		for _, name := range sc.Names {
-			if _, ok := info.SyscallNames[name]; ok {
-				g.add(name, conds)
-			}
-		}
-	}
-	pol := &bpfseccomp.Policy{DefaultAction: def}
-	// Conditional rules first: a syscall's narrower rule decides before a broader one.
-	for _, g := range groups {
-		pol.Syscalls = append(pol.Syscalls, bpfseccomp.SyscallGroup{NamesWithCondtions: g.conds, Action: g.action})
-	}
-	for _, g := range groups {
-		pol.Syscalls = append(pol.Syscalls, bpfseccomp.SyscallGroup{Names: g.any, Action: g.action})
-	}
-	return pol, nil
-}
-
-// bucketSize is how many syscalls one part of the filter tests in turn (see assemble).
-const bucketSize = 24
-
-// assemble compiles pol as a short tree of comparisons on the syscall number that
-// leads to parts the library assembles, each for the rules of one range of numbers.
-// When a filter is loaded, the kernel runs it once for every syscall number (to learn
-// which are always allowed): through the library's one long list of comparisons that
-// cost half a millisecond of every container's start. A syscall with argument
-// conditions gets a part of its own, with nothing after it: the library's code for
-// them leaves an argument where the next rule expects the syscall number.
-func assemble(pol *bpfseccomp.Policy, info *arch.Info) ([]bpf.Instruction, error) {
-	num := func(name string) uint32 { return uint32(info.SyscallNames[name] | info.SeccompMask) }
-	rulesFor := map[uint32]int{} // how many groups name the syscall
-	conditional := map[uint32]bool{}
-	for _, g := range pol.Syscalls {
-		seen := map[uint32]bool{}
-		for _, n := range g.Names {
-			seen[num(n)] = true
-		}
-		for _, n := range g.NamesWithCondtions {
-			seen[num(n.Name)], conditional[num(n.Name)] = true, true
-		}
-		for n := range seen {
-			rulesFor[n]++
-		}
-	}
-	if len(rulesFor) == 0 { // the default action for everything
-		def := pol.DefaultAction
-		if def == bpfseccomp.ActionErrno {
-			def |= bpfseccomp.Action(unix.EPERM)
-		}
-		return []bpf.Instruction{bpf.RetConstant{Val: uint32(def)}}, nil
-	}
-	nums := slices.Sorted(maps.Keys(rulesFor))
-	bounds := []uint32{0} // bounds[i]: the lowest syscall number of part i
-	inPart, afterConditional := 0, false
-	for _, n := range nums {
-		if conditional[n] && rulesFor[n] > 1 {
-			return nil, fmt.Errorf("syscall %s: argument conditions under more than one action cannot be compiled", info.SyscallNumbers[int(n)])
-		}
-		switch {
-		case afterConditional:
-			bounds = append(bounds, bounds[len(bounds)-1]+1)
-			inPart = 0
-		case inPart > 0 && (conditional[n] || inPart == bucketSize):
-			bounds = append(bounds, n)
-			inPart = 0
-		}
-		if conditional[n] {
-			bounds[len(bounds)-1] = n
-		}
-		inPart++
-		afterConditional = conditional[n]
-	}
-	prog := []bpf.Instruction{bpf.LoadAbsolute{Off: 0, Size: 4}} // seccomp_data.nr
-	jumps := make([]int, len(bounds))                            // where each part is jumped to
-	dispatch(&prog, bounds, jumps, 0, len(bounds)-1)
-	for i := range bounds {
-		in := func(name string) bool {
-			n := num(name)
-			return n >= bounds[i] && (i == len(bounds)-1 || n < bounds[i+1])
-		}
-		insts, err := assemblePart(pol, in)
-		if err != nil {
-			return nil, err
-		}
-		prog[jumps[i]] = bpf.Jump{Skip: uint32(len(prog) - jumps[i] - 1)}
-		prog = append(prog, insts...)
-	}
-	return prog, nil
-}
-
-// assemblePart is the library's program for pol's rules of the syscalls in.
-func assemblePart(pol *bpfseccomp.Policy, in func(name string) bool) ([]bpf.Instruction, error) {
-	part := &bpfseccomp.Policy{DefaultAction: pol.DefaultAction}
-	for _, g := range pol.Syscalls {
-		sub := bpfseccomp.SyscallGroup{Action: g.Action}
-		for _, n := range g.Names {
-			if in(n) {
-				sub.Names = append(sub.Names, n)
-			}
-		}
-		for _, n := range g.NamesWithCondtions {
-			if in(n.Name) {
-				sub.NamesWithCondtions = append(sub.NamesWithCondtions, n)
-			}
-		}
-		if len(sub.Names)+len(sub.NamesWithCondtions) > 0 {
-			part.Syscalls = append(part.Syscalls, sub)
-		}
-	}
-	return part.Assemble() // it checks the architecture itself
-}
-
-// dispatch appends the comparisons that choose among parts lo..hi by the syscall
-// number, ending in a jump per part (its target is set once the part is placed).
-func dispatch(prog *[]bpf.Instruction, bounds []uint32, jumps []int, lo, hi int) {
-	if lo == hi {
-		jumps[lo] = len(*prog)
-		*prog = append(*prog, bpf.Jump{})
-		return
-	}
-	mid := (lo + hi + 1) / 2
-	at := len(*prog)
-	*prog = append(*prog, nil)
-	dispatch(prog, bounds, jumps, lo, mid-1) // below bounds[mid]: right after
-	skip := len(*prog) - at - 1              // under 2·len(bounds): the syscalls of an architecture make a few dozen parts
-	(*prog)[at] = bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: bounds[mid], SkipTrue: uint8(skip)}
-	dispatch(prog, bounds, jumps, mid, hi)
-}
-
-// add records name under conds (nil: any arguments), which takes over any conditional
-// rule of the same action.
-func (g *rulesOf) add(name string, conds []bpfseccomp.ArgumentConditions) {
-	if g.seen[name] {
-		return // already matched whatever its arguments
-	}
-	if conds == nil {
-		g.seen[name] = true
-		g.any = append(g.any, name)
-		kept := g.conds[:0]
-		for _, c := range g.conds {
-			if c.Name != name {
-				kept = append(kept, c)
-			}
-		}
-		g.conds = kept
-		return
-	}
-	for _, c := range conds {
-		g.conds = append(g.conds, bpfseccomp.NameWithConditions{Name: name, Conditions: c})
-	}
-}
-
-// conditionsOf turns a rule's argument comparisons into sets of conditions, any of
-// which matches: one set (all must hold), or, when an argument is compared more than
-// once, one set per comparison, as runc does.
-func conditionsOf(args []specs.LinuxSeccompArg) ([]bpfseccomp.ArgumentConditions, error) {
-	if len(args) == 0 {
-		return nil, nil
-	}
-	var all bpfseccomp.ArgumentConditions
-	repeated := map[uint]int{}
-	for _, a := range args {
-		c, err := conditionOf(a)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, c)
-		repeated[a.Index]++
-	}
-	if len(repeated) == len(args) {
-		return []bpfseccomp.ArgumentConditions{all}, nil
-	}
-	out := make([]bpfseccomp.ArgumentConditions, len(all))
-	for i, c := range all {
-		out[i] = bpfseccomp.ArgumentConditions{c}
-	}
-	return out, nil
-}
-
-func conditionOf(a specs.LinuxSeccompArg) (bpfseccomp.Condition, error) {
-	if a.Index > 5 {
-		return bpfseccomp.Condition{}, fmt.Errorf("argument index %d is out of range", a.Index)
-	}
-	c := bpfseccomp.Condition{Argument: uint32(a.Index), Value: a.Value}
-	if op, ok := comparisons[a.Op]; ok {
-		c.Operation = op
-		return c, nil
-	}
-	if a.Op != specs.OpMaskedEqual {
-		return c, fmt.Errorf("operator %q is not supported", a.Op)
-	}
-	// (arg & Value) == ValueTwo: expressible for "none of these bits" and for "this
-	// one bit".
-	switch {
-	case a.ValueTwo == 0:
-		c.Operation = bpfseccomp.BitsNotSet
-	case a.ValueTwo == a.Value && bits.OnesCount64(a.Value) == 1:
-		c.Operation = bpfseccomp.BitsSet
-	default:
-		return c, fmt.Errorf("%s with value %#x and valueTwo %#x cannot be compiled", a.Op, a.Value, a.ValueTwo)
-	}
-	return c, nil
-}
-
-// comparisons are the profile's operators the library has as they are.
-var comparisons = map[specs.LinuxSeccompOperator]bpfseccomp.Operation{
-	specs.OpEqualTo: bpfseccomp.Equal, specs.OpNotEqual: bpfseccomp.NotEqual,
-	specs.OpLessThan: bpfseccomp.LessThan, specs.OpLessEqual: bpfseccomp.LessOrEqual,
-	specs.OpGreaterThan: bpfseccomp.GreaterThan, specs.OpGreaterEqual: bpfseccomp.GreaterOrEqual,
+	return nil
 }
 
 // loadSeccomp installs the filter on this thread (the one that execs); without
 // no_new_privs that needs CAP_SYS_ADMIN in the container's user namespace.
-func (c *confinement) loadSeccomp() error {
-	if len(c.Filter) == 0 {
+func (s *Security) loadSeccomp() error {
+	if s.SeccompUnconfined {
 		return nil
 	}
-	prog := make([]unix.SockFilter, len(c.Filter)/8)
+	if err := checkSecurity(s); err != nil {
+		return err
+	}
+	prog := make([]unix.SockFilter, len(s.Seccomp)/8)
 	for i := range prog {
-		b := c.Filter[8*i:]
+		b := s.Seccomp[8*i:]
 		prog[i] = unix.SockFilter{Code: binary.NativeEndian.Uint16(b), Jt: b[2], Jf: b[3], K: binary.NativeEndian.Uint32(b[4:])}
 	}
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
@@ -395,24 +85,24 @@ func (c *confinement) loadSeccomp() error {
 // capabilities: a fresh session keyring, so that the caller's keys are not the
 // container's (as runc does; a kernel without keyrings, or one that refuses, is
 // tolerated as by runc), and, without no_new_privs, the seccomp filter.
-func (c *confinement) beforeCredentials() error {
+func (s *Security) beforeCredentials() error {
 	_, _, errno := unix.RawSyscall(unix.SYS_KEYCTL, unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0)
 	if errno != 0 && errno != unix.ENOSYS && errno != unix.EPERM {
 		return fmt.Errorf("joining a new session keyring: %w", errno)
 	}
-	if c.NoNewPrivs {
+	if !s.NewPrivs {
 		return nil
 	}
-	return c.loadSeccomp()
+	return s.loadSeccomp()
 }
 
 // beforeExec applies the rest just before execve: no_new_privs, then the filter.
-func (c *confinement) beforeExec() error {
-	if !c.NoNewPrivs {
+func (s *Security) beforeExec() error {
+	if s.NewPrivs {
 		return nil
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("setting no_new_privs: %w", err)
 	}
-	return c.loadSeccomp()
+	return s.loadSeccomp()
 }

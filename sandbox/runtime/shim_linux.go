@@ -22,8 +22,6 @@ type shimConfig struct {
 	Hold  bool
 	IDMap *idMapPlan // rootless with subordinate ids; decided by the caller
 	Early *earlyInit // root: the init is started by the shim's constructor
-	// Confine is for the init the shim starts itself (compiled by the caller).
-	Confine confinement
 }
 
 // shimReply is what the shim tells Start on fd 4 once the container runs (or failed).
@@ -47,6 +45,8 @@ func checkSpec(spec *Spec) error {
 		return errors.New("starting container: no command given")
 	case CheckUser(spec.Process.User) != nil:
 		return fmt.Errorf("starting container: %w", CheckUser(spec.Process.User))
+	case checkSecurity(&spec.Process.Security) != nil:
+		return fmt.Errorf("starting container: %w", checkSecurity(&spec.Process.Security))
 	case spec.Rootfs.Copy == "" && (len(spec.Rootfs.Lower) == 0 || spec.Rootfs.Upper == "" || spec.Rootfs.Work == "" || spec.Rootfs.Merged == ""):
 		return errors.New("starting container: rootfs needs lower, upper, work and merged dirs")
 	}
@@ -102,7 +102,6 @@ func PrepareShim(plan ShimPlan) (*Shim, error) {
 	if !isID(plan.ID) {
 		return nil, fmt.Errorf("starting container: id %q is not 64 hex digits", plan.ID)
 	}
-	go func() { _, _ = defaultFilter() }() // ready by Start: it overlaps the container's creation
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("starting container: %w", err)
@@ -215,22 +214,21 @@ func (sh *Shim) Start(spec Spec, opts StartOptions) error {
 		return errors.New("starting container: container is already running")
 	}
 	_ = os.Remove(path.Join(spec.Dir, sockFile))
-	conf, err := confine(spec.Process.Security)
-	if err != nil {
+	if err := writeEtcFiles(&spec); err != nil {
 		return failStart(&spec, err)
 	}
-	if err := writeEtcFiles(&spec); err != nil {
+	if err := saveSecurity(&spec); err != nil {
 		return failStart(&spec, err)
 	}
 	if sh.early != nil {
 		// The init, forked with the shim, waits for this as its first message.
-		if err := sendConfig(int(sh.sync.Fd()), initConfig{Spec: spec, Rootless: sh.early.Rootless, Confine: conf}); err != nil {
+		if err := sendConfig(int(sh.sync.Fd()), initConfig{Spec: spec, Rootless: sh.early.Rootless}); err != nil {
 			return fmt.Errorf("starting container: queueing the init's config: %w", err)
 		}
 	}
 	cfg := shimConfig{Spec: spec, Hold: opts.HoldUntilAttach, Early: sh.early}
 	if sh.early == nil {
-		cfg.IDMap, cfg.Confine = sh.idmap, conf
+		cfg.IDMap = sh.idmap
 	}
 	err = json.NewEncoder(sh.cfgW).Encode(cfg)
 	sh.cfgW.Close()
@@ -271,22 +269,21 @@ func shimMain() {
 		os.Exit(1)
 	}
 	os.Unsetenv(earlyEnv)
-	s := &shim{spec: cfg.Spec, hold: cfg.Hold, idmap: cfg.IDMap, early: cfg.Early, confine: cfg.Confine, reply: reply}
+	s := &shim{spec: cfg.Spec, hold: cfg.Hold, idmap: cfg.IDMap, early: cfg.Early, reply: reply}
 	code := s.run()
 	removeFreezer(earlyCgroup)
 	os.Exit(code)
 }
 
 type shim struct {
-	spec    Spec
-	hold    bool
-	idmap   *idMapPlan
-	early   *earlyInit
-	confine confinement
-	reply   *os.File
-	state   diskState
-	init    *initProc
-	hub     *hub
+	spec  Spec
+	hold  bool
+	idmap *idMapPlan
+	early *earlyInit
+	reply *os.File
+	state diskState
+	init  *initProc
+	hub   *hub
 }
 
 // diskFull says so when err comes from a full disk.
@@ -340,10 +337,10 @@ func (s *shim) run() int {
 	if s.early != nil {
 		ip, err = adoptInit(s.early)
 	} else {
-		ip, err = spawnInit(&s.spec, &s.confine, s.idmap)
+		ip, err = spawnInit(&s.spec, s.idmap)
 		if err != nil && s.idmap != nil && errors.Is(err, errIDMap) {
 			// The helpers refused (say, a stale /etc/subuid): one mapped id still runs it.
-			ip, err = spawnInit(&s.spec, &s.confine, nil)
+			ip, err = spawnInit(&s.spec, nil)
 		}
 	}
 	if err != nil {

@@ -1,7 +1,8 @@
-package runtime
+package seccomp
 
 import (
 	"encoding/binary"
+	"errors"
 	"testing"
 
 	bpfseccomp "github.com/elastic/go-seccomp-bpf"
@@ -10,6 +11,8 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/dockling/dockling/sandbox/runtime"
 )
 
 // seccompData is struct seccomp_data for the bpf package's VM, which loads words
@@ -97,7 +100,7 @@ func TestSeccompFilter(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: defaultCapNames()}}}
+	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: runtime.DefaultCapabilities()}}}
 	def, err := seccomp.GetDefaultProfile(rs)
 	if err != nil {
 		t.Fatal(err)
@@ -143,5 +146,30 @@ func TestSeccompFilter(t *testing.T) {
 			t.Fatalf("%s: nothing allowed", name)
 		}
 		t.Logf("%s: %d instructions", name, len(tree))
+	}
+}
+
+// TestBadProfiles: a profile that does not parse, or that the library cannot express
+// faithfully, is refused rather than loosened.
+func TestBadProfiles(t *testing.T) {
+	for _, bad := range []string{`{"defaultAction":`, `{"defaultAction":"SCMP_ACT_NOPE"}`,
+		`{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":13}`,
+		`{"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/x","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]}`,
+		`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["clone"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":3,"valueTwo":1,"op":"SCMP_CMP_MASKED_EQ"}]}]}`,
+		`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["clone"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"}]},
+			{"names":["clone"],"action":"SCMP_ACT_KILL","args":[{"index":0,"value":2,"op":"SCMP_CMP_EQ"}]}]}`} {
+		if _, err := Compile(bad, runtime.DefaultCapabilities()); !errors.Is(err, ErrBadProfile) {
+			t.Errorf("profile %s: %v", bad, err)
+		}
+	}
+}
+
+// BenchmarkCompileDefault is what one CLI process spends compiling Docker's default
+// profile (once; Prepare overlaps it with creating the container).
+func BenchmarkCompileDefault(b *testing.B) {
+	for b.Loop() {
+		if _, err := compile("", runtime.DefaultCapabilities()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
