@@ -1,31 +1,44 @@
 // Package seccomp compiles seccomp profiles in Docker's JSON format (by default
 // Docker's own, from github.com/moby/profiles/seccomp) to the BPF filter the runtime
-// loads into a container's processes. It stands apart from the runtime: the libraries
-// build syscall tables for every architecture as they initialise, and the runtime's
-// re-executed processes (shim, init, exec helper) start before them (see the
-// runtime's early_linux.go), so they never pay for it.
+// loads into a container's processes. It stands apart from the runtime, and its syscall
+// table is static data: the runtime's re-executed processes (shim, init, exec helper)
+// start while the binary's packages initialise (see the runtime's early_linux.go), and
+// pay for every table a package builds as it initialises.
 package seccomp
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
-	"math/bits"
-	"slices"
+	"sort"
 	"strings"
 	"sync"
 
-	bpfseccomp "github.com/elastic/go-seccomp-bpf"
-	"github.com/elastic/go-seccomp-bpf/arch"
 	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
+//go:generate ./mksyscalls.sh
+
 // ErrBadProfile: a seccomp profile that cannot be read or compiled.
 var ErrBadProfile = errors.New("invalid seccomp profile")
+
+// syscallNumber is one entry of this architecture's table (zsyscalls_linux_*.go).
+type syscallNumber struct {
+	name string
+	nr   uint32
+}
+
+// number is the syscall called name on this architecture.
+func number(name string) (uint32, bool) {
+	i := sort.Search(len(syscalls), func(i int) bool { return syscalls[i].name >= name })
+	if i < len(syscalls) && syscalls[i].name == name {
+		return syscalls[i].nr, true
+	}
+	return 0, false
+}
 
 // compiled holds what Compile made, by profile and capabilities: the default profile
 // once per process (Prepare starts it early), and a custom one that create checked.
@@ -40,7 +53,7 @@ type result struct {
 // capabilities caps (Docker's names, "CAP_CHOWN"), this architecture and this kernel,
 // as moby does, and compiles it: a struct sock_filter array in host byte order; nil
 // when the profile turns seccomp off. Syscalls of the machine's other ABIs (x86's
-// 32-bit and x32) meet the default action, where Docker allows their syscalls too.
+// 32-bit one) meet the default action, where Docker allows them too; x32's get ENOSYS.
 func Compile(profile string, caps []string) ([]byte, error) {
 	key := profile + "\x00" + strings.Join(caps, ",")
 	if r, ok := compiled.Load(key); ok {
@@ -59,6 +72,9 @@ func Prepare(caps []string) {
 
 // compile is Compile without the cache.
 func compile(body string, caps []string) ([]byte, error) {
+	if len(syscalls) == 0 {
+		return nil, fmt.Errorf("%w: no syscall table for this architecture", ErrBadProfile)
+	}
 	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: caps}}}
 	var p *specs.LinuxSeccomp
 	var err error
@@ -73,19 +89,11 @@ func compile(body string, caps []string) ([]byte, error) {
 	if p == nil { // no default action and no rules: moby turns seccomp off
 		return nil, nil
 	}
-	info, err := arch.GetInfo("")
+	pol, err := policyOf(p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadProfile, err)
 	}
-	pol, err := policyOf(p, info)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadProfile, err)
-	}
-	insts, err := assemble(pol, info)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadProfile, err)
-	}
-	raw, err := bpf.Assemble(insts)
+	raw, err := bpf.Assemble(pol.program())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadProfile, err)
 	}
@@ -98,282 +106,119 @@ func compile(body string, caps []string) ([]byte, error) {
 	return out, nil
 }
 
+// policy is a resolved profile by syscall: a syscall's condition sets decide first,
+// in the profile's order, then its rule for any arguments, then the default.
+type policy struct {
+	def   uint32 // seccomp return values
+	rules map[uint32]*rule
+}
+
+type rule struct {
+	sets []condSet
+	any  *uint32
+}
+
+// condSet matches when all its comparisons hold.
+type condSet struct {
+	args   []specs.LinuxSeccompArg
+	action uint32
+}
+
 // actionOf is a profile's action as a seccomp return value.
-func actionOf(a specs.LinuxSeccompAction, errno *uint) (bpfseccomp.Action, error) {
+func actionOf(a specs.LinuxSeccompAction, errno *uint) (uint32, error) {
+	ret := func(base uint32, def unix.Errno) uint32 {
+		if errno != nil {
+			return base | uint32(*errno)&unix.SECCOMP_RET_DATA
+		}
+		return base | uint32(def)
+	}
 	switch a {
 	case specs.ActAllow:
-		return bpfseccomp.ActionAllow, nil
-	case specs.ActErrno, specs.ActTrace:
-		base := bpfseccomp.ActionErrno
-		if a == specs.ActTrace {
-			base = bpfseccomp.ActionTrace
-		}
-		if errno == nil || *errno == uint(unix.EPERM) {
-			return base, nil // the library returns EPERM for a bare errno action
-		}
-		return base | bpfseccomp.Action(*errno&0xffff), nil
+		return unix.SECCOMP_RET_ALLOW, nil
+	case specs.ActErrno:
+		return ret(unix.SECCOMP_RET_ERRNO, unix.EPERM), nil
+	case specs.ActTrace:
+		return ret(unix.SECCOMP_RET_TRACE, unix.EPERM), nil
 	case specs.ActKill, specs.ActKillThread:
-		return bpfseccomp.ActionKillThread, nil
+		return unix.SECCOMP_RET_KILL_THREAD, nil
 	case specs.ActKillProcess:
-		return bpfseccomp.ActionKillProcess, nil
+		return unix.SECCOMP_RET_KILL_PROCESS, nil
 	case specs.ActTrap:
-		return bpfseccomp.ActionTrap, nil
+		return unix.SECCOMP_RET_TRAP, nil
 	case specs.ActLog:
-		return bpfseccomp.ActionLog, nil
+		return unix.SECCOMP_RET_LOG, nil
 	}
 	return 0, fmt.Errorf("action %q is not supported", a)
 }
 
-// rulesOf collects one action's rules: syscalls matched whatever their arguments, and
-// argument conditions (any set matching) for the others.
-type rulesOf struct {
-	action bpfseccomp.Action
-	any    []string
-	conds  []bpfseccomp.NameWithConditions
-	seen   map[string]bool
-}
-
-// policyOf turns a resolved profile into the BPF library's policy. Rules whose action
-// is the default are left out, as runc does; names this architecture does not know are
-// skipped, as libseccomp does; a rule the library cannot express is refused rather than
-// loosened.
-func policyOf(p *specs.LinuxSeccomp, info *arch.Info) (*bpfseccomp.Policy, error) {
+// policyOf resolves p's rules by syscall. Rules whose action is the default are left
+// out, as runc does; names this architecture does not have are skipped, as libseccomp
+// does; an argument compared more than once makes one condition set per comparison,
+// as runc does.
+func policyOf(p *specs.LinuxSeccomp) (*policy, error) {
 	if p.ListenerPath != "" {
-		return nil, fmt.Errorf("listenerPath is not supported")
+		return nil, errors.New("listenerPath is not supported")
 	}
 	def, err := actionOf(p.DefaultAction, p.DefaultErrnoRet)
 	if err != nil {
 		return nil, fmt.Errorf("defaultAction: %v", err)
 	}
-	if def&^unix.SECCOMP_RET_ACTION_FULL != 0 {
-		return nil, fmt.Errorf("defaultErrnoRet other than 1 (EPERM) is not supported")
-	}
-	var groups []*rulesOf
-	byAction := map[bpfseccomp.Action]*rulesOf{}
+	pol := &policy{def: def, rules: map[uint32]*rule{}}
 	for _, sc := range p.Syscalls {
 		act, err := actionOf(sc.Action, sc.ErrnoRet)
+		if err != nil {
+			return nil, fmt.Errorf("syscalls %v: %v", sc.Names, err)
+		}
+		sets, err := condSets(sc.Args, act)
 		if err != nil {
 			return nil, fmt.Errorf("syscalls %v: %v", sc.Names, err)
 		}
 		if act == def {
 			continue
 		}
-		conds, err := conditionsOf(sc.Args)
-		if err != nil {
-			return nil, fmt.Errorf("syscalls %v: %v", sc.Names, err)
-		}
-		g := byAction[act]
-		if g == nil {
-			g = &rulesOf{action: act, seen: map[string]bool{}}
-			byAction[act] = g
-			groups = append(groups, g)
-		}
 		for _, name := range sc.Names {
-			if _, ok := info.SyscallNames[name]; ok {
-				g.add(name, conds)
+			nr, ok := number(name)
+			if !ok {
+				continue
+			}
+			r := pol.rules[nr]
+			if r == nil {
+				r = &rule{}
+				pol.rules[nr] = r
+			}
+			switch {
+			case sets != nil:
+				r.sets = append(r.sets, sets...)
+			case r.any == nil:
+				r.any = &act
 			}
 		}
-	}
-	pol := &bpfseccomp.Policy{DefaultAction: def}
-	// Conditional rules first: a syscall's narrower rule decides before a broader one.
-	for _, g := range groups {
-		pol.Syscalls = append(pol.Syscalls, bpfseccomp.SyscallGroup{NamesWithCondtions: g.conds, Action: g.action})
-	}
-	for _, g := range groups {
-		pol.Syscalls = append(pol.Syscalls, bpfseccomp.SyscallGroup{Names: g.any, Action: g.action})
 	}
 	return pol, nil
 }
 
-// bucketSize is how many syscalls one part of the filter tests in turn (see assemble).
-const bucketSize = 24
-
-// assemble compiles pol as a short tree of comparisons on the syscall number that
-// leads to parts the library assembles, each for the rules of one range of numbers.
-// When a filter is loaded, the kernel runs it once for every syscall number (to learn
-// which are always allowed): through the library's one long list of comparisons that
-// cost half a millisecond of every container's start. A syscall with argument
-// conditions gets a part of its own, with nothing after it: the library's code for
-// them leaves an argument where the next rule expects the syscall number.
-func assemble(pol *bpfseccomp.Policy, info *arch.Info) ([]bpf.Instruction, error) {
-	num := func(name string) uint32 { return uint32(info.SyscallNames[name] | info.SeccompMask) }
-	rulesFor := map[uint32]int{} // how many groups name the syscall
-	conditional := map[uint32]bool{}
-	for _, g := range pol.Syscalls {
-		seen := map[uint32]bool{}
-		for _, n := range g.Names {
-			seen[num(n)] = true
-		}
-		for _, n := range g.NamesWithCondtions {
-			seen[num(n.Name)], conditional[num(n.Name)] = true, true
-		}
-		for n := range seen {
-			rulesFor[n]++
-		}
-	}
-	if len(rulesFor) == 0 { // the default action for everything
-		def := pol.DefaultAction
-		if def == bpfseccomp.ActionErrno {
-			def |= bpfseccomp.Action(unix.EPERM)
-		}
-		return []bpf.Instruction{bpf.RetConstant{Val: uint32(def)}}, nil
-	}
-	nums := slices.Sorted(maps.Keys(rulesFor))
-	bounds := []uint32{0} // bounds[i]: the lowest syscall number of part i
-	inPart, afterConditional := 0, false
-	for _, n := range nums {
-		if conditional[n] && rulesFor[n] > 1 {
-			return nil, fmt.Errorf("syscall %s: argument conditions under more than one action cannot be compiled", info.SyscallNumbers[int(n)])
-		}
-		switch {
-		case afterConditional:
-			bounds = append(bounds, bounds[len(bounds)-1]+1)
-			inPart = 0
-		case inPart > 0 && (conditional[n] || inPart == bucketSize):
-			bounds = append(bounds, n)
-			inPart = 0
-		}
-		if conditional[n] {
-			bounds[len(bounds)-1] = n
-		}
-		inPart++
-		afterConditional = conditional[n]
-	}
-	prog := []bpf.Instruction{bpf.LoadAbsolute{Off: 0, Size: 4}} // seccomp_data.nr
-	jumps := make([]int, len(bounds))                            // where each part is jumped to
-	dispatch(&prog, bounds, jumps, 0, len(bounds)-1)
-	for i := range bounds {
-		in := func(name string) bool {
-			n := num(name)
-			return n >= bounds[i] && (i == len(bounds)-1 || n < bounds[i+1])
-		}
-		insts, err := assemblePart(pol, in)
-		if err != nil {
-			return nil, err
-		}
-		prog[jumps[i]] = bpf.Jump{Skip: uint32(len(prog) - jumps[i] - 1)}
-		prog = append(prog, insts...)
-	}
-	return prog, nil
-}
-
-// assemblePart is the library's program for pol's rules of the syscalls in.
-func assemblePart(pol *bpfseccomp.Policy, in func(name string) bool) ([]bpf.Instruction, error) {
-	part := &bpfseccomp.Policy{DefaultAction: pol.DefaultAction}
-	for _, g := range pol.Syscalls {
-		sub := bpfseccomp.SyscallGroup{Action: g.Action}
-		for _, n := range g.Names {
-			if in(n) {
-				sub.Names = append(sub.Names, n)
-			}
-		}
-		for _, n := range g.NamesWithCondtions {
-			if in(n.Name) {
-				sub.NamesWithCondtions = append(sub.NamesWithCondtions, n)
-			}
-		}
-		if len(sub.Names)+len(sub.NamesWithCondtions) > 0 {
-			part.Syscalls = append(part.Syscalls, sub)
-		}
-	}
-	return part.Assemble() // it checks the architecture itself
-}
-
-// dispatch appends the comparisons that choose among parts lo..hi by the syscall
-// number, ending in a jump per part (its target is set once the part is placed).
-func dispatch(prog *[]bpf.Instruction, bounds []uint32, jumps []int, lo, hi int) {
-	if lo == hi {
-		jumps[lo] = len(*prog)
-		*prog = append(*prog, bpf.Jump{})
-		return
-	}
-	mid := (lo + hi + 1) / 2
-	at := len(*prog)
-	*prog = append(*prog, nil)
-	dispatch(prog, bounds, jumps, lo, mid-1) // below bounds[mid]: right after
-	skip := len(*prog) - at - 1              // under 2·len(bounds): the syscalls of an architecture make a few dozen parts
-	(*prog)[at] = bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: bounds[mid], SkipTrue: uint8(skip)}
-	dispatch(prog, bounds, jumps, mid, hi)
-}
-
-// add records name under conds (nil: any arguments), which takes over any conditional
-// rule of the same action.
-func (g *rulesOf) add(name string, conds []bpfseccomp.ArgumentConditions) {
-	if g.seen[name] {
-		return // already matched whatever its arguments
-	}
-	if conds == nil {
-		g.seen[name] = true
-		g.any = append(g.any, name)
-		kept := g.conds[:0]
-		for _, c := range g.conds {
-			if c.Name != name {
-				kept = append(kept, c)
-			}
-		}
-		g.conds = kept
-		return
-	}
-	for _, c := range conds {
-		g.conds = append(g.conds, bpfseccomp.NameWithConditions{Name: name, Conditions: c})
-	}
-}
-
-// conditionsOf turns a rule's argument comparisons into sets of conditions, any of
-// which matches: one set (all must hold), or, when an argument is compared more than
-// once, one set per comparison, as runc does.
-func conditionsOf(args []specs.LinuxSeccompArg) ([]bpfseccomp.ArgumentConditions, error) {
+func condSets(args []specs.LinuxSeccompArg, act uint32) ([]condSet, error) {
 	if len(args) == 0 {
 		return nil, nil
 	}
-	var all bpfseccomp.ArgumentConditions
-	repeated := map[uint]int{}
+	seen := map[uint]bool{}
+	repeated := false
 	for _, a := range args {
-		c, err := conditionOf(a)
-		if err != nil {
-			return nil, err
+		if a.Index > 5 {
+			return nil, fmt.Errorf("argument index %d is out of range", a.Index)
 		}
-		all = append(all, c)
-		repeated[a.Index]++
+		if _, ok := comparisons[a.Op]; !ok {
+			return nil, fmt.Errorf("operator %q is not supported", a.Op)
+		}
+		repeated = repeated || seen[a.Index]
+		seen[a.Index] = true
 	}
-	if len(repeated) == len(args) {
-		return []bpfseccomp.ArgumentConditions{all}, nil
+	if !repeated {
+		return []condSet{{args: args, action: act}}, nil
 	}
-	out := make([]bpfseccomp.ArgumentConditions, len(all))
-	for i, c := range all {
-		out[i] = bpfseccomp.ArgumentConditions{c}
+	sets := make([]condSet, len(args))
+	for i := range args {
+		sets[i] = condSet{args: args[i : i+1], action: act}
 	}
-	return out, nil
-}
-
-func conditionOf(a specs.LinuxSeccompArg) (bpfseccomp.Condition, error) {
-	if a.Index > 5 {
-		return bpfseccomp.Condition{}, fmt.Errorf("argument index %d is out of range", a.Index)
-	}
-	c := bpfseccomp.Condition{Argument: uint32(a.Index), Value: a.Value}
-	if op, ok := comparisons[a.Op]; ok {
-		c.Operation = op
-		return c, nil
-	}
-	if a.Op != specs.OpMaskedEqual {
-		return c, fmt.Errorf("operator %q is not supported", a.Op)
-	}
-	// (arg & Value) == ValueTwo: expressible for "none of these bits" and for "this
-	// one bit".
-	switch {
-	case a.ValueTwo == 0:
-		c.Operation = bpfseccomp.BitsNotSet
-	case a.ValueTwo == a.Value && bits.OnesCount64(a.Value) == 1:
-		c.Operation = bpfseccomp.BitsSet
-	default:
-		return c, fmt.Errorf("%s with value %#x and valueTwo %#x cannot be compiled", a.Op, a.Value, a.ValueTwo)
-	}
-	return c, nil
-}
-
-// comparisons are the profile's operators the library has as they are.
-var comparisons = map[specs.LinuxSeccompOperator]bpfseccomp.Operation{
-	specs.OpEqualTo: bpfseccomp.Equal, specs.OpNotEqual: bpfseccomp.NotEqual,
-	specs.OpLessThan: bpfseccomp.LessThan, specs.OpLessEqual: bpfseccomp.LessOrEqual,
-	specs.OpGreaterThan: bpfseccomp.GreaterThan, specs.OpGreaterEqual: bpfseccomp.GreaterOrEqual,
+	return sets, nil
 }
