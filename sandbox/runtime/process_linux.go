@@ -305,7 +305,7 @@ func resolveUser(spec string) (*idUser, error) {
 		u.home = "/"
 	}
 	for _, id := range append([]int{u.uid, u.gid}, u.groups...) {
-		if id < 0 || id > maxID {
+		if id < 0 || int64(id) > maxID {
 			// An image's passwd or group file is as untrusted as a -u flag.
 			return nil, fmt.Errorf("invalid user %q: %w", spec, ErrUserRange)
 		}
