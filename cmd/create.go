@@ -14,7 +14,8 @@ func NewCreateCmd(f *Factory, runF func(*RunOptions) error) *cobra.Command {
 		Short: "Create a new container",
 		Long:  `Create a container (its record and writable layer) without starting it; "docker start" runs it.`,
 		Example: `  docker create --name web busybox sleep 600
-  docker create -it ubuntu bash`,
+  docker create -it ubuntu bash
+  docker create --security-opt seccomp=profile.json busybox mkdir /x`,
 		Args: minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Image, opts.Cmd = args[0], args[1:]

@@ -30,6 +30,7 @@ type RunOptions struct {
 	Entrypoint  string
 	Network     string
 	DetachKeys  string
+	SecurityOpt []string
 }
 
 func addCreateFlags(c *cobra.Command, opts *RunOptions) {
@@ -44,6 +45,8 @@ func addCreateFlags(c *cobra.Command, opts *RunOptions) {
 	fl.StringVarP(&opts.Hostname, "hostname", "h", "", "Container host name")
 	fl.StringVar(&opts.Entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
 	fl.StringVar(&opts.Network, "network", sandbox.NetworkHost, "Connect a container to a network: host (the default, the machine's network) or none")
+	fl.StringArrayVar(&opts.SecurityOpt, "security-opt", nil,
+		"Security options: seccomp=unconfined, seccomp=PROFILE.json (Docker's profile format), no-new-privileges[=true|false]")
 	c.Flags().BoolP("help", "", false, "Print usage")
 }
 
@@ -52,10 +55,14 @@ func (opts *RunOptions) createOptions(c *cobra.Command) (sandbox.CreateOptions, 
 	if err != nil {
 		return sandbox.CreateOptions{}, runError(err)
 	}
+	secOpts, err := sandbox.ReadSecurityOpts(opts.SecurityOpt)
+	if err != nil {
+		return sandbox.CreateOptions{}, &FlagError{Err: err}
+	}
 	co := sandbox.CreateOptions{
 		Image: opts.Image, Name: opts.Name, Cmd: opts.Cmd, Env: opts.Env, WorkingDir: opts.Workdir,
 		User: opts.User, Hostname: opts.Hostname, Tty: opts.TTY, OpenStdin: opts.Interactive,
-		NetworkNone: none, AutoRemove: opts.Rm,
+		NetworkNone: none, AutoRemove: opts.Rm, SecurityOpt: secOpts,
 	}
 	if c.Flags().Changed("entrypoint") {
 		ep := opts.Entrypoint
@@ -76,7 +83,8 @@ interactive terminal; exiting the shell stops the container. Ctrl-p ctrl-q detac
 		Example: `  docker run hello-world
   docker run -it ubuntu bash
   docker run --name marked ubuntu sh -c 'echo hi > /tmp/x'
-  docker run -d --rm busybox sleep 60`,
+  docker run -d --rm busybox sleep 60
+  docker run --security-opt seccomp=unconfined busybox grep Seccomp /proc/self/status`,
 		Args: minArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Image, opts.Cmd = args[0], args[1:]

@@ -66,6 +66,9 @@ type ContainerState struct {
 type HostConfig struct {
 	AutoRemove  bool
 	NetworkMode string
+	// SecurityOpt is --security-opt as Docker records it (a seccomp profile file as
+	// its JSON, see ReadSecurityOpts); exec'd processes follow it too.
+	SecurityOpt []string
 }
 
 // NameInUseError is Docker's refusal of a taken name, in its words.
@@ -107,6 +110,7 @@ type CreateOptions struct {
 	OpenStdin   bool
 	NetworkNone bool
 	AutoRemove  bool
+	SecurityOpt []string // as ReadSecurityOpts returns them
 }
 
 // ShortName is the name without Docker's leading "/".
@@ -131,6 +135,12 @@ func (sb *Sandbox) containerDir(id string) string { return filepath.Join(sb.Stor
 func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	if opts.Name != "" && !containerNameRE().MatchString(opts.Name) {
 		return nil, fmt.Errorf("%w (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", ErrBadName, opts.Name)
+	}
+	if err := runtime.CheckUser(opts.User); err != nil {
+		return nil, err
+	}
+	if _, err := securityOf(opts.SecurityOpt); err != nil {
+		return nil, err
 	}
 	img, err := sb.Image(opts.Image)
 	if err != nil {
@@ -191,7 +201,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 		Image: img.ID, Driver: driver.Name,
 		LogPath:    filepath.Join(sb.containerDir(id), id+"-json.log"),
 		State:      ContainerState{Status: "created"},
-		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: "host"},
+		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: "host", SecurityOpt: opts.SecurityOpt},
 	}
 	if opts.NetworkNone {
 		c.HostConfig.NetworkMode = "none"

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/seccomp"
 	"github.com/dockling/dockling/sandbox/store"
 )
 
@@ -28,6 +29,10 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 	if c.Config.StopSignal != "" {
 		sig = parseSignal(c.Config.StopSignal)
 	}
+	sec, err := securityOf(c.HostConfig.SecurityOpt)
+	if err != nil {
+		return runtime.Spec{}, err
+	}
 	return runtime.Spec{
 		ID:  c.ID,
 		Dir: sb.containerDir(c.ID),
@@ -36,7 +41,7 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 		},
 		Process: runtime.Process{
 			Args: append([]string{c.Path}, c.Args...), Env: c.Config.Env, Cwd: c.Config.WorkingDir,
-			User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin,
+			User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, Security: sec,
 		},
 		Hostname:    c.Config.Hostname,
 		NetworkNone: c.HostConfig.NetworkMode == "none",
@@ -60,6 +65,7 @@ func (sb *Sandbox) PrepareStart(co *CreateOptions) *runtime.Shim {
 	if co.ID == "" {
 		co.ID = store.NewID()
 	}
+	seccomp.Prepare(runtime.DefaultCapabilities()) // Docker's default profile, ready by the start
 	sh, err := runtime.PrepareShim(runtime.ShimPlan{ID: co.ID, NetworkNone: co.NetworkNone, Tty: co.Tty, OpenStdin: co.OpenStdin})
 	if err != nil {
 		return nil

@@ -12,8 +12,19 @@ import (
 // BenchmarkRunTrue measures start + exit + wait of `true` (new shim, namespaces, overlay,
 // pivot_root, exec) on one container re-started each time.
 func BenchmarkRunTrue(b *testing.B) {
+	benchRunTrue(b, Security{Seccomp: defaultFilter(b)})
+}
+
+// BenchmarkRunTrueUnconfined is BenchmarkRunTrue without seccomp and no_new_privs:
+// the difference is what applying them costs a run.
+func BenchmarkRunTrueUnconfined(b *testing.B) {
+	benchRunTrue(b, Security{SeccompUnconfined: true, NewPrivs: true})
+}
+
+func benchRunTrue(b *testing.B, sec Security) {
 	requireRoot(b)
 	spec := newSpec(b, "true")
+	spec.Process.Security = sec
 	for b.Loop() {
 		if err := Start(*spec, StartOptions{}); err != nil {
 			b.Fatal(err)

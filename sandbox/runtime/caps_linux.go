@@ -9,19 +9,36 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// defaultCaps is Docker's default capability set (mask 0x00000000a80425fb).
-var defaultCaps = []uint{
-	unix.CAP_CHOWN, unix.CAP_DAC_OVERRIDE, unix.CAP_FSETID, unix.CAP_FOWNER, unix.CAP_MKNOD,
-	unix.CAP_NET_RAW, unix.CAP_SETGID, unix.CAP_SETUID, unix.CAP_SETFCAP, unix.CAP_SETPCAP,
-	unix.CAP_NET_BIND_SERVICE, unix.CAP_SYS_CHROOT, unix.CAP_KILL, unix.CAP_AUDIT_WRITE,
+// defaultCaps is Docker's default capability set (mask 0x00000000a80425fb), with the
+// names the seccomp profile's conditions use.
+var defaultCaps = []struct {
+	bit  uint
+	name string
+}{
+	{unix.CAP_CHOWN, "CAP_CHOWN"}, {unix.CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE"},
+	{unix.CAP_FSETID, "CAP_FSETID"}, {unix.CAP_FOWNER, "CAP_FOWNER"}, {unix.CAP_MKNOD, "CAP_MKNOD"},
+	{unix.CAP_NET_RAW, "CAP_NET_RAW"}, {unix.CAP_SETGID, "CAP_SETGID"}, {unix.CAP_SETUID, "CAP_SETUID"},
+	{unix.CAP_SETFCAP, "CAP_SETFCAP"}, {unix.CAP_SETPCAP, "CAP_SETPCAP"},
+	{unix.CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE"}, {unix.CAP_SYS_CHROOT, "CAP_SYS_CHROOT"},
+	{unix.CAP_KILL, "CAP_KILL"}, {unix.CAP_AUDIT_WRITE, "CAP_AUDIT_WRITE"},
 }
 
 func defaultCapMask() uint64 {
 	var m uint64
 	for _, c := range defaultCaps {
-		m |= 1 << c
+		m |= 1 << c.bit
 	}
 	return m
+}
+
+// DefaultCapabilities are the names of the capabilities a container's root gets
+// (Docker's default set), for the seccomp profile's conditions on them.
+func DefaultCapabilities() []string {
+	names := make([]string, len(defaultCaps))
+	for i, c := range defaultCaps {
+		names[i] = c.name
+	}
+	return names
 }
 
 func lastCap() uint {

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +38,10 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 	if len(p.Args) == 0 {
 		return -1, fmt.Errorf("exec: no command given")
 	}
+	if err := CheckUser(p.User); err != nil {
+		// Docker's exit code for an exec its runtime refused to start.
+		return -1, &ExecError{Code: 126, Msg: err.Error()}
+	}
 	st, err := status(dir)
 	if err != nil {
 		return -1, err
@@ -49,14 +52,16 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 	if !nsenter.Works() {
 		return -1, ErrExecNeedsCgo
 	}
+	if p.Security, err = execSecurity(dir, p.Security); err != nil {
+		return -1, fmt.Errorf("exec: %w", err)
+	}
 	cmd, sock, err := startExecHelper(dir, st, p, s)
 	if err != nil {
 		return -1, err
 	}
 	defer unix.Close(sock)
 
-	b, _ := json.Marshal(execConfig{Process: p, Hostname: readHostname(dir)})
-	if err := unix.Sendmsg(sock, b, nil, nil, 0); err != nil {
+	if err := sendConfig(sock, execConfig{Process: p, Hostname: readHostname(dir)}); err != nil {
 		_ = cmd.kill()
 		_, _ = cmd.wait(time.Second)
 		return -1, fmt.Errorf("exec: %w", err)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/dockling/dockling/sandbox/builtin"
+	"github.com/dockling/dockling/sandbox/seccomp"
 )
 
 var (
@@ -28,6 +29,9 @@ var (
 
 func TestMain(m *testing.M) {
 	Init()
+	if os.Getenv(probeEnv) != "" { // this binary, run in a container by a test
+		os.Exit(syscallProbe())
+	}
 	var err error
 	testTmp, err = os.MkdirTemp("", "dockling-runtime-test-")
 	if err != nil {
@@ -122,6 +126,16 @@ func requireRoot(t testing.TB) {
 	}
 }
 
+// defaultFilter is Docker's default seccomp profile compiled, what containers get.
+func defaultFilter(t testing.TB) []byte {
+	t.Helper()
+	f, err := seccomp.Compile("", DefaultCapabilities())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 func newID(t testing.TB) string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -144,7 +158,8 @@ func newSpec(t testing.TB, args ...string) *Spec {
 		Hostname: id[:12],
 		Rootfs: Rootfs{Lower: []string{lower}, Upper: filepath.Join(base, "diff"),
 			Work: filepath.Join(base, "work"), Merged: filepath.Join(base, "merged")},
-		Process: Process{Args: args, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}},
+		Process: Process{Args: args, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+			Security: Security{Seccomp: defaultFilter(t)}},
 	}
 	for _, d := range []string{spec.Dir, spec.Rootfs.Upper, spec.Rootfs.Work, spec.Rootfs.Merged} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

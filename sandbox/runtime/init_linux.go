@@ -199,8 +199,7 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		}
 	}
 
-	b, _ := json.Marshal(initConfig{Spec: *spec, Rootless: rootless})
-	if err := unix.Sendmsg(ip.sock, b, nil, nil, 0); err != nil {
+	if err := sendConfig(ip.sock, initConfig{Spec: *spec, Rootless: rootless}); err != nil {
 		ip.kill()
 		return nil, fmt.Errorf("starting container: sending config to init: %w", err)
 	}
@@ -239,6 +238,10 @@ func (ip *initProc) release() error {
 		return errors.New("starting container: init is gone")
 	}
 	if err := sendMsg(ip.sock, syncMsg{Type: "go"}, -1); err != nil {
+		// An init that failed after "ready" (confining itself) said why before it went.
+		if m, _, ok, _ := recvMsg(ip.sock); ok && m.Type == "error" {
+			return msgErr(m)
+		}
 		return fmt.Errorf("starting container: %w", err)
 	}
 	m, _, ok, err := recvMsg(ip.sock)
@@ -470,11 +473,14 @@ func initMain() {
 	if err := sendMsg(sock, syncMsg{Type: "ready"}, -1); err != nil {
 		os.Exit(1)
 	}
+	if err := pp.confine(); err != nil { // while the shim gets ready to release it
+		fail(err)
+	}
 	msg, _, ok, err := recvMsg(sock)
 	if err != nil || !ok || msg.Type != "go" {
 		os.Exit(1) // the shim is gone
 	}
-	fail(pp.exec())
+	fail(pp.execve())
 }
 
 // roleFailer reports err to the side waiting on sock and ends this re-executed role
@@ -491,15 +497,46 @@ func roleFailer(sock, def int) func(error) {
 	}
 }
 
-// recvRoleConfig reads the role's JSON config, the first message on sock; a role
-// that gets none has nothing to do and exits with code.
+// sendConfig sends v, as JSON, to the role waiting on sock: in a memfd passed with a
+// "config" message, so that its size is bounded by memory, not by the socket's buffer
+// (a large environment, one datagram, was refused with EMSGSIZE), and sending never
+// waits for the reader.
+func sendConfig(sock int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	fd, err := unix.MemfdCreate("dockling-config", unix.MFD_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("passing the config: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "config")
+	defer f.Close()
+	if _, err := f.WriteAt(b, 0); err != nil {
+		return fmt.Errorf("passing the config: %w", err)
+	}
+	return sendMsg(sock, syncMsg{Type: "config"}, fd)
+}
+
+// recvRoleConfig reads the role's JSON config, the first message on sock (see
+// sendConfig); a role that gets none has nothing to do and exits with code.
 func recvRoleConfig(sock int, v any, role string, code int, fail func(error)) {
-	m := make([]byte, 1<<20)
-	n, _, _, _, err := unix.Recvmsg(sock, m, nil, 0)
-	if err != nil || n == 0 {
+	m, fd, ok, err := recvMsg(sock)
+	if err != nil || !ok || fd < 0 || m.Type != "config" {
 		os.Exit(code)
 	}
-	if err := json.Unmarshal(m[:n], v); err != nil {
+	f := os.NewFile(uintptr(fd), "config")
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		fail(fmt.Errorf("%s: reading config: %w", role, err))
+	}
+	b := make([]byte, st.Size)
+	_, err = f.ReadAt(b, 0)
+	f.Close()
+	if err != nil {
+		fail(fmt.Errorf("%s: reading config: %w", role, err))
+	}
+	if err := json.Unmarshal(b, v); err != nil {
 		fail(fmt.Errorf("%s: reading config: %w", role, err))
 	}
 }

@@ -22,11 +22,14 @@ type prepared struct {
 	argv []string
 	env  []string
 	uid  int
+	sec  *Security
 }
 
 // prepareProcess runs inside the container's root (after pivot_root or setns): it creates
 // and enters the working dir, switches to the user, marks every fd but stdio close-on-exec
-// and resolves the command with the container's PATH, like Docker.
+// and resolves the command with the container's PATH, like Docker. p.Security is
+// applied in part here, while the process holds its capabilities, the rest just before
+// the exec.
 func prepareProcess(p Process, hostname string) (*prepared, error) {
 	u, err := resolveUser(p.User)
 	if err != nil {
@@ -48,6 +51,9 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 	}
 	d, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
 	dumpable := d != 0
+	if err := p.Security.beforeCredentials(); err != nil {
+		return nil, err
+	}
 	// Credentials are set on this thread only (the caller locked it, and it execs): Go's
 	// syscall.Setres* would signal every thread of the runtime three times over.
 	if err := threadSetgroups(u.groups); err != nil && !errors.Is(err, unix.EPERM) {
@@ -77,7 +83,7 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &prepared{path: exe, argv: p.Args, env: env, uid: u.uid}, nil
+	return &prepared{path: exe, argv: p.Args, env: env, uid: u.uid, sec: &p.Security}, nil
 }
 
 // threadSetres sets this thread's real, effective and saved uid (SYS_SETRESUID) or gid.
@@ -104,15 +110,29 @@ func threadSetgroups(gids []int) error {
 	return nil
 }
 
-// exec sets the capability sets on this (locked) thread and execs; it returns only on failure.
+// exec confines this (locked) thread and execs; it returns only on failure.
 func (pp *prepared) exec() error {
+	if err := pp.confine(); err != nil {
+		return err
+	}
+	return pp.execve()
+}
+
+// confine sets this thread's capability sets, no_new_privs and seccomp filter: only
+// the execve remains. The init does it while its shim gets ready to release it.
+func (pp *prepared) confine() error {
 	if err := setCaps(pp.uid == 0); err != nil {
 		return err
 	}
+	return pp.sec.beforeExec()
+}
+
+// execve runs the command; it returns only on failure.
+func (pp *prepared) execve() error {
 	err := unix.Exec(pp.path, pp.argv, pp.env)
 	code := 127
-	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.ENOEXEC) {
-		code = 126
+	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EISDIR) || errors.Is(err, unix.ENOEXEC) || errors.Is(err, unix.E2BIG) {
+		code = 126 // found but cannot be invoked (E2BIG: past the kernel's limit on arguments and environment)
 	}
 	return &ExecError{Code: code, Msg: fmt.Sprintf("exec: %q: %v", pp.argv[0], err)}
 }
@@ -290,6 +310,12 @@ func resolveUser(spec string) (*idUser, error) {
 	}
 	if u.home == "" {
 		u.home = "/"
+	}
+	for _, id := range append([]int{u.uid, u.gid}, u.groups...) {
+		if id < 0 || int64(id) > maxID {
+			// An image's passwd or group file is as untrusted as a -u flag.
+			return nil, fmt.Errorf("invalid user %q: %w", spec, ErrUserRange)
+		}
 	}
 	return u, nil
 }

@@ -35,7 +35,10 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -78,6 +81,51 @@ type Process struct {
 	User      string
 	Tty       bool
 	OpenStdin bool
+	// Security confines the process beyond namespaces and capabilities; an exec'd
+	// process takes its container's.
+	Security Security `json:",omitzero"`
+}
+
+// Security is how a container's processes are confined beyond namespaces and
+// capabilities: a seccomp filter and, unless NewPrivs, no_new_privs. A process must
+// have a filter (compiled by package seccomp, normally from Docker's default profile
+// for DefaultCapabilities) or SeccompUnconfined: Start and Exec refuse one with neither.
+type Security struct {
+	// Seccomp is the compiled filter: a struct sock_filter array in host byte order.
+	Seccomp []byte `json:",omitempty"`
+	// SeccompUnconfined turns seccomp off (--security-opt seccomp=unconfined).
+	SeccompUnconfined bool `json:",omitempty"`
+	// NewPrivs leaves no_new_privs unset (--security-opt no-new-privileges=false), so
+	// setuid and file-capability binaries gain privileges as under Docker's default.
+	NewPrivs bool `json:",omitempty"`
+}
+
+// maxID is the largest user or group id: the kernel takes (uid_t)-1 for "unchanged".
+const maxID = 4294967294
+
+// CheckUser refuses a user spec ("uid", "uid:gid", "name:gid", ...) whose numeric ids
+// are outside 0..4294967294, as runc does: larger ones would be cut to 32 bits (and
+// 4294967295 means "unchanged"), so the process would run as root. Names are resolved
+// in the container, where the same check applies.
+func CheckUser(spec string) error {
+	name, group, _ := strings.Cut(spec, ":")
+	for _, part := range []string{name, group} {
+		if err := checkID(part); err != nil {
+			return fmt.Errorf("invalid user %q: %w", spec, err)
+		}
+	}
+	return nil
+}
+
+// checkID refuses a numeric id out of range; a name passes.
+func checkID(s string) error {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return nil
+	}
+	if n, err := strconv.ParseUint(s, 10, 64); err != nil || n > maxID {
+		return ErrUserRange
+	}
+	return nil
 }
 
 // State is what the runtime knows about a container's last start.
@@ -187,6 +235,8 @@ var (
 	// ErrNoFreezer: the container has no freezer cgroup (rootless without a delegated
 	// cgroup subtree, or started before dockling made them), so it cannot be paused.
 	ErrNoFreezer = errors.New("the container has no freezer cgroup")
+	// ErrUserRange: a user or group id outside 0..4294967294 (see CheckUser).
+	ErrUserRange = errors.New("uids and gids must be in range 0-4294967294")
 	// ErrUnsupported: this platform cannot run containers.
 	ErrUnsupported = errors.New("containers need Linux")
 )

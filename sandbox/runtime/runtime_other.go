@@ -61,3 +61,6 @@ func Capabilities() Support {
 
 // ProbeOverlay fails: containers need Linux.
 func ProbeOverlay(string) error { return ErrUnsupported }
+
+// DefaultCapabilities is empty off Linux.
+func DefaultCapabilities() []string { return nil }

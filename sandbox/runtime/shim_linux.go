@@ -45,6 +45,10 @@ func checkSpec(spec *Spec) error {
 		return fmt.Errorf("starting container: id %q is not 64 hex digits", spec.ID)
 	case len(spec.Process.Args) == 0:
 		return errors.New("starting container: no command given")
+	case CheckUser(spec.Process.User) != nil:
+		return fmt.Errorf("starting container: %w", CheckUser(spec.Process.User))
+	case checkSecurity(&spec.Process.Security) != nil:
+		return fmt.Errorf("starting container: %w", checkSecurity(&spec.Process.Security))
 	case spec.Rootfs.Copy == "" && (len(spec.Rootfs.Lower) == 0 || spec.Rootfs.Upper == "" || spec.Rootfs.Work == "" || spec.Rootfs.Merged == ""):
 		return errors.New("starting container: rootfs needs lower, upper, work and merged dirs")
 	}
@@ -215,10 +219,12 @@ func (sh *Shim) Start(spec Spec, opts StartOptions) error {
 	if err := writeEtcFiles(&spec); err != nil {
 		return failStart(&spec, err)
 	}
+	if err := saveSecurity(&spec); err != nil {
+		return failStart(&spec, err)
+	}
 	if sh.early != nil {
 		// The init, forked with the shim, waits for this as its first message.
-		b, _ := json.Marshal(initConfig{Spec: spec, Rootless: sh.early.Rootless})
-		if err := unix.Sendmsg(int(sh.sync.Fd()), b, nil, nil, 0); err != nil {
+		if err := sendConfig(int(sh.sync.Fd()), initConfig{Spec: spec, Rootless: sh.early.Rootless}); err != nil {
 			return fmt.Errorf("starting container: queueing the init's config: %w", err)
 		}
 	}

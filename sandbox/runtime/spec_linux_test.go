@@ -9,7 +9,7 @@ import (
 func TestCheckSpecRefusesBadSpecs(t *testing.T) {
 	dir := t.TempDir()
 	id := strings.Repeat("ab", 32)
-	ok := Spec{ID: id, Dir: dir, Process: Process{Args: []string{"true"}},
+	ok := Spec{ID: id, Dir: dir, Process: Process{Args: []string{"true"}, Security: Security{SeccompUnconfined: true}},
 		Rootfs: Rootfs{Lower: []string{"/l"}, Upper: "/u", Work: "/w", Merged: "/m"}}
 	if err := checkSpec(&ok); err != nil {
 		t.Fatalf("a good spec: %v", err)
@@ -23,6 +23,9 @@ func TestCheckSpecRefusesBadSpecs(t *testing.T) {
 		"relative lower":  func(s *Spec) { s.Rootfs.Lower = []string{"l"} },
 		"comma in a path": func(s *Spec) { s.Rootfs.Work = "/w,upperdir=/etc" },
 		"relative copy":   func(s *Spec) { s.Rootfs = Rootfs{Copy: "c"} },
+		"no seccomp":      func(s *Spec) { s.Process.Security = Security{} },
+		"bad seccomp":     func(s *Spec) { s.Process.Security = Security{Seccomp: []byte{1, 2, 3}} },
+		"uid past range":  func(s *Spec) { s.Process.User = "4294967296" },
 	} {
 		s := ok
 		edit(&s)

@@ -1,0 +1,100 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/seccomp"
+)
+
+// ErrBadSecurityOpt: a --security-opt that dockling does not know or cannot apply.
+var ErrBadSecurityOpt = errors.New("invalid --security-opt")
+
+// Docker's names for its built-in seccomp choices.
+const (
+	seccompUnconfined = "unconfined"
+	seccompBuiltin    = "builtin"
+)
+
+// ReadSecurityOpts turns --security-opt values into what the container records, as
+// Docker's CLI does: a seccomp profile file is replaced by its compacted JSON, so the
+// container keeps the profile it was made with (and inspect shows it).
+func ReadSecurityOpts(opts []string) ([]string, error) {
+	out := make([]string, 0, len(opts))
+	for _, opt := range opts {
+		k, v, _ := cutSecurityOpt(opt)
+		if k == "seccomp" && v != "" && v != seccompUnconfined && v != seccompBuiltin {
+			b, err := os.ReadFile(v)
+			if err != nil {
+				return nil, fmt.Errorf("%w: opening seccomp profile (%s) failed: %v", ErrBadSecurityOpt, v, err)
+			}
+			var c bytes.Buffer
+			if err := json.Compact(&c, b); err != nil {
+				return nil, fmt.Errorf("%w: compacting json for seccomp profile (%s) failed: %v", ErrBadSecurityOpt, v, err)
+			}
+			opt = "seccomp=" + c.String()
+		}
+		out = append(out, opt)
+	}
+	if _, err := securityOf(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// cutSecurityOpt splits "key=value" (or Docker's older "key:value").
+func cutSecurityOpt(opt string) (k, v string, ok bool) {
+	if k, v, ok = strings.Cut(opt, "="); ok {
+		return k, v, ok
+	}
+	return strings.Cut(opt, ":")
+}
+
+// securityOf is what recorded --security-opt values mean to the runtime, the seccomp
+// profile compiled; it refuses what Docker's daemon refuses, and what dockling has not
+// (AppArmor, SELinux labels).
+func securityOf(opts []string) (runtime.Security, error) {
+	var s runtime.Security
+	profile := ""
+	for _, opt := range opts {
+		if opt == "no-new-privileges" {
+			s.NewPrivs = false
+			continue
+		}
+		k, v, ok := cutSecurityOpt(opt)
+		if !ok || v == "" {
+			return s, fmt.Errorf("%w: %q: dockling takes seccomp=unconfined|builtin|PROFILE.json and no-new-privileges[=true|false]", ErrBadSecurityOpt, opt)
+		}
+		switch k {
+		case "seccomp":
+			s.SeccompUnconfined, profile = v == seccompUnconfined, ""
+			if v != seccompUnconfined && v != seccompBuiltin {
+				profile = v
+			}
+		case "no-new-privileges":
+			nnp, err := strconv.ParseBool(v)
+			if err != nil {
+				return s, fmt.Errorf("%w: %q: no-new-privileges takes true or false", ErrBadSecurityOpt, opt)
+			}
+			s.NewPrivs = !nnp
+		default:
+			return s, fmt.Errorf("%w: %q: dockling takes seccomp=unconfined|builtin|PROFILE.json and no-new-privileges[=true|false]", ErrBadSecurityOpt, opt)
+		}
+	}
+	if s.SeccompUnconfined {
+		return s, nil
+	}
+	f, err := seccomp.Compile(profile, runtime.DefaultCapabilities())
+	if err != nil {
+		return s, fmt.Errorf("%w: %v", ErrBadSecurityOpt, err)
+	}
+	// A profile with no rules and no default action turns seccomp off, as in moby.
+	s.Seccomp, s.SeccompUnconfined = f, f == nil
+	return s, nil
+}
