@@ -10,8 +10,8 @@
 //
 // Work that must happen before the Go runtime starts threads is done by C constructors,
 // which read the same names: package nsenter's (role Exec: join a container, with
-// NsenterPID, NsenterCaps and NsenterCgroup; role Shim: fork the init early, with
-// EarlyInit and EarlyCgroup) and package trash's (role Trash, with TrashDir).
+// NsenterPID, NsenterCaps, NsenterCgroup and NsenterFilter; role Shim: fork the init
+// early, with EarlyInit and EarlyCgroup) and package trash's (role Trash, with TrashDir).
 // TestCNames keeps the C sources to the names listed here.
 //
 // Who plays which role: the runtime package's init plays Shim, Init, Exec, Probe and
@@ -49,6 +49,7 @@ const (
 	NsenterPID    = "_DOCKLING_NSENTER_PID"    // Exec: the container's init, whose namespaces to join
 	NsenterCaps   = "_DOCKLING_NSENTER_CAPS"   // Exec: the container's capabilities, the most the helper keeps
 	NsenterCgroup = "_DOCKLING_NSENTER_CGROUP" // Exec: the container's freezer cgroup, if any
+	NsenterFilter = "_DOCKLING_NSENTER_FILTER" // Exec: the descriptor of a seccomp filter to load while privileged, if any
 	EarlyInit     = "_DOCKLING_EARLY_INIT"     // Shim: the init for its constructor to fork
 	EarlyCgroup   = "_DOCKLING_EARLY_CGROUP"   // Shim: the freezer cgroup that init joins
 	WaitIDMap     = "_DOCKLING_WAIT_IDMAP"     // Init: wait for the id maps, then re-exec

@@ -11,7 +11,7 @@ import (
 // read is one of the roles' arguments or Env itself, and every role they compare with
 // is a known one.
 func TestCNames(t *testing.T) {
-	names := map[string]bool{Env: true, NsenterPID: true, NsenterCaps: true, NsenterCgroup: true,
+	names := map[string]bool{Env: true, NsenterPID: true, NsenterCaps: true, NsenterCgroup: true, NsenterFilter: true,
 		EarlyInit: true, EarlyCgroup: true, WaitIDMap: true, MappedTask: true, TrashDir: true}
 	files, _ := filepath.Glob("../runtime/nsenter/*.c")
 	more, _ := filepath.Glob("../trash/*.c")

@@ -61,6 +61,7 @@ func testDevices(t *testing.T, mode string) {
 		runDeviceProbe(t, spec, copied, mode)
 	})
 	t.Run("exec", func(t *testing.T) {
+		requireExec(t)
 		spec := newSpec(t, "sleep", "1000")
 		copyFile(t, probeBinary(t), filepath.Join(spec.Rootfs.Upper, "probe"))
 		if err := Start(*spec, StartOptions{}); err != nil {

@@ -64,6 +64,13 @@ func Exec(dir string, p Process, s Streams) (int, error) {
 	if err := sendConfig(sock, execConfig{Process: p, Hostname: readHostname(dir)}); err != nil {
 		_ = cmd.kill()
 		_, _ = cmd.wait(time.Second)
+		// EPIPE: the helper is gone (its constructor failed), so reading cannot block,
+		// and what it sent says why.
+		if errors.Is(err, unix.EPIPE) {
+			if _, herr := awaitExec(sock, nil); herr != nil {
+				return -1, herr
+			}
+		}
 		return -1, fmt.Errorf("exec: %w", err)
 	}
 	master, err := awaitExec(sock, s.Resize)
@@ -110,6 +117,11 @@ func startExecHelper(dir string, st *diskState, p Process, s Streams) (*child, i
 	}
 	childSock := os.NewFile(uintptr(fds[1]), "sync")
 	defer childSock.Close()
+	filter, err := filterFile(p.Security)
+	if err != nil {
+		unix.Close(fds[0])
+		return nil, -1, fmt.Errorf("exec: %w", err)
+	}
 	a := spawnAttr{
 		Env: []string{role.Exec.Environ(),
 			role.NsenterPID + "=" + strconv.Itoa(st.Pid),
@@ -121,6 +133,11 @@ func startExecHelper(dir string, st *diskState, p Process, s Streams) (*child, i
 		// Never a descriptor of the caller's (its terminal, its files): the container could
 		// reopen them, or type into the caller's shell (TIOCSTI).
 		Relay: true,
+	}
+	if filter != nil {
+		defer filter.Close()
+		a.Extra = append(a.Extra, filter)
+		a.Env = append(a.Env, role.NsenterFilter+"="+strconv.Itoa(2+len(a.Extra)))
 	}
 	if st.Cgroup != "" && checkCgroupPath(st.Cgroup, path.Base(dir)) == nil {
 		a.Env = append(a.Env, role.NsenterCgroup+"="+st.Cgroup)
@@ -145,6 +162,11 @@ func startExecHelper(dir string, st *diskState, p Process, s Streams) (*child, i
 func awaitExec(sock int, resize <-chan WinSize) (master *os.File, err error) {
 	for {
 		m, fd, ok, err := recvMsg(sock)
+		if errors.Is(err, unix.ECONNRESET) {
+			// The helper's constructor failed before reading its config: the kernel
+			// reports that once, ahead of the error the constructor sent.
+			continue
+		}
 		if fd >= 0 {
 			if master != nil {
 				master.Close()
@@ -213,10 +235,11 @@ func readHostname(dir string) string {
 
 // execMain is the exec helper after nsenter's constructor put it in the container's
 // namespaces (mount namespace included, so "/" is the container's root), with no more
-// capabilities than the container's processes and non-dumpable.
+// capabilities than the container's processes and non-dumpable, in a session keyring
+// of its own and, without no_new_privs, under the container's seccomp filter.
 func execMain() {
 	const sock = 3
-	for _, k := range []string{role.NsenterPID, role.NsenterCaps, role.NsenterCgroup} {
+	for _, k := range []string{role.NsenterPID, role.NsenterCaps, role.NsenterCgroup, role.NsenterFilter} {
 		os.Unsetenv(k)
 	}
 	fail := roleFailer(sock, 125)

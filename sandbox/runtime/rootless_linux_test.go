@@ -26,7 +26,11 @@ func TestRootless(t *testing.T) {
 // TestConfinementRootless runs the confinement tests (seccomp, keyring, environment,
 // user ids) as an unprivileged user.
 func TestConfinementRootless(t *testing.T) {
-	runUnprivileged(t, "TestSeccomp", "TestSeccompProfile", "TestSessionKeyring", "TestLargeEnv", "TestUserRange")
+	tests := []string{"TestSeccomp", "TestSeccompProfile", "TestSessionKeyring", "TestLargeEnv", "TestUserRange"}
+	if nsenter.Works() { // it skips without cgo
+		tests = append(tests, "TestExecNewPrivs")
+	}
+	runUnprivileged(t, tests...)
 }
 
 // runUnprivileged runs the named tests of a copy of this test binary as uid/gid 65534

@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/dockling/dockling/sandbox/runtime/nsenter"
 )
 
 // errNoSeccomp: a process with neither a seccomp filter nor SeccompUnconfined; the
@@ -60,10 +62,35 @@ func checkSecurity(s *Security) error {
 	return nil
 }
 
+// filterFile is the filter for an exec helper's constructor to load (see package
+// nsenter), in a sealed memfd; nil when the helper loads it in Go, just before execve,
+// as no_new_privs lets it do without privileges. Without no_new_privs, loading takes
+// CAP_SYS_ADMIN in the container's user namespace, which no Go thread of the helper
+// holds (it would hold more than the container).
+func filterFile(s Security) (*os.File, error) {
+	if !s.NewPrivs || s.SeccompUnconfined {
+		return nil, nil
+	}
+	fd, err := unix.MemfdCreate("dockling-seccomp", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("passing the seccomp filter: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "seccomp")
+	if _, err = f.WriteAt(s.Seccomp, 0); err == nil {
+		_, err = unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, unix.F_SEAL_SEAL|unix.F_SEAL_SHRINK|unix.F_SEAL_GROW|unix.F_SEAL_WRITE)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("passing the seccomp filter: %w", err)
+	}
+	return f, nil
+}
+
 // loadSeccomp installs the filter on this thread (the one that execs); without
-// no_new_privs that needs CAP_SYS_ADMIN in the container's user namespace.
+// no_new_privs that needs CAP_SYS_ADMIN in the container's user namespace. An exec
+// helper's constructor may have loaded it already (see filterFile).
 func (s *Security) loadSeccomp() error {
-	if s.SeccompUnconfined {
+	if s.SeccompUnconfined || nsenter.Seccomp() {
 		return nil
 	}
 	if err := checkSecurity(s); err != nil {
@@ -86,9 +113,12 @@ func (s *Security) loadSeccomp() error {
 // container's (as runc does; a kernel without keyrings, or one that refuses, is
 // tolerated as by runc), and, without no_new_privs, the seccomp filter.
 func (s *Security) beforeCredentials() error {
-	_, _, errno := unix.RawSyscall(unix.SYS_KEYCTL, unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0)
-	if errno != 0 && errno != unix.ENOSYS && errno != unix.EPERM {
-		return fmt.Errorf("joining a new session keyring: %w", errno)
+	// An exec helper's constructor joined one before its filter (Docker's profile refuses keyctl).
+	if !nsenter.Joined() {
+		_, _, errno := unix.RawSyscall(unix.SYS_KEYCTL, unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0)
+		if errno != 0 && errno != unix.ENOSYS && errno != unix.EPERM {
+			return fmt.Errorf("joining a new session keyring: %w", errno)
+		}
 	}
 	if !s.NewPrivs {
 		return nil

@@ -7,7 +7,10 @@
 // non-dumpable, so that nothing in the container can ptrace it or open its memory, and,
 // once in the namespaces, gives up every capability the container's processes lack
 // (_DOCKLING_NSENTER_CAPS), bounding set included, before the Go runtime starts a
-// thread. Namespaces the process already shares with the container (the host network)
+// thread. Before that it joins a fresh session keyring and, when the container leaves
+// no_new_privs unset, loads the container's seccomp filter from the descriptor named by
+// _DOCKLING_NSENTER_FILTER (Seccomp says so): without no_new_privs that takes
+// CAP_SYS_ADMIN, which no Go thread of the helper may hold. Namespaces the process already shares with the container (the host network)
 // are skipped. After joining the pid namespace the constructor forks: the child, now a
 // member of the container's pid namespace, goes on into Go (Joined says so); the parent
 // waits and exits with the child's status. Errors are reported as a JSON sync message on

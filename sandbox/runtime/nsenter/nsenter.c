@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,16 +23,63 @@
 // The sync socket of runtime.Exec: errors are reported there as the Go side does.
 #define SYNC_FD 3
 
-// Set once this process is in the container's namespaces, for the Go side (Joined).
+// Set once this process is in the container's namespaces, for the Go side (Joined);
+// dockling_nsenter_seccomp once it loaded the container's seccomp filter (Seccomp).
 int dockling_nsenter_joined = 0;
+int dockling_nsenter_seccomp = 0;
 
-static void fail(const char *what, const char *ns, int err) {
+static void report(const char *msg, int err) {
 	char buf[512];
-	int n = snprintf(buf, sizeof buf,
-		"{\"type\":\"error\",\"msg\":\"%s the container's %s namespace: %s\"}", what, ns, strerror(err));
+	int n = snprintf(buf, sizeof buf, "{\"type\":\"error\",\"msg\":\"%s: %s\"}", msg, strerror(err));
 	if (n > 0)
 		send(SYNC_FD, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1, 0);
 	_exit(125);
+}
+
+static void fail(const char *what, const char *ns, int err) {
+	char msg[128];
+	snprintf(msg, sizeof msg, "%s the container's %s namespace", what, ns);
+	report(msg, err);
+}
+
+// join_keyring gives the process a fresh session keyring, so that the caller's keys are
+// not the container's; as on the Go side (Security.beforeCredentials), a kernel without
+// keyrings, or one that refuses, is tolerated. It must come before the seccomp filter:
+// Docker's profile refuses keyctl.
+static void join_keyring(void) {
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0) < 0 && errno != ENOSYS && errno != EPERM)
+		report("joining a new session keyring", errno);
+}
+
+// load_seccomp loads the filter in the descriptor named by _DOCKLING_NSENTER_FILTER, if
+// any (Exec passes one when the container leaves no_new_privs unset, see
+// filterFile): without no_new_privs that takes CAP_SYS_ADMIN in the container's user
+// namespace, which this process still holds here and gives up right after. The filter
+// is a struct sock_filter array in host byte order, as the Go side compiled it.
+static void load_seccomp(void) {
+	static struct sock_filter insns[BPF_MAXINSNS];
+	const char *s = getenv("_DOCKLING_NSENTER_FILTER");
+	if (s == NULL || *s == '\0')
+		return;
+	int fd = atoi(s);
+	struct stat st;
+	if (fd < 3 || fstat(fd, &st) < 0)
+		report("reading the seccomp filter", fd < 3 ? EBADF : errno);
+	if (st.st_size <= 0 || st.st_size % sizeof insns[0] != 0 || st.st_size > (off_t)sizeof insns)
+		report("reading the seccomp filter", EINVAL);
+	for (off_t off = 0; off < st.st_size;) {
+		ssize_t n = pread(fd, (char *)insns + off, st.st_size - off, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			report("reading the seccomp filter", n < 0 ? errno : EINVAL);
+		off += n;
+	}
+	close(fd);
+	struct sock_fprog prog = {(unsigned short)(st.st_size / sizeof insns[0]), insns};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		report("loading the seccomp filter", errno);
+	dockling_nsenter_seccomp = 1;
 }
 
 // limit_caps leaves this process, still single-threaded, no capability outside keep in
@@ -61,7 +111,8 @@ static void limit_caps(unsigned long long keep) {
 // runtime.Exec) a member of the container of _DOCKLING_NSENTER_PID, as runc's nsexec
 // does: non-dumpable before it joins anything, so that nothing in the container can
 // ptrace it or open its memory; in every namespace; with no more capabilities than
-// _DOCKLING_NSENTER_CAPS (the container's) once there.
+// _DOCKLING_NSENTER_CAPS (the container's) once there, after a fresh session keyring
+// and, if given, the container's seccomp filter.
 void dockling_nsenter(void) {
 	const char *role = getenv("_DOCKLING_RUNTIME_ROLE");
 	if (role == NULL || strcmp(role, "exec") != 0)
@@ -118,6 +169,8 @@ void dockling_nsenter(void) {
 			fail("joining", names[i], errno);
 		close(fds[i]);
 	}
+	join_keyring();
+	load_seccomp();
 	limit_caps(keep);
 	dockling_nsenter_joined = 1;
 	// Only children enter the joined pid namespace.

@@ -10,6 +10,7 @@ extern int dockling_early_pid;
 extern int dockling_early_errno;
 extern int dockling_early_child;
 extern int dockling_nsenter_joined;
+extern int dockling_nsenter_seccomp;
 void __attribute__((constructor)) dockling_nsenter_init(void) {
 	dockling_nsenter();
 	dockling_early_init();
@@ -25,6 +26,10 @@ func Works() bool { return true }
 // Joined reports whether the constructor put this process (an exec helper) in a
 // container's namespaces.
 func Joined() bool { return C.dockling_nsenter_joined != 0 }
+
+// Seccomp reports whether the constructor loaded the container's seccomp filter in
+// this process (an exec helper given one, see package doc): it is not to be loaded again.
+func Seccomp() bool { return C.dockling_nsenter_seccomp != 0 }
 
 // EarlyInit reports whether this process is a container init that the constructor
 // forked in its shim: it is to play the init, whatever its environment says.

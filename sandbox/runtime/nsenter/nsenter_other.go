@@ -15,3 +15,6 @@ func Joined() bool { return false }
 
 // Works reports false: the constructors need cgo on Linux.
 func Works() bool { return false }
+
+// Seccomp reports false: only the constructor loads a filter early, and it needs cgo on Linux.
+func Seccomp() bool { return false }
