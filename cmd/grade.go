@@ -141,10 +141,9 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 	if err != nil {
 		return fmt.Errorf("making a work folder: %w", err)
 	}
+	// MkdirTemp makes it 0700: what is unpacked or copied below it (a learner's
+	// set-user-ID files among it) is out of other users' reach.
 	defer os.RemoveAll(work)
-	// Containers of exec checks run as the bundle's users: they must reach their
-	// layers below the work folder.
-	_ = os.Chmod(work, 0o755)
 
 	g := grader{lesson: l, src: src, ignoreTamper: opts.IgnoreTamper, extract: bundle.Options{MaxSize: maxSize}}
 	reports := make([]report.Report, len(opts.Subjects))

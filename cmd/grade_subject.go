@@ -89,13 +89,24 @@ func (g grader) grade(subject, dest string) report.Report {
 		if _, err := os.Stat(filepath.Join(dir, "image", "overlay2")); err != nil {
 			return fail("not a dockling sandbox folder: no image/overlay2 inside")
 		}
+		// The folder is its owner's, who may link it anywhere and change it while
+		// it is graded: grading reads and mounts a copy, made without following
+		// a link, in the grader's private work folder.
+		err := sandboxview.Snapshot(subject, dest, g.extract.MaxSize)
+		switch {
+		case errors.Is(err, sandboxview.ErrTooLarge):
+			return fail("%v: more than %d bytes (raise --max-bundle-size to grade it)", err, g.extract.MaxSize)
+		case err != nil:
+			return fail("%v", err)
+		}
+		dir = dest
 		// Before opening it, which would make missing folders anew, empty.
 		if ps := sandboxview.Folders(dir); len(ps) > 0 {
 			return fail("sandbox folder is missing parts: %s", joinProblems(ps))
 		}
 	} else {
 		what = "bundle"
-		if err := os.MkdirAll(dest, 0o755); err != nil {
+		if err := os.MkdirAll(dest, 0o700); err != nil {
 			return fail("%v", err)
 		}
 		h, err := bundle.Extract(subject, dest, g.src, g.extract)

@@ -47,6 +47,9 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 		if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 			return fmt.Errorf("mounting the container's root file system: binding %s: %w", root, err)
 		}
+		if err := untrustedBind(&spec.Rootfs, root); err != nil {
+			return err
+		}
 	} else if err := mountOverlay(&spec.Rootfs, rootless); err != nil {
 		return err
 	}
@@ -136,7 +139,7 @@ func mountOverlay(r *Rootfs, rootless bool) error {
 	if len(opts) >= os.Getpagesize() {
 		return fmt.Errorf("mounting the container's root file system: overlay options are %d bytes, over the kernel's limit of %d: too many image layers", len(opts), os.Getpagesize()-1)
 	}
-	if err := unix.Mount("overlay", r.Merged, "overlay", 0, opts); err != nil {
+	if err := unix.Mount("overlay", r.Merged, "overlay", untrustedFlags(r), opts); err != nil {
 		hint := ""
 		switch {
 		case errors.Is(err, unix.ENOENT):
@@ -149,6 +152,27 @@ func mountOverlay(r *Rootfs, rootless bool) error {
 			hint = " (upper and work directories must be on the same file system, which must support overlay's upper layer; elsewhere use the copying driver: DOCKLING_STORAGE_DRIVER=vfs)"
 		}
 		return fmt.Errorf("mounting the container's root file system: overlay: %w%s", err, hint)
+	}
+	return nil
+}
+
+// untrustedFlags are the root mount's flags for r: nosuid and nodev for
+// untrusted layers.
+func untrustedFlags(r *Rootfs) uintptr {
+	if r.Untrusted {
+		return unix.MS_NOSUID | unix.MS_NODEV
+	}
+	return 0
+}
+
+// untrustedBind makes the copying driver's root bind mount nosuid and nodev for
+// untrusted layers (a bind mount takes flags only by a remount).
+func untrustedBind(r *Rootfs, root string) error {
+	if !r.Untrusted {
+		return nil
+	}
+	if err := unix.Mount("", root, "", unix.MS_BIND|unix.MS_REMOUNT|untrustedFlags(r), ""); err != nil {
+		return fmt.Errorf("mounting the container's root file system nosuid: %w", err)
 	}
 	return nil
 }
