@@ -84,6 +84,7 @@ func (g grader) grade(subject, dest string) report.Report {
 		missing  []string // referenced layers the grader lacks
 		what     = "sandbox folder"
 		tampered bool
+		owner    = -1 // a sandbox folder's
 	)
 	if st.IsDir() {
 		if _, err := os.Stat(filepath.Join(dir, "image", "overlay2")); err != nil {
@@ -92,7 +93,8 @@ func (g grader) grade(subject, dest string) report.Report {
 		// The folder is its owner's, who may link it anywhere and change it while
 		// it is graded: grading reads and mounts a copy, made without following
 		// a link, in the grader's private work folder.
-		err := sandboxview.Snapshot(subject, dest, g.extract.MaxSize)
+		var err error
+		owner, err = sandboxview.Snapshot(subject, dest, g.extract.MaxSize)
 		switch {
 		case errors.Is(err, sandboxview.ErrTooLarge):
 			return fail("%v: more than %d bytes (raise --max-bundle-size to grade it)", err, g.extract.MaxSize)
@@ -131,6 +133,11 @@ func (g grader) grade(subject, dest string) report.Report {
 	v, err := sandboxview.Open(dir, sandboxview.Grading)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if owner >= 0 {
+		if err := sandboxview.Foreign(v.Sandbox(), owner); err != nil {
+			return fail("%v", err)
+		}
 	}
 	// A part the grader lacks (a pulled image's layer) is named per container and
 	// image, and everything else graded; any other missing part means the copy is

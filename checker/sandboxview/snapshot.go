@@ -10,14 +10,20 @@ import (
 // not graded.
 var ErrUnsafe = errors.New("sandbox folder is unsafe to grade")
 
-// UnsafeError names what made a sandbox folder unsafe, by its path inside it.
+// UnsafeError names what made a sandbox folder unsafe: a path inside it, or a
+// container of it.
 type UnsafeError struct {
-	Path string // slash-separated, relative to the folder
+	Path string // slash-separated, relative to the folder; or "container NAME"
 	What string // "a symbolic link", …
+	Why  string // "" for what dockling never makes there
 }
 
 func (e *UnsafeError) Error() string {
-	return fmt.Sprintf("%s: %s is %s, which dockling never makes there (it could lead outside the folder)", ErrUnsafe, e.Path, e.What)
+	why := e.Why
+	if why == "" {
+		why = "which dockling never makes there (it could lead outside the folder)"
+	}
+	return fmt.Sprintf("%s: %s is %s, %s", ErrUnsafe, e.Path, e.What, why)
 }
 
 func (e *UnsafeError) Unwrap() error { return ErrUnsafe }

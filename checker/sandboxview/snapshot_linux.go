@@ -22,24 +22,25 @@ import (
 // overlay2/l/<LINK> -> ../<cache-id>/diff; inside layer content, links are the
 // image's files and copied as links, whiteouts and FIFOs kept, other devices left
 // out. A hard link to a file of root's in a folder root does not own is an
-// UnsafeError. Copying more than max bytes is ErrTooLarge.
-func Snapshot(subject, dest string, max int64) error {
+// UnsafeError. Copying more than max bytes is ErrTooLarge. It returns the
+// folder's owner.
+func Snapshot(subject, dest string, max int64) (owner int, err error) {
 	fd, err := unix.Open(subject, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("opening sandbox folder: %w", &os.PathError{Op: "open", Path: subject, Err: err})
+		return -1, fmt.Errorf("opening sandbox folder: %w", &os.PathError{Op: "open", Path: subject, Err: err})
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return err
+		return -1, err
 	}
 	if err := os.Mkdir(dest, 0o700); err != nil {
 		unix.Close(fd)
-		return err
+		return -1, err
 	}
 	c := &copier{left: max, owner: st.Uid, root: os.Geteuid() == 0, links: map[[2]uint64]string{}}
 	// dest itself stays the grader's, and private.
-	return c.dir(fd, dest, "")
+	return int(st.Uid), c.dir(fd, dest, "")
 }
 
 type copier struct {
