@@ -179,8 +179,16 @@ func (v *View) Journal() ([]checker.Command, error) {
 	return out, nil
 }
 
-// StoreFS implements checker.View.
-func (v *View) StoreFS() (fs.FS, error) { return os.DirFS(v.sb.Dir()), nil }
+// StoreFS implements checker.View. It stays in the data root: a link in a
+// layer's content (the image's, or a learner's) that leads out of it is an error,
+// never followed to the host's file.
+func (v *View) StoreFS() (fs.FS, error) {
+	r, err := os.OpenRoot(v.sb.Dir())
+	if err != nil {
+		return nil, err
+	}
+	return r.FS(), nil
+}
 
 // maxOutput bounds what an exec check keeps of a command's output.
 const maxOutput = 1 << 20
