@@ -15,6 +15,7 @@ import (
 	"github.com/dockling/dockling/lessons/session"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/bundle"
+	"github.com/dockling/dockling/sandbox/trash"
 	"github.com/spf13/cobra"
 )
 
@@ -148,7 +149,7 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 	}
 	// MkdirTemp makes it 0700: what is unpacked or copied below it (a learner's
 	// set-user-ID files among it) is out of other users' reach.
-	defer os.RemoveAll(work)
+	defer trash.RemoveAll(work)
 
 	g := grader{lesson: l, src: src, ignoreTamper: opts.IgnoreTamper, extract: bundle.Options{MaxSize: maxSize}}
 	reports := make([]report.Report, len(opts.Subjects))
@@ -162,7 +163,8 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 			reports[i] = g.grade(subj, dest)
 			// Each bundle's copy goes as soon as it is graded: a batch needs room for
 			// a few at a time, not all of them.
-			_ = os.RemoveAll(dest)
+			// A rootless grader's copy may hold folders of mode 555.
+			_ = trash.RemoveAll(dest)
 		})
 	}
 	wg.Wait()
