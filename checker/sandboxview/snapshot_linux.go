@@ -71,8 +71,15 @@ func (c *copier) dir(fd int, dst, rel string) error {
 	return nil
 }
 
+// entryCost is what an entry counts against the budget besides its bytes (a
+// tar header's size): a folder of a million empty files is large too.
+const entryCost = 512
+
 // entry copies name, in the directory open as dirfd, to dst.
 func (c *copier) entry(dirfd int, name, dst, rel string) error {
+	if c.left -= entryCost; c.left < 0 {
+		return ErrTooLarge
+	}
 	pfd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", rel, err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/dockling/dockling/checker/sandboxview"
@@ -109,10 +110,24 @@ func TestSnapshotRefusesWhatLeadsOutside(t *testing.T) {
 	}
 }
 
+// The budget counts bytes written and entries made: a sparse or huge file, or a
+// great many empty ones, stops the copy.
 func TestSnapshotBudget(t *testing.T) {
 	src := folder(t)
-	if _, err := sandboxview.Snapshot(src, filepath.Join(t.TempDir(), "copy"), 8); !errors.Is(err, sandboxview.ErrTooLarge) {
-		t.Fatalf("got %v, want sandboxview.ErrTooLarge", err)
+	big := filepath.Join(src, "overlay2", "abc", "diff", "big")
+	must(t, os.WriteFile(big, nil, 0o644))
+	must(t, os.Truncate(big, 1<<40)) // sparse: a terabyte that takes no room
+	if _, err := sandboxview.Snapshot(src, filepath.Join(t.TempDir(), "copy"), 1<<20); !errors.Is(err, sandboxview.ErrTooLarge) {
+		t.Fatalf("sparse file: got %v, want ErrTooLarge", err)
+	}
+	src = folder(t)
+	many := filepath.Join(src, "overlay2", "abc", "diff", "many")
+	must(t, os.Mkdir(many, 0o755))
+	for i := range 300 {
+		must(t, os.WriteFile(filepath.Join(many, strconv.Itoa(i)), nil, 0o644))
+	}
+	if _, err := sandboxview.Snapshot(src, filepath.Join(t.TempDir(), "copy"), 100<<10); !errors.Is(err, sandboxview.ErrTooLarge) {
+		t.Fatalf("many empty files: got %v, want ErrTooLarge", err)
 	}
 }
 
