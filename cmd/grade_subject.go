@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/dockling/dockling/checker/report"
 	"github.com/dockling/dockling/checker/sandboxview"
@@ -90,18 +91,14 @@ func (g grader) grade(subject, dest string) report.Report {
 		if _, err := os.Stat(filepath.Join(dir, "image", "overlay2")); err != nil {
 			return fail("not a dockling sandbox folder: no image/overlay2 inside")
 		}
-		// The folder is its owner's, who may link it anywhere and change it while
-		// it is graded: grading reads and mounts a copy, made without following
-		// a link, in the grader's private work folder.
 		var err error
-		owner, err = sandboxview.Snapshot(subject, dest, g.extract.MaxSize)
+		dir, owner, err = g.folder(subject, dest, st)
 		switch {
 		case errors.Is(err, sandboxview.ErrTooLarge):
 			return fail("%v: more than %d bytes (raise --max-bundle-size to grade it)", err, g.extract.MaxSize)
 		case err != nil:
 			return fail("%v", err)
 		}
-		dir = dest
 		// Before opening it, which would make missing folders anew, empty.
 		if ps := sandboxview.Folders(dir); len(ps) > 0 {
 			return fail("sandbox folder is missing parts: %s", joinProblems(ps))
@@ -162,6 +159,21 @@ func (g grader) grade(subject, dest string) report.Report {
 	r := lessons.Grade(l, v, subject)
 	r.Warnings, r.Problems = warnings, lacks
 	return r
+}
+
+// folder is where the sandbox folder subject is graded, and its owner. The
+// folder is its owner's, who may link it anywhere and change it while it is
+// graded: grading reads and mounts a copy in dest, made without following a
+// link. An unprivileged grader's own folder is graded in place: nothing in it
+// leads anywhere its owner cannot go, and files of the owner's subordinate ids
+// (which only the containers' root reads) could not be copied.
+func (g grader) folder(subject, dest string, st os.FileInfo) (string, int, error) {
+	euid := os.Geteuid()
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && euid != 0 && int(sys.Uid) == euid {
+		return subject, euid, nil
+	}
+	owner, err := sandboxview.Snapshot(subject, dest, g.extract.MaxSize)
+	return dest, owner, err
 }
 
 func joinProblems(ps []sandboxview.Problem) string {
