@@ -58,9 +58,10 @@ another lesson, too large, tampered, a sandbox folder missing parts or unsafe), 
 parts the grader lacks (a pulled image's layers: the lesson's images are pulled
 for the grader; checks on everything else are still graded). The rest of the batch
 is always graded. Grading never runs a learner's command on this machine outside
-a container, and never writes into a bundle or a sandbox folder. A sandbox folder
-is its owner's, who may change it while it is graded: it is graded from a copy,
-made without following links. A folder holding a link, FIFO or device where
+a container, and never writes into a bundle or another's sandbox folder. A
+sandbox folder is its owner's, who may change it while it is graded: it is graded
+from a copy, made without following links (an unprivileged grader's own folder is
+graded in place, an exec check's container made and removed there). A folder holding a link, FIFO or device where
 dockling makes none, a hard link to root's file, or a running container whose
 process is not in one of its owner's containers, is unsafe. Exec checks' containers
 mount the learner's layers nosuid and nodev, below a work folder only the grader
