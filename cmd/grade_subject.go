@@ -88,20 +88,8 @@ func (g grader) grade(subject, dest string) report.Report {
 		owner    = -1 // a sandbox folder's
 	)
 	if st.IsDir() {
-		if _, err := os.Stat(filepath.Join(dir, "image", "overlay2")); err != nil {
-			return fail("not a dockling sandbox folder: no image/overlay2 inside")
-		}
-		var err error
-		dir, owner, err = g.folder(subject, dest, st)
-		switch {
-		case errors.Is(err, sandboxview.ErrTooLarge):
-			return fail("%v: more than %d bytes (raise --max-bundle-size to grade it)", err, g.extract.MaxSize)
-		case err != nil:
+		if dir, owner, err = g.folder(subject, dest, st); err != nil {
 			return fail("%v", err)
-		}
-		// Before opening it, which would make missing folders anew, empty.
-		if ps := sandboxview.Folders(dir); len(ps) > 0 {
-			return fail("sandbox folder is missing parts: %s", joinProblems(ps))
 		}
 	} else {
 		what = "bundle"
@@ -161,19 +149,34 @@ func (g grader) grade(subject, dest string) report.Report {
 	return r
 }
 
-// folder is where the sandbox folder subject is graded, and its owner. The
-// folder is its owner's, who may link it anywhere and change it while it is
-// graded: grading reads and mounts a copy in dest, made without following a
-// link. An unprivileged grader's own folder is graded in place: nothing in it
-// leads anywhere its owner cannot go, and files of the owner's subordinate ids
-// (which only the containers' root reads) could not be copied.
+// folder is where the sandbox folder subject is graded, and its owner; an error
+// is why it cannot be. The folder is its owner's, who may link it anywhere and
+// change it while it is graded: grading reads and mounts a copy in dest, made
+// without following a link. An unprivileged grader's own folder is graded in
+// place: nothing in it leads anywhere its owner cannot go, and files of the
+// owner's subordinate ids (which only the containers' root reads) could not be
+// copied.
 func (g grader) folder(subject, dest string, st os.FileInfo) (string, int, error) {
-	euid := os.Geteuid()
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok && euid != 0 && int(sys.Uid) == euid {
-		return subject, euid, nil
+	if _, err := os.Stat(filepath.Join(subject, "image", "overlay2")); err != nil {
+		return "", -1, errors.New("not a dockling sandbox folder: no image/overlay2 inside")
 	}
-	owner, err := sandboxview.Snapshot(subject, dest, g.extract.MaxSize)
-	return dest, owner, err
+	dir, owner := subject, os.Geteuid()
+	if sys, ok := st.Sys().(*syscall.Stat_t); !ok || owner == 0 || int(sys.Uid) != owner {
+		var err error
+		owner, err = sandboxview.Snapshot(subject, dest, g.extract.MaxSize)
+		if errors.Is(err, sandboxview.ErrTooLarge) {
+			return "", -1, fmt.Errorf("%w: more than %d bytes (raise --max-bundle-size to grade it)", err, g.extract.MaxSize)
+		}
+		if err != nil {
+			return "", -1, err
+		}
+		dir = dest
+	}
+	// Before opening it, which would make missing folders anew, empty.
+	if ps := sandboxview.Folders(dir); len(ps) > 0 {
+		return "", -1, fmt.Errorf("sandbox folder is missing parts: %s", joinProblems(ps))
+	}
+	return dir, owner, nil
 }
 
 func joinProblems(ps []sandboxview.Problem) string {
