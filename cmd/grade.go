@@ -15,6 +15,7 @@ import (
 	"github.com/dockling/dockling/lessons/session"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/bundle"
+	"github.com/dockling/dockling/sandbox/trash"
 	"github.com/spf13/cobra"
 )
 
@@ -44,8 +45,9 @@ sandbox's and the batch's total always; the other formats always carry the point
 
 A tampered bundle is reported as such and scores 0 of the lesson's points unless
 --ignore-tamper, which grades it normally and prints a warning. Unpacking a
-bundle may write at most --max-bundle-size (default 2GiB: its files and its layers
-unpacked, each entry counted as at least 4 KiB); a larger one is not graded. Containers that were running when a bundle was submitted are graded
+bundle, or copying a sandbox folder, may write at most --max-bundle-size (default
+2GiB: the files written, each entry counted as some bytes more, so that a great
+many empty files count too); a larger one is not graded. Containers that were running when a bundle was submitted are graded
 as exited with code 255 at the submit time, as Docker shows a container whose
 machine went away: a check for state: running passes only in a sandbox folder (a
 lesson meant for bundles checks a start through the journal, with ran:). Exec
@@ -60,15 +62,21 @@ does not unpack, is bad input.
 
 Exit 0 when everything passed, 1 when some check failed, 2 on bad input: a subject
 that could not be graded (not a bundle, truncated, from a newer dockling, for
-another lesson, too large, tampered, a sandbox folder missing parts), or one with
+another lesson, too large, tampered, a sandbox folder missing parts or unsafe), or one with
 parts the grader lacks (a pulled image's layers: the lesson's images are pulled
 for the grader; checks on everything else are still graded). The rest of the batch
 is always graded. Grading never runs a learner's command on this machine outside
-a container, and never writes into a bundle; in a sandbox folder, only an exec
-check of an image writes: the container it runs in, removed afterwards. The lesson's
+a container, and never writes into a bundle or another's sandbox folder. A
+sandbox folder is its owner's, who may change it while it is graded: it is graded
+from a copy, made without following links (an unprivileged grader's own folder is
+graded in place, an exec check's container made and removed there). A folder holding a link, FIFO or device where
+dockling makes none, a hard link to root's file, or a running container whose
+process is not in one of its owner's containers, is unsafe. Exec checks' containers
+mount the learner's layers nosuid and nodev, below a work folder only the grader
+can enter. The lesson's
 images are made ready once in the sandbox grader-base-LESSON under the data root
-and kept for the next batch; each bundle is unpacked into a work folder that goes
-as soon as it is graded.
+and kept for the next batch; each bundle is unpacked, and each sandbox folder
+copied, into a work folder that goes as soon as it is graded.
 
 A check that is about what an earlier check found (as: NAME) is "not checked"
 when that check failed; the lesson's texts then show <NAME>.`,
@@ -92,7 +100,7 @@ when that check failed; the lesson's texts then show <NAME>.`,
 	c.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, junit, tap or csv")
 	c.Flags().BoolVar(&opts.IgnoreTamper, "ignore-tamper", false, "grade tampered bundles anyway (with a warning)")
 	c.Flags().BoolVar(&opts.Points, "points", false, "text format: show each step's and check's points earned and possible")
-	c.Flags().StringVar(&opts.MaxBundleSize, "max-bundle-size", "2GiB", "most that unpacking one bundle may write (e.g. 500MiB, 4GiB)")
+	c.Flags().StringVar(&opts.MaxBundleSize, "max-bundle-size", "2GiB", "most that unpacking one bundle, or copying one sandbox folder, may write (e.g. 500MiB, 4GiB)")
 	return c
 }
 
@@ -148,10 +156,9 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 	if err != nil {
 		return fmt.Errorf("making a work folder: %w", err)
 	}
-	defer os.RemoveAll(work)
-	// Containers of exec checks run as the bundle's users: they must reach their
-	// layers below the work folder.
-	_ = os.Chmod(work, 0o755)
+	// MkdirTemp makes it 0700: what is unpacked or copied below it (a learner's
+	// set-user-ID files among it) is out of other users' reach.
+	defer trash.RemoveAll(work)
 
 	g := grader{lesson: l, src: src, ignoreTamper: opts.IgnoreTamper, extract: bundle.Options{MaxSize: maxSize}}
 	reports := make([]report.Report, len(opts.Subjects))
@@ -166,7 +173,8 @@ func gradeRun(c *cobra.Command, opts *GradeOptions) error {
 			reports[i], layers[i] = g.grade(subj, dest)
 			// Each bundle's copy goes as soon as it is graded: a batch needs room for
 			// a few at a time, not all of them.
-			_ = os.RemoveAll(dest)
+			// A rootless grader's copy may hold folders of mode 555.
+			_ = trash.RemoveAll(dest)
 		})
 	}
 	wg.Wait()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/dockling/dockling/checker/report"
 	"github.com/dockling/dockling/checker/sandboxview"
@@ -86,18 +87,15 @@ func (g grader) grade(subject, dest string) (r report.Report, layers []string) {
 		missing  []string // referenced layers the grader lacks
 		what     = "sandbox folder"
 		tampered bool
+		owner    = -1 // a sandbox folder's
 	)
 	if st.IsDir() {
-		if _, err := os.Stat(filepath.Join(dir, "image", "overlay2")); err != nil {
-			return fail("not a dockling sandbox folder: no image/overlay2 inside")
-		}
-		// Before opening it, which would make missing folders anew, empty.
-		if ps := sandboxview.Folders(dir); len(ps) > 0 {
-			return fail("sandbox folder is missing parts: %s", joinProblems(ps))
+		if dir, owner, err = g.folder(subject, dest, st); err != nil {
+			return fail("%v", err)
 		}
 	} else {
 		what = "bundle"
-		if err := os.MkdirAll(dest, 0o755); err != nil {
+		if err := os.MkdirAll(dest, 0o700); err != nil {
 			return fail("%v", err)
 		}
 		h, err := bundle.Extract(subject, dest, g.src, g.extract)
@@ -127,6 +125,11 @@ func (g grader) grade(subject, dest string) (r report.Report, layers []string) {
 	v, err := sandboxview.Open(dir, sandboxview.Grading)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if owner >= 0 {
+		if err := sandboxview.Foreign(v.Sandbox(), owner); err != nil {
+			return fail("%v", err)
+		}
 	}
 	// A part the grader lacks (a pulled image's layer) is named per container and
 	// image, and everything else graded; any other missing part means the copy is
@@ -164,6 +167,36 @@ func bundleWarnings(h *bundle.Header, l *lessons.Lesson) []string {
 		out = append(out, fmt.Sprintf("the bundle was made for other text of lesson %s (sha256:%.12s; graded against sha256:%.12s)", l.ID, h.LessonSHA256, l.SHA256))
 	}
 	return out
+}
+
+// folder is where the sandbox folder subject is graded, and its owner; an error
+// is why it cannot be. The folder is its owner's, who may link it anywhere and
+// change it while it is graded: grading reads and mounts a copy in dest, made
+// without following a link. An unprivileged grader's own folder is graded in
+// place: nothing in it leads anywhere its owner cannot go, and files of the
+// owner's subordinate ids (which only the containers' root reads) could not be
+// copied.
+func (g grader) folder(subject, dest string, st os.FileInfo) (string, int, error) {
+	if _, err := os.Stat(filepath.Join(subject, "image", "overlay2")); err != nil {
+		return "", -1, errors.New("not a dockling sandbox folder: no image/overlay2 inside")
+	}
+	dir, owner := subject, os.Geteuid()
+	if sys, ok := st.Sys().(*syscall.Stat_t); !ok || owner == 0 || int(sys.Uid) != owner {
+		var err error
+		owner, err = sandboxview.Snapshot(subject, dest, g.extract.MaxSize)
+		if errors.Is(err, sandboxview.ErrTooLarge) {
+			return "", -1, fmt.Errorf("%w: more than %d bytes (raise --max-bundle-size to grade it)", err, g.extract.MaxSize)
+		}
+		if err != nil {
+			return "", -1, err
+		}
+		dir = dest
+	}
+	// Before opening it, which would make missing folders anew, empty.
+	if ps := sandboxview.Folders(dir); len(ps) > 0 {
+		return "", -1, fmt.Errorf("sandbox folder is missing parts: %s", joinProblems(ps))
+	}
+	return dir, owner, nil
 }
 
 func joinProblems(ps []sandboxview.Problem) string {

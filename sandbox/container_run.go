@@ -38,6 +38,7 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 		Dir: sb.containerDir(c.ID),
 		Rootfs: runtime.Rootfs{
 			Lower: rw.Lower, Upper: rw.Upper, Work: rw.Work, Merged: rw.Merged, Copy: rw.Copy,
+			Untrusted: sb.Untrusted,
 		},
 		Process: runtime.Process{
 			Args: append([]string{c.Path}, c.Args...), Env: c.Config.Env, Cwd: c.Config.WorkingDir,

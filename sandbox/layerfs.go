@@ -228,10 +228,19 @@ func (l *layerFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	seen := map[string]bool{}
 	var out []fs.DirEntry
 	for _, layer := range l.layers {
+		// Before reading: a lower layer's link in place of a parent (which the
+		// upper folder hides) would be followed by the read, out of the layer.
+		hidden, opaqueParent := false, false
+		if r != "." {
+			hidden, opaqueParent = ancestors(layer, strings.Split(r, "/"))
+		}
+		if hidden {
+			break
+		}
 		dir := filepath.Join(layer, r)
 		fi, err := os.Lstat(dir)
 		if err != nil {
-			if l.hiddenBelow(layer, r) {
+			if opaqueParent {
 				break
 			}
 			continue
@@ -256,21 +265,12 @@ func (l *layerFS) ReadDir(name string) ([]fs.DirEntry, error) {
 			}
 			out = append(out, fs.FileInfoToDirEntry(info))
 		}
-		if isOpaque(dir) || l.hiddenBelow(layer, r) {
+		if isOpaque(dir) || opaqueParent {
 			break
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
 	return out, nil
-}
-
-// hiddenBelow reports whether an ancestor of name in layer hides lower layers.
-func (l *layerFS) hiddenBelow(layer, name string) bool {
-	if name == "." {
-		return false
-	}
-	hidden, opaque := ancestors(layer, strings.Split(name, "/"))
-	return hidden || opaque
 }
 
 // ancestors looks at the parent directories of parts in one layer: hidden when one

@@ -113,3 +113,33 @@ func TestLayerFSOpensRegularFilesOnly(t *testing.T) {
 		t.Fatalf("a symlink climbing out of the tree: %v, want not-exist inside the layer", err)
 	}
 }
+
+// A lower layer's link where an upper layer has a folder (overlay shows the
+// folder alone) is not followed: listing the folder shows nothing of where the
+// link leads, such as the host's folder.
+func TestLayerFSListsNothingThroughAHiddenLink(t *testing.T) {
+	root := t.TempDir()
+	host := filepath.Join(root, "host")
+	upper, lower := filepath.Join(root, "upper"), filepath.Join(root, "lower")
+	for _, d := range []string{filepath.Join(host, "sub"), filepath.Join(upper, "etc", "sub"), lower} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{filepath.Join(host, "sub", "host-secret"), filepath.Join(upper, "etc", "sub", "mine")} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(host, filepath.Join(lower, "etc")); err != nil {
+		t.Fatal(err)
+	}
+	l := &layerFS{layers: []string{upper, lower}}
+	entries, err := l.ReadDir("etc/sub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "mine" {
+		t.Errorf("etc/sub lists %v, want only mine", entries)
+	}
+}

@@ -74,6 +74,9 @@ type Sandbox struct {
 	Store   *store.Store
 	dir     string
 	reaping atomic.Bool // a process emptying the trash is running (see emptyTrash)
+	// Untrusted: the sandbox is someone else's, being graded. Its containers'
+	// roots are mounted nosuid and nodev.
+	Untrusted bool
 }
 
 // Open opens the sandbox whose data root is dir, creating it when needed.

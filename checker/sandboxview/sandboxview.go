@@ -38,17 +38,23 @@ type Options struct {
 	// sets it: the image and command are the learner's, the machine is not. A
 	// learner's own view keeps the host network, as their docker run has.
 	NetworkNone bool
+	// Untrusted mounts exec checks' containers' layers nosuid and nodev: a
+	// grader's, as the layers are someone else's.
+	Untrusted bool
 }
 
 // Grading are the options of a view that grades someone else's sandbox.
-var Grading = Options{NetworkNone: true}
+var Grading = Options{NetworkNone: true, Untrusted: true}
 
 // New shows sb, the learner's own sandbox, to the checker: exec checks' fresh
 // containers get the host network, like the learner's docker run.
 func New(sb *sandbox.Sandbox) *View { return &View{sb: sb} }
 
 // NewWith shows sb to the checker with opts.
-func NewWith(sb *sandbox.Sandbox, opts Options) *View { return &View{sb: sb, opts: opts} }
+func NewWith(sb *sandbox.Sandbox, opts Options) *View {
+	sb.Untrusted = sb.Untrusted || opts.Untrusted
+	return &View{sb: sb, opts: opts}
+}
 
 // Open opens the sandbox folder dir, which must exist (a grader given a wrong path
 // should say so rather than grade an empty new sandbox), with opts.
@@ -173,8 +179,16 @@ func (v *View) Journal() ([]checker.Command, error) {
 	return out, nil
 }
 
-// StoreFS implements checker.View.
-func (v *View) StoreFS() (fs.FS, error) { return os.DirFS(v.sb.Dir()), nil }
+// StoreFS implements checker.View. It stays in the data root: a link in a
+// layer's content (the image's, or a learner's) that leads out of it is an error,
+// never followed to the host's file.
+func (v *View) StoreFS() (fs.FS, error) {
+	r, err := os.OpenRoot(v.sb.Dir())
+	if err != nil {
+		return nil, err
+	}
+	return r.FS(), nil
+}
 
 // maxOutput bounds what an exec check keeps of a command's output.
 const maxOutput = 1 << 20

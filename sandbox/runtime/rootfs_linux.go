@@ -53,8 +53,9 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 		if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 			return fmt.Errorf("mounting the container's root file system: binding %s: %w", root, err)
 		}
-		// nodev: container root holds CAP_MKNOD, as in Docker, but may not open what it makes.
-		if err := remountBind(root, unix.MS_NODEV); err != nil {
+		// nodev: container root holds CAP_MKNOD, as in Docker, but may not open what it
+		// makes; nosuid too for untrusted (graded) layers.
+		if err := remountBind(root, unix.MS_NODEV|untrustedFlags(&spec.Rootfs)); err != nil {
 			return fmt.Errorf("mounting the container's root file system: making %s nodev: %w", root, err)
 		}
 	} else if err := mountOverlay(&spec.Rootfs, rootless); err != nil {
@@ -147,7 +148,7 @@ func mountOverlay(r *Rootfs, rootless bool) error {
 		return fmt.Errorf("mounting the container's root file system: overlay options are %d bytes, over the kernel's limit of %d: too many image layers", len(opts), os.Getpagesize()-1)
 	}
 	// nodev: container root holds CAP_MKNOD, as in Docker, but may not open what it makes.
-	if err := unix.Mount("overlay", r.Merged, "overlay", unix.MS_NODEV, opts); err != nil {
+	if err := unix.Mount("overlay", r.Merged, "overlay", unix.MS_NODEV|untrustedFlags(r), opts); err != nil {
 		hint := ""
 		switch {
 		case errors.Is(err, unix.ENOENT):
@@ -162,6 +163,15 @@ func mountOverlay(r *Rootfs, rootless bool) error {
 		return fmt.Errorf("mounting the container's root file system: overlay: %w%s", err, hint)
 	}
 	return nil
+}
+
+// untrustedFlags are the root mount's flags for r: nosuid and nodev for
+// untrusted layers.
+func untrustedFlags(r *Rootfs) uintptr {
+	if r.Untrusted {
+		return unix.MS_NOSUID | unix.MS_NODEV
+	}
+	return 0
 }
 
 // secureJoin resolves p inside root, following symlinks as if root were "/" so the result

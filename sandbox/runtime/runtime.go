@@ -69,6 +69,9 @@ type Rootfs struct {
 	// Copy, when set, is bind-mounted as the root instead of an overlay; the other
 	// fields are then unused.
 	Copy string
+	// Untrusted layers (a graded learner's) are mounted nosuid and nodev: their
+	// set-user-ID files and device nodes give nothing.
+	Untrusted bool
 }
 
 // Process is a command to run in a container.
