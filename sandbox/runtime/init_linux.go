@@ -460,6 +460,12 @@ func initMain() {
 		os.Exit(1)
 	}
 	fail := roleFailer(sock, 1)
+	// Until it execs, the init holds more than its container will (Go's other threads
+	// keep every capability): nothing in the container may ptrace it. execve makes the
+	// command dumpable again.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		fail(fmt.Errorf("container init: %w", err))
+	}
 	var cfg initConfig
 	recvRoleConfig(sock, &cfg, "container init", 1, fail)
 	spec := &cfg.Spec
