@@ -131,6 +131,9 @@ type ImageSummary struct {
 	Created    time.Time
 	Size       int64
 	Containers int
+	// Intermediate: untagged, and the parent of another image (a build's earlier
+	// steps); `docker images` shows these with -a only.
+	Intermediate bool
 }
 
 // Images lists images, one row per tag, newest first.
@@ -143,6 +146,7 @@ func (sb *Sandbox) Images() ([]ImageSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	parents := sb.Store.Parents()
 	var out []ImageSummary
 	for _, img := range imgs {
 		base := ImageSummary{ID: img.ID, Created: img.Created, Size: img.Size}
@@ -164,6 +168,7 @@ func (sb *Sandbox) Images() ([]ImageSummary, error) {
 		if rows == 0 {
 			row := base
 			row.Repository, row.Tag = "<none>", "<none>"
+			row.Intermediate = parents[img.ID]
 			out = append(out, row)
 		}
 	}
