@@ -364,7 +364,10 @@ func (w *layerWriter) extract(e *entry, target string) error {
 		if err != nil {
 			return fmt.Errorf("ADD %s: %w", e.rel, err)
 		}
-		rel := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
+		rel, err := archiveName(e.rel, hdr.Name)
+		if err != nil {
+			return err
+		}
 		if rel == "" {
 			continue // the archive's root is target, written already
 		}
@@ -374,7 +377,11 @@ func (w *layerWriter) extract(e *entry, target string) error {
 		out := *hdr
 		out.Name = path.Join(target, rel)
 		if hdr.Typeflag == tar.TypeLink {
-			out.Linkname = path.Join(target, strings.TrimPrefix(path.Clean("/"+hdr.Linkname), "/"))
+			link, err := archiveName(e.rel, hdr.Linkname)
+			if err != nil {
+				return err
+			}
+			out.Linkname = path.Join(target, link)
 		}
 		if w.hashing {
 			out.ModTime, out.AccessTime, out.ChangeTime = time.Time{}, time.Time{}, time.Time{}
@@ -389,6 +396,17 @@ func (w *layerWriter) extract(e *entry, target string) error {
 			return fmt.Errorf("ADD %s: %w", e.rel, err)
 		}
 	}
+}
+
+// archiveName is an archive entry's name below the destination, as Docker's
+// untar takes it: an absolute name is taken from the destination, one climbing
+// out of it with ".." is refused.
+func archiveName(archive, name string) (string, error) {
+	clean := path.Clean(name)
+	if clean == ".." || strings.HasPrefix(clean, "../") {
+		return "", fmt.Errorf("ADD %s: entry %q is outside of the destination", archive, name)
+	}
+	return strings.TrimPrefix(path.Clean("/"+clean), "/"), nil
 }
 
 // destShown is the destination as the history line shows it: absolute, a
