@@ -60,7 +60,7 @@ shows each instruction.`,
 	fl.StringArrayVar(&opts.Labels, "label", nil, "Set metadata for an image (KEY=VALUE)")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
 	fl.StringVar(&opts.IIDFile, "iidfile", "", "Write the image ID to the file")
-	fl.BoolVar(&opts.NoCache, "no-cache", false, "Do not use cache when building the image (dockling's builder has no cache yet: every build is a fresh one)")
+	fl.BoolVar(&opts.NoCache, "no-cache", false, "Do not use cache when building the image")
 	return c
 }
 
@@ -88,7 +88,7 @@ func runBuild(c *cobra.Command, opts *BuildOptions) error {
 	}
 	id, err := build.Build(sb, build.Options{
 		ContextDir: opts.Context, Dockerfile: file, Tags: opts.Tags, BuildArgs: opts.BuildArgs,
-		Labels: opts.Labels, Quiet: opts.Quiet, Out: opts.IO.Out, Err: opts.IO.ErrOut, Context: c.Context(),
+		Labels: opts.Labels, NoCache: opts.NoCache, Quiet: opts.Quiet, Out: opts.IO.Out, Err: opts.IO.ErrOut, Context: c.Context(),
 	})
 	if err != nil {
 		return buildError(opts.IO, err)

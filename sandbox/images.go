@@ -328,11 +328,21 @@ func (sb *Sandbox) RemoveImage(name string, force bool) (RemoveResult, error) {
 
 // childrenOf lists images recorded as committed from id.
 func (sb *Sandbox) childrenOf(id string) []string {
-	imgs, _ := sb.Store.Images()
 	var out []string
+	for _, img := range sb.ChildImages(id) {
+		out = append(out, img.ID)
+	}
+	return out
+}
+
+// ChildImages lists the images recorded as committed or built from id, newest
+// first (a build's cache looks among them).
+func (sb *Sandbox) ChildImages(id string) []*store.Image {
+	imgs, _ := sb.Store.Images()
+	var out []*store.Image
 	for _, img := range imgs {
 		if img.Parent == id {
-			out = append(out, img.ID)
+			out = append(out, img)
 		}
 	}
 	return out

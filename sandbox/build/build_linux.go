@@ -318,8 +318,11 @@ func (b *builder) nop(comment string, layerStep bool) v1.History {
 }
 
 // commit writes the step's image: the config as it is now, and a layer from
-// layer or from the container ctr.
+// layer or from the container ctr; or takes an earlier build's (see cached).
 func (b *builder) commit(h v1.History, layer func(io.Writer) error, ctr string) error {
+	if ctr == "" && b.cached(h) {
+		return nil
+	}
 	now := time.Now().UTC()
 	h.Created = v1.Time{Time: now}
 	cfg := b.cfg

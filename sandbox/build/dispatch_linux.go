@@ -182,6 +182,10 @@ func (b *builder) run(c *instructions.RunCommand) error {
 	if len(hist) > 0 {
 		createdBy = append(append([]string{fmt.Sprintf("|%d", len(hist))}, hist...), argv...)
 	}
+	h := v1.History{CreatedBy: strings.Join(createdBy, " ")}
+	if b.cached(h) {
+		return nil
+	}
 	empty := ""
 	ctr, err := b.sb.Create(sandbox.CreateOptions{Image: b.img.ID, Cmd: argv, Entrypoint: &empty, Env: env})
 	if err != nil {
@@ -200,7 +204,7 @@ func (b *builder) run(c *instructions.RunCommand) error {
 	if code != 0 {
 		return &RunError{Cmd: argv, Code: code}
 	}
-	return b.commit(v1.History{CreatedBy: strings.Join(createdBy, " ")}, nil, ctr.ID)
+	return b.commit(h, nil, ctr.ID)
 }
 
 // runContainer starts ctr, copies its output and returns its exit code; the

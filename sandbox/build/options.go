@@ -28,6 +28,8 @@ type Options struct {
 	BuildArgs []string
 	// Labels are --label values ("KEY=VALUE").
 	Labels []string
+	// NoCache builds every step again, ignoring what earlier builds made.
+	NoCache bool
 	// Quiet writes nothing but a failing step's output.
 	Quiet bool
 	// Out gets the progress and the RUN steps' output; Err gets warnings.
