@@ -45,6 +45,9 @@ shows each instruction.`,
   docker build --build-arg VERSION=1.2 --label team=web -t web .
   docker build -q --iidfile id.txt .`,
 		Args: exactArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveFilterDirs // the context is a folder
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Context = args[0]
 			if runF != nil {
