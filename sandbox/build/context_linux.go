@@ -3,12 +3,14 @@ package build
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -23,16 +25,34 @@ type buildContext struct {
 	ignore *patternmatcher.PatternMatcher // nil: nothing ignored
 }
 
-// entry is one file of the context, found beneath its root.
-type entry struct {
-	rel  string // clean, relative to the root ("." is the root)
-	stat unix.Stat_t
-	link string // a symbolic link's target
+// tree is where COPY reads: the build context, or an image (COPY --from).
+type tree interface {
+	// resolve finds a source path, following links inside the tree.
+	resolve(src string) (*entry, error)
+	// walk calls fn for rel and everything below it, parents first; fn
+	// returning fs.SkipDir skips a folder's content.
+	walk(rel string, fn func(e *entry) error) error
+	// open opens a regular file found by resolve or walk.
+	open(rel string) (io.ReadCloser, error)
+	// ignored says whether .dockerignore leaves rel out.
+	ignored(rel string) bool
 }
 
-func (e *entry) isDir() bool  { return e.stat.Mode&unix.S_IFMT == unix.S_IFDIR }
-func (e *entry) isLink() bool { return e.stat.Mode&unix.S_IFMT == unix.S_IFLNK }
-func (e *entry) isFile() bool { return e.stat.Mode&unix.S_IFMT == unix.S_IFREG }
+// entry is one file of a tree.
+type entry struct {
+	rel   string // clean, relative to the root ("." is the root)
+	mode  uint32 // type and permission bits, as stat gives them
+	mtime time.Time
+	link  string // a symbolic link's target
+}
+
+func (e *entry) isDir() bool  { return e.mode&unix.S_IFMT == unix.S_IFDIR }
+func (e *entry) isLink() bool { return e.mode&unix.S_IFMT == unix.S_IFLNK }
+func (e *entry) isFile() bool { return e.mode&unix.S_IFMT == unix.S_IFREG }
+
+func statEntry(rel string, st *unix.Stat_t) *entry {
+	return &entry{rel: rel, mode: st.Mode, mtime: time.Unix(st.Mtim.Unix())}
+}
 
 // openContext opens dir as a build context, with its .dockerignore.
 func openContext(dir string) (*buildContext, error) {
@@ -52,7 +72,7 @@ func (c *buildContext) Close() error { return c.root.Close() }
 
 // readIgnore reads .dockerignore with Docker's pattern rules.
 func (c *buildContext) readIgnore() error {
-	f, err := c.open(".dockerignore", false)
+	f, err := c.openAt(".dockerignore", false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -79,9 +99,12 @@ func (c *buildContext) ignored(rel string) bool {
 	return err == nil && m
 }
 
-// open opens rel beneath the root; follow lets symbolic links be followed, as
+// open opens a regular file of the context, never through a link.
+func (c *buildContext) open(rel string) (io.ReadCloser, error) { return c.openAt(rel, false) }
+
+// openAt opens rel beneath the root; follow lets symbolic links be followed, as
 // long as they stay beneath it. A path leaving the context is ErrOutsideContext.
-func (c *buildContext) open(rel string, follow bool) (*os.File, error) {
+func (c *buildContext) openAt(rel string, follow bool) (*os.File, error) {
 	how := unix.OpenHow{
 		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
@@ -113,22 +136,26 @@ var errIsLink = errors.New("is a symbolic link")
 // (they came from a walk or were resolved already).
 func (c *buildContext) lstat(rel string) (*entry, error) {
 	dir, base := path.Split(rel)
-	e := &entry{rel: rel}
+	var st unix.Stat_t
 	if rel == "." {
-		return e, unix.Fstat(int(c.root.Fd()), &e.stat)
+		if err := unix.Fstat(int(c.root.Fd()), &st); err != nil {
+			return nil, err
+		}
+		return statEntry(rel, &st), nil
 	}
 	parent := "."
 	if dir != "" {
 		parent = strings.TrimSuffix(dir, "/")
 	}
-	d, err := c.open(parent, false)
+	d, err := c.openAt(parent, false)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	if err := unix.Fstatat(int(d.Fd()), base, &e.stat, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := unix.Fstatat(int(d.Fd()), base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: rel, Err: err}
 	}
+	e := statEntry(rel, &st)
 	if e.isLink() {
 		buf := make([]byte, unix.PathMax)
 		n, err := unix.Readlinkat(int(d.Fd()), base, buf)
@@ -148,21 +175,21 @@ func (c *buildContext) resolve(src string) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := c.open(rel, true)
+	f, err := c.openAt(rel, true)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	e := &entry{rel: rel}
-	if err := unix.Fstat(int(f.Fd()), &e.stat); err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return nil, err
 	}
-	if real, err := realRel(c.root, f); err == nil {
-		e.rel = real // what a link led to: the walk below it needs a link-free path
-	} else {
+	real, err := realRel(c.root, f)
+	if err != nil {
 		return nil, err
 	}
-	return e, nil
+	// What a link led to: the walk below it needs a link-free path.
+	return statEntry(real, &st), nil
 }
 
 // realRel is where the open file f lies beneath root, from /proc/self/fd.
@@ -196,7 +223,7 @@ func contextPath(src string) (string, error) {
 
 // readDir lists a directory of the context (not ignored entries), sorted.
 func (c *buildContext) readDir(rel string) ([]string, error) {
-	d, err := c.open(rel, false)
+	d, err := c.openAt(rel, false)
 	if err != nil {
 		return nil, err
 	}
@@ -216,10 +243,17 @@ func (c *buildContext) readDir(rel string) ([]string, error) {
 }
 
 // walk calls fn for rel and, for a directory, everything below it (not ignored),
-// parents first. fn returning fs.SkipDir skips a directory's content. Only one
-// file is open at a time, so a deep tree costs no descriptors.
+// parents first. Only one file is open at a time, so a deep tree costs no
+// descriptors.
 func (c *buildContext) walk(rel string, fn func(e *entry) error) error {
-	e, err := c.lstat(rel)
+	return walkTree(c.lstat, c.readDir, rel, fn)
+}
+
+// walkTree walks a tree given how to stat a path and list a folder: fn gets rel,
+// then what is below it, parents first; fn returning fs.SkipDir skips a folder's
+// content.
+func walkTree(lstat func(string) (*entry, error), names func(string) ([]string, error), rel string, fn func(e *entry) error) error {
+	e, err := lstat(rel)
 	if err != nil {
 		return err
 	}
@@ -232,12 +266,12 @@ func (c *buildContext) walk(rel string, fn func(e *entry) error) error {
 	if !e.isDir() {
 		return nil
 	}
-	names, err := c.readDir(rel)
+	children, err := names(rel)
 	if err != nil {
 		return err
 	}
-	for _, n := range names {
-		if err := c.walk(path.Join(rel, n), fn); err != nil {
+	for _, n := range children {
+		if err := walkTree(lstat, names, path.Join(rel, n), fn); err != nil {
 			return err
 		}
 	}

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // copySpec is one COPY or ADD, its words expanded.
@@ -43,7 +41,7 @@ type copyItem struct {
 // parents, as Docker's layers do). It reads the image's files (view) but writes
 // none: the layer store extracts the tar, so nothing here can write outside it.
 type copier struct {
-	ctx   *buildContext
+	ctx   tree // the build context, or an image for COPY --from
 	view  imageView
 	spec  copySpec
 	items []copyItem
@@ -129,6 +127,9 @@ func (c *copier) sources(src string) ([]*entry, error) {
 		return out, err
 	}
 	e, err := c.ctx.resolve(rel)
+	if _, inContext := c.ctx.(*buildContext); !inContext && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s failed: stat %s: file does not exist", c.spec.name, src)
+	}
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && c.ctx.ignored(e.rel)) {
 		return nil, fmt.Errorf("%s failed: file not found in build context or excluded by .dockerignore: stat %s: file does not exist", c.spec.name, src)
 	}
@@ -169,7 +170,7 @@ func (c *copier) isArchive(e *entry) bool {
 	if !e.isFile() {
 		return false
 	}
-	f, err := c.ctx.open(e.rel, false)
+	f, err := c.ctx.open(e.rel)
 	if err != nil {
 		return false
 	}
@@ -298,8 +299,7 @@ func unixMode(fi fs.FileInfo) uint32 {
 // entry writes one file, directory or link of the context as name.
 func (w *layerWriter) entry(e *entry, name string) error {
 	hdr := &tar.Header{
-		Name: name, Mode: int64(e.stat.Mode & 0o7777), Uid: w.c.spec.uid, Gid: w.c.spec.gid,
-		ModTime: time.Unix(e.stat.Mtim.Unix()),
+		Name: name, Mode: int64(e.mode & 0o7777), Uid: w.c.spec.uid, Gid: w.c.spec.gid, ModTime: e.mtime,
 	}
 	if w.hashing {
 		hdr.Uid, hdr.Gid, hdr.ModTime = 0, 0, time.Time{}
@@ -323,20 +323,21 @@ func (w *layerWriter) entry(e *entry, name string) error {
 	case !e.isFile():
 		return nil // sockets, devices and pipes are not copied
 	}
-	f, err := w.c.ctx.open(e.rel, false)
+	f, err := w.c.ctx.open(e.rel)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+	// The size is the open file's, not the walk's: the file may have changed.
+	size, err := fileSize(f)
+	if err != nil {
 		return err
 	}
-	hdr.Typeflag, hdr.Size = tar.TypeReg, st.Size
+	hdr.Typeflag, hdr.Size = tar.TypeReg, size
 	if err := w.tw.WriteHeader(hdr); err != nil {
 		return err
 	}
-	if _, err := io.CopyN(w.tw, f, st.Size); err != nil {
+	if _, err := io.CopyN(w.tw, f, size); err != nil {
 		return fmt.Errorf("%s %s: %w", w.c.spec.name, e.rel, err)
 	}
 	return nil
@@ -346,7 +347,7 @@ func (w *layerWriter) entry(e *entry, name string) error {
 // cleaned beneath target; whiteouts are refused, since in a layer they would
 // delete the image's files.
 func (w *layerWriter) extract(e *entry, target string) error {
-	f, err := w.c.ctx.open(e.rel, false)
+	f, err := w.c.ctx.open(e.rel)
 	if err != nil {
 		return err
 	}
@@ -396,6 +397,19 @@ func (w *layerWriter) extract(e *entry, target string) error {
 			return fmt.Errorf("ADD %s: %w", e.rel, err)
 		}
 	}
+}
+
+// fileSize is the size of an open file (its stat).
+func fileSize(f io.Reader) (int64, error) {
+	st, ok := f.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok {
+		return 0, errors.New("cannot stat a source file")
+	}
+	fi, err := st.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }
 
 // archiveName is an archive entry's name below the destination, as Docker's

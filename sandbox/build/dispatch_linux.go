@@ -13,6 +13,7 @@ import (
 
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/store"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -29,12 +30,19 @@ func (b *builder) dispatch(cmd instructions.Command) error {
 	case *instructions.RunCommand:
 		return b.run(c)
 	case *instructions.CopyCommand:
+		var src tree = b.bctx
 		if c.From != "" {
-			return fmt.Errorf("COPY --from: %w yet", ErrNotSupported)
+			img, err := b.fromImage(c.From)
+			if err != nil {
+				return err
+			}
+			if src, err = newImageTree(b.sb, img); err != nil {
+				return err
+			}
 		}
-		return b.copy(cmd, copySpec{name: "COPY"}, &c.SourcesAndDest, c.Chown, c.Chmod)
+		return b.copy(cmd, copySpec{name: "COPY"}, src, &c.SourcesAndDest, c.Chown, c.Chmod)
 	case *instructions.AddCommand:
-		return b.copy(cmd, copySpec{name: "ADD", unpack: true}, &c.SourcesAndDest, c.Chown, c.Chmod)
+		return b.copy(cmd, copySpec{name: "ADD", unpack: true}, b.bctx, &c.SourcesAndDest, c.Chown, c.Chmod)
 	case *instructions.MaintainerCommand:
 		b.cfg.Author = c.Maintainer
 		return b.commit(b.nop("MAINTAINER "+c.Maintainer, false), nil, "")
@@ -250,7 +258,7 @@ func (b *builder) errOut() io.Writer {
 }
 
 // copy writes COPY's or ADD's files as a layer.
-func (b *builder) copy(cmd instructions.Command, spec copySpec, sd *instructions.SourcesAndDest, chown, chmod string) error {
+func (b *builder) copy(cmd instructions.Command, spec copySpec, src tree, sd *instructions.SourcesAndDest, chown, chmod string) error {
 	if len(sd.SourceContents) > 0 {
 		return fmt.Errorf("%s with a heredoc: %w yet", spec.name, ErrNotSupported)
 	}
@@ -275,7 +283,7 @@ func (b *builder) copy(cmd instructions.Command, spec copySpec, sd *instructions
 	if spec.chmod, err = chmodBits(chmod); err != nil {
 		return err
 	}
-	cp := &copier{ctx: b.bctx, view: view, spec: spec, now: time.Now()}
+	cp := &copier{ctx: src, view: view, spec: spec, now: time.Now()}
 	if err := cp.plan(); err != nil {
 		return err
 	}
@@ -288,6 +296,18 @@ func (b *builder) copy(cmd instructions.Command, spec copySpec, sd *instructions
 	}
 	comment := fmt.Sprintf("%s %s%s in %s ", spec.name, chown, hash, cp.destShown())
 	return b.commit(b.nop(comment, true), cp.write, "")
+}
+
+// fromImage is what COPY --from names: an earlier stage, by name or number,
+// else an image.
+func (b *builder) fromImage(name string) (*store.Image, error) {
+	if img, ok := b.stages[strings.ToLower(name)]; ok {
+		return img, nil
+	}
+	if name == "scratch" {
+		return nil, nil
+	}
+	return b.baseImage(name)
 }
 
 // view is the current image's files.
