@@ -321,9 +321,31 @@ func (sb *Sandbox) RemoveImage(name string, force bool) (RemoveResult, error) {
 			return err
 		}
 		res.Deleted = append(res.Deleted, img.ID)
-		return nil
+		return sb.pruneParents(w, img.Parent, &res)
 	})
 	return res, err
+}
+
+// pruneParents deletes, from id down, the untagged images a deleted image was
+// committed or built on that nothing else uses (no tag, no other child, no
+// container), as Docker's rmi does: a build's earlier steps go with its result.
+func (sb *Sandbox) pruneParents(w *store.Writer, id string, res *RemoveResult) error {
+	for id != "" {
+		img, err := sb.Store.Image(id)
+		if err != nil {
+			return nil // gone already
+		}
+		tags, _ := w.Store().Tags()
+		if len(tags[id]) > 0 || len(sb.childrenOf(id)) > 0 || len(sb.containersUsing(id)) > 0 {
+			return nil
+		}
+		if err := w.DeleteImage(id); err != nil {
+			return err
+		}
+		res.Deleted = append(res.Deleted, id)
+		id = img.Parent
+	}
+	return nil
 }
 
 // childrenOf lists images recorded as committed from id.
