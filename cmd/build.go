@@ -25,16 +25,18 @@ type BuildOptions struct {
 	Quiet     bool
 	IIDFile   string
 	NoCache   bool
+	Target    string
 }
 
 // NewBuildCmd is `docker build` (and `docker image build`).
 func NewBuildCmd(f *Factory, runF func(*BuildOptions) error) *cobra.Command {
 	opts := &BuildOptions{IO: f.IOStreams, Sandbox: f.Sandbox}
 	c := &cobra.Command{
-		Use:   "build [OPTIONS] PATH",
+		Use:   "build [OPTIONS] PATH | -",
 		Short: "Build an image from a Dockerfile",
 		Long: `Build an image from the Dockerfile in PATH, the build context: a folder whose files
-COPY and ADD can use (less what .dockerignore leaves out). Each instruction makes one
+COPY and ADD can use (less what .dockerignore leaves out); "-" reads a Dockerfile
+(with no context) or a context as a tar from stdin. Each instruction makes one
 image on top of the one before: RUN runs its command in a container, confined as
 "docker run" confines it, and keeps what it changed as a layer; COPY and ADD add the
 context's files as a layer; CMD, ENV, WORKDIR and the others change the config. The
@@ -43,7 +45,9 @@ shows each instruction.`,
 		Example: `  docker build -t myimage .
   docker build -t myimage:v2 -f docker/Dockerfile .
   docker build --build-arg VERSION=1.2 --label team=web -t web .
-  docker build -q --iidfile id.txt .`,
+  docker build -q --iidfile id.txt .
+  docker build --target builder -t app:build .
+  docker build -t fromstdin - < Dockerfile`,
 		Args: exactArgs(1),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return nil, cobra.ShellCompDirectiveFilterDirs // the context is a folder
@@ -63,13 +67,20 @@ shows each instruction.`,
 	fl.StringArrayVar(&opts.Labels, "label", nil, "Set metadata for an image (KEY=VALUE)")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
 	fl.StringVar(&opts.IIDFile, "iidfile", "", "Write the image ID to the file")
+	fl.StringVar(&opts.Target, "target", "", "Set the target build stage to build")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "Do not use cache when building the image")
 	return c
 }
 
 func runBuild(c *cobra.Command, opts *BuildOptions) error {
 	if opts.Context == "-" {
-		return fmt.Errorf("building from stdin: %w yet: give a folder", build.ErrNotSupported)
+		// A Dockerfile, or a context as a tar, on stdin.
+		dir, err := build.StdinContext(opts.IO.In, "")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		opts.Context = dir
 	}
 	if fi, err := os.Stat(opts.Context); err != nil || !fi.IsDir() {
 		return fmt.Errorf("unable to prepare context: path %q not found", opts.Context)
@@ -91,7 +102,7 @@ func runBuild(c *cobra.Command, opts *BuildOptions) error {
 	}
 	id, err := build.Build(sb, build.Options{
 		ContextDir: opts.Context, Dockerfile: file, Tags: opts.Tags, BuildArgs: opts.BuildArgs,
-		Labels: opts.Labels, NoCache: opts.NoCache, Quiet: opts.Quiet, Out: opts.IO.Out, Err: opts.IO.ErrOut, Context: c.Context(),
+		Labels: opts.Labels, NoCache: opts.NoCache, Target: opts.Target, Quiet: opts.Quiet, Out: opts.IO.Out, Err: opts.IO.ErrOut, Context: c.Context(),
 	})
 	if err != nil {
 		return buildError(opts.IO, err)

@@ -165,6 +165,9 @@ func (b *builder) build() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if stages, err = b.untilTarget(stages); err != nil {
+		return "", err
+	}
 	b.total = len(metaArgs)
 	for _, st := range stages {
 		b.total += 1 + len(st.Commands)
@@ -201,6 +204,19 @@ func (b *builder) build() (string, error) {
 		}
 	}
 	return b.img.ID, nil
+}
+
+// untilTarget is the stages up to --target's.
+func (b *builder) untilTarget(stages []instructions.Stage) ([]instructions.Stage, error) {
+	if b.opts.Target == "" {
+		return stages, nil
+	}
+	for i, st := range stages {
+		if strings.EqualFold(st.Name, b.opts.Target) {
+			return stages[:i+1], nil
+		}
+	}
+	return nil, fmt.Errorf("failed to reach build target %s in Dockerfile", b.opts.Target)
 }
 
 func (b *builder) header(text string) {

@@ -28,6 +28,8 @@ type Options struct {
 	BuildArgs []string
 	// Labels are --label values ("KEY=VALUE").
 	Labels []string
+	// Target is the stage to stop after ("": the last one).
+	Target string
 	// NoCache builds every step again, ignoring what earlier builds made.
 	NoCache bool
 	// Quiet writes nothing but a failing step's output.
