@@ -16,6 +16,7 @@ import (
 	"github.com/dockling/dockling/sandbox/store"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // dispatch carries out one instruction of the stage.
@@ -172,8 +173,9 @@ func (b *builder) runEnv() (env, history []string) {
 // run` confines it, and commits what it changed. The container is removed
 // whatever happens; a failure is a RunError with the command's exit code.
 func (b *builder) run(c *instructions.RunCommand) error {
-	if len(c.Files) > 0 {
-		return fmt.Errorf("RUN with a heredoc: %w yet", ErrNotSupported)
+	cmdLine, err := heredocCmdLine(c)
+	if err != nil {
+		return err
 	}
 	if len(c.FlagsUsed) > 0 {
 		return fmt.Errorf("RUN --%s: %w", c.FlagsUsed[0], ErrNotSupported)
@@ -181,7 +183,7 @@ func (b *builder) run(c *instructions.RunCommand) error {
 	if b.img == nil {
 		return errors.New("RUN: the image has no files to run (FROM scratch)")
 	}
-	argv := slices.Clone(c.CmdLine)
+	argv := cmdLine
 	if c.PrependShell {
 		argv = append(b.shell(), argv...)
 	}
@@ -213,6 +215,30 @@ func (b *builder) run(c *instructions.RunCommand) error {
 		return &RunError{Cmd: argv, Code: code}
 	}
 	return b.commit(h, nil, ctr.ID)
+}
+
+// heredocCmdLine is RUN's command line with its heredocs, as BuildKit runs them:
+// a lone heredoc is the shell's script; heredocs within a command are given back
+// to the shell to read. A script with a #! line would be a file to run, which
+// dockling's builder does not do yet.
+func heredocCmdLine(c *instructions.RunCommand) ([]string, error) {
+	if len(c.Files) == 0 {
+		return slices.Clone(c.CmdLine), nil
+	}
+	if len(c.CmdLine) != 1 || !c.PrependShell {
+		return nil, errors.New("parsing produced an invalid run command")
+	}
+	if parser.MustParseHeredoc(c.CmdLine[0]) != nil {
+		if strings.HasPrefix(c.Files[0].Data, "#!") {
+			return nil, fmt.Errorf("RUN with a #! heredoc: %w yet", ErrNotSupported)
+		}
+		return []string{c.Files[0].Data}, nil
+	}
+	full := c.CmdLine[0]
+	for _, f := range c.Files {
+		full += "\n" + f.Data + f.Name
+	}
+	return []string{full}, nil
 }
 
 // runContainer starts ctr, copies its output and returns its exit code; the
