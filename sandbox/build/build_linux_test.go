@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dockling/dockling/sandbox"
 	"golang.org/x/sys/unix"
@@ -226,5 +227,40 @@ func TestDeepContext(t *testing.T) {
 	unix.Close(fd)
 	if _, err := Build(sb, Options{ContextDir: ctx}); err == nil || !strings.Contains(err.Error(), "file name too long") {
 		t.Fatalf("a path past PATH_MAX: err %v", err)
+	}
+}
+
+// A FIFO in the context, named by COPY or inside a copied folder, neither hangs
+// the build nor is read: it is left out, as sockets and devices are.
+func TestFifoInContextDoesNotHang(t *testing.T) {
+	ctx := t.TempDir()
+	files(t, ctx, map[string]string{"Dockerfile": "FROM scratch\nCOPY fifo /top\nCOPY . /all/\n", "a": "a"})
+	if err := unix.Mkfifo(filepath.Join(ctx, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	var id string
+	go func() {
+		var err error
+		id, err = Build(sb, Options{ContextDir: ctx})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the build hangs on a FIFO")
+	}
+	if got, err := readImageFile(t, sb, id, "all/a"); got != "a" {
+		t.Fatalf("all/a: %q (%v)", got, err)
+	}
+	if _, err := readImageFile(t, sb, id, "top"); err == nil {
+		t.Fatal("the FIFO was copied as a file")
 	}
 }

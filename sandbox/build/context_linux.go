@@ -106,7 +106,9 @@ func (c *buildContext) open(rel string) (io.ReadCloser, error) { return c.openAt
 // long as they stay beneath it. A path leaving the context is ErrOutsideContext.
 func (c *buildContext) openAt(rel string, follow bool) (*os.File, error) {
 	how := unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW,
+		// O_NONBLOCK: a FIFO put in the context (or swapped in for a file) must
+		// not hang the build; it does nothing to files and folders.
+		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
 	}
 	if follow {

@@ -409,6 +409,9 @@ func fileSize(f io.Reader) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s: not a regular file any more", fi.Name())
+	}
 	return fi.Size(), nil
 }
 
