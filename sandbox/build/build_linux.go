@@ -244,6 +244,9 @@ func (b *builder) from(st instructions.Stage) error {
 	if err != nil {
 		return err
 	}
+	if name == "" {
+		return fmt.Errorf("base name (%s) should not be blank", st.BaseName)
+	}
 	b.img, b.args = nil, nil
 	b.cfg = v1.ConfigFile{Architecture: goruntime.GOARCH, OS: "linux"}
 	switch img, ok := b.stages[strings.ToLower(name)]; {
