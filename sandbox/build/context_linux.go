@@ -44,6 +44,8 @@ type entry struct {
 	mode  uint32 // type and permission bits, as stat gives them
 	mtime time.Time
 	link  string // a symbolic link's target
+	// inline is a heredoc's content (COPY <<EOF), not a file of the tree.
+	inline *string
 }
 
 func (e *entry) isDir() bool  { return e.mode&unix.S_IFMT == unix.S_IFDIR }

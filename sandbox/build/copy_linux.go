@@ -16,13 +16,16 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // copySpec is one COPY or ADD, its words expanded.
 type copySpec struct {
 	name     string // COPY or ADD
 	srcs     []string
-	dest     string // as written: absolute, or relative to workdir
+	inline   []instructions.SourceContent // heredocs
+	dest     string                       // as written: absolute, or relative to workdir
 	workdir  string
 	uid, gid int
 	chmod    *uint32 // --chmod
@@ -60,6 +63,10 @@ type imageView interface {
 // ends with "/" or is a directory in the image, else is written as it.
 func (c *copier) plan() error {
 	var srcs []*entry
+	for _, in := range c.spec.inline {
+		data := in.Data
+		srcs = append(srcs, &entry{rel: in.Path, mode: syscall.S_IFREG | 0o644, mtime: c.now, inline: &data})
+	}
 	for _, s := range c.spec.srcs {
 		found, err := c.sources(s)
 		if err != nil {
@@ -89,7 +96,7 @@ func (c *copier) plan() error {
 		it := copyItem{src: s, target: target}
 		switch {
 		case s.isDir():
-		case c.spec.unpack && c.isArchive(s):
+		case c.spec.unpack && s.inline == nil && c.isArchive(s):
 			it.archive = true
 		case intoDir:
 			it.target = path.Join(target, path.Base(s.rel))
@@ -322,6 +329,13 @@ func (w *layerWriter) entry(e *entry, name string) error {
 		return w.tw.WriteHeader(hdr)
 	case !e.isFile():
 		return nil // sockets, devices and pipes are not copied
+	case e.inline != nil:
+		hdr.Typeflag, hdr.Size = tar.TypeReg, int64(len(*e.inline))
+		if err := w.tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w.tw, *e.inline)
+		return err
 	}
 	f, err := w.c.ctx.open(e.rel)
 	if err != nil {

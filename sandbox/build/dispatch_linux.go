@@ -285,10 +285,10 @@ func (b *builder) errOut() io.Writer {
 
 // copy writes COPY's or ADD's files as a layer.
 func (b *builder) copy(cmd instructions.Command, spec copySpec, src tree, sd *instructions.SourcesAndDest, chown, chmod string) error {
-	if len(sd.SourceContents) > 0 {
-		return fmt.Errorf("%s with a heredoc: %w yet", spec.name, ErrNotSupported)
-	}
 	if err := b.exp.Command(cmd, b.disp.Env()); err != nil {
+		return err
+	}
+	if err := b.exp.Contents(cmd, b.disp.Env()); err != nil {
 		return err
 	}
 	// Expand changed the command's own fields; read them again.
@@ -302,7 +302,7 @@ func (b *builder) copy(cmd instructions.Command, spec copySpec, src tree, sd *in
 	if err != nil {
 		return err
 	}
-	spec.srcs, spec.dest, spec.workdir = sd.SourcePaths, sd.DestPath, b.cfg.Config.WorkingDir
+	spec.srcs, spec.inline, spec.dest, spec.workdir = sd.SourcePaths, sd.SourceContents, sd.DestPath, b.cfg.Config.WorkingDir
 	if spec.uid, spec.gid, err = chownIDs(chown, view); err != nil {
 		return err
 	}
