@@ -19,6 +19,7 @@ func NewImageCmd(f *Factory) *cobra.Command {
 	rm.Use = "rm [OPTIONS] IMAGE [IMAGE...]"
 	rm.Aliases = []string{"remove"}
 	c.AddCommand(ls, rm, NewImageInspectCmd(f), NewHistoryCmd(f, nil), NewTagCmd(f, nil),
-		NewPullCmd(f, nil), NewLoadCmd(f, nil), NewSaveCmd(f, nil), NewImportCmd(f, nil))
+		NewPullCmd(f, nil), NewLoadCmd(f, nil), NewSaveCmd(f, nil), NewImportCmd(f, nil),
+		NewBuildCmd(f, nil))
 	return c
 }

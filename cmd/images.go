@@ -104,7 +104,7 @@ func imagesRun(opts *ImagesOptions) error {
 	var rows []any
 	seen := map[string]bool{}
 	for _, im := range list {
-		if !match(im) {
+		if !match(im) || (im.Intermediate && !opts.All) {
 			continue
 		}
 		if opts.Quiet {

@@ -148,6 +148,7 @@ var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
 	"load":      func(f *Factory) *cobra.Command { return NewLoadCmd(f, nil) },
 	"save":      func(f *Factory) *cobra.Command { return NewSaveCmd(f, nil) },
 	"import":    func(f *Factory) *cobra.Command { return NewImportCmd(f, nil) },
+	"build":     func(f *Factory) *cobra.Command { return NewBuildCmd(f, nil) },
 	"system":    NewSystemCmd,
 	"info":      func(f *Factory) *cobra.Command { return NewInfoCmd(f, nil) },
 	"version":   NewVersionCmd,

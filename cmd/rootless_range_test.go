@@ -100,6 +100,21 @@ func TestRootlessRangeReadsOtherIDs(t *testing.T) {
 	} else if owners["x/f"] != "42:42" {
 		t.Errorf("export's x/f belongs to %s, want the container's 42:42", owners["x/f"])
 	}
+
+	// A build's RUN step commits such files too, and a later stage copies them.
+	ctx := filepath.Join(dir, "home", "ctx")
+	if err := os.MkdirAll(ctx, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	df := "FROM busybox AS a\nRUN mkdir /x && echo hi > /x/f && chown -R 42:42 /x && chmod 700 /x\n" +
+		"FROM busybox\nCOPY --from=a /x/f /copied\n"
+	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte(df), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun("build", "-t", "built", "ctx")
+	if got := mustRun("run", "--rm", "built", "cat", "/copied"); got != "hi\n" {
+		t.Errorf("the built image's /copied = %q, want %q", got, "hi\n")
+	}
 }
 
 // addRangeUser creates rangeUser with a range of 65536 subordinate ids, both removed

@@ -101,20 +101,11 @@ func (sb *Sandbox) Commit(name string, opts CommitOptions) (CommitResult, error)
 	}
 	err = sb.Store.Write(func(w *store.Writer) error {
 		if !empty {
-			// The layer tar streams straight from the upper dir into the new layer
-			// (no staging copy); PutLayer makes the layer visible only once it is
-			// complete, so a crash leaves leftovers for `system check`, never a
-			// half image.
-			pr, pw := io.Pipe()
-			go func() { pw.CloseWithError(streamLayer(pw, rw, changes)) }()
-			l, err := w.PutLayer(img.TopLayer(), interruptible(opts.Context, pr), "")
-			pr.CloseWithError(io.ErrClosedPipe) // stops the writer if PutLayer gave up early
+			h, err := putStreamedLayer(opts.Context, w, img.TopLayer(), func(lw io.Writer) error {
+				return streamLayer(lw, rw, changes)
+			})
 			if err != nil {
 				return fmt.Errorf("reading the container's changes: %w", err)
-			}
-			h, err := v1.NewHash(l.DiffID)
-			if err != nil {
-				return err
 			}
 			cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, h)
 		}

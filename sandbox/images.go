@@ -131,6 +131,9 @@ type ImageSummary struct {
 	Created    time.Time
 	Size       int64
 	Containers int
+	// Intermediate: untagged, and the parent of another image (a build's earlier
+	// steps); `docker images` shows these with -a only.
+	Intermediate bool
 }
 
 // Images lists images, one row per tag, newest first.
@@ -143,6 +146,7 @@ func (sb *Sandbox) Images() ([]ImageSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	parents := sb.Store.Parents()
 	var out []ImageSummary
 	for _, img := range imgs {
 		base := ImageSummary{ID: img.ID, Created: img.Created, Size: img.Size}
@@ -164,6 +168,7 @@ func (sb *Sandbox) Images() ([]ImageSummary, error) {
 		if rows == 0 {
 			row := base
 			row.Repository, row.Tag = "<none>", "<none>"
+			row.Intermediate = parents[img.ID]
 			out = append(out, row)
 		}
 	}
@@ -316,18 +321,50 @@ func (sb *Sandbox) RemoveImage(name string, force bool) (RemoveResult, error) {
 			return err
 		}
 		res.Deleted = append(res.Deleted, img.ID)
-		return nil
+		return sb.pruneParents(w, img.Parent, &res)
 	})
 	return res, err
 }
 
+// pruneParents deletes, from id down, the untagged images a deleted image was
+// committed or built on that nothing else uses (no tag, no other child, no
+// container), as Docker's rmi does: a build's earlier steps go with its result.
+func (sb *Sandbox) pruneParents(w *store.Writer, id string, res *RemoveResult) error {
+	for id != "" {
+		img, err := sb.Store.Image(id)
+		if err != nil {
+			return nil // gone already
+		}
+		tags, _ := w.Store().Tags()
+		if len(tags[id]) > 0 || len(sb.childrenOf(id)) > 0 || len(sb.containersUsing(id)) > 0 {
+			return nil
+		}
+		if err := w.DeleteImage(id); err != nil {
+			return err
+		}
+		res.Deleted = append(res.Deleted, id)
+		id = img.Parent
+	}
+	return nil
+}
+
 // childrenOf lists images recorded as committed from id.
 func (sb *Sandbox) childrenOf(id string) []string {
-	imgs, _ := sb.Store.Images()
 	var out []string
+	for _, img := range sb.ChildImages(id) {
+		out = append(out, img.ID)
+	}
+	return out
+}
+
+// ChildImages lists the images recorded as committed or built from id, newest
+// first (a build's cache looks among them).
+func (sb *Sandbox) ChildImages(id string) []*store.Image {
+	imgs, _ := sb.Store.Images()
+	var out []*store.Image
 	for _, img := range imgs {
 		if img.Parent == id {
-			out = append(out, img.ID)
+			out = append(out, img)
 		}
 	}
 	return out

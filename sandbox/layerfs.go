@@ -208,6 +208,11 @@ func (l *layerFS) ReadLink(name string) (string, error) {
 	return os.Readlink(p)
 }
 
+// Resolve is name with every symbolic link in it followed inside the view, as
+// openat2's RESOLVE_IN_ROOT does: an absolute target or a ".." stops at the root.
+// The last component is followed too; a missing one is left as it is.
+func (l *layerFS) Resolve(name string) (string, error) { return l.resolve(name, true) }
+
 // RealPath is where name's bytes live on disk (for export's headers).
 func (l *layerFS) RealPath(name string) (string, error) {
 	p, _, err := l.lookup("lstat", name, false)
@@ -340,6 +345,15 @@ func (sb *Sandbox) ImageFS(name string) (fs.FS, error) {
 	img, err := sb.Image(name)
 	if err != nil {
 		return nil, err
+	}
+	return sb.ImageFSOf(img)
+}
+
+// ImageFSOf is ImageFS of an image already read; nil is an image without
+// layers (FROM scratch), which has no files.
+func (sb *Sandbox) ImageFSOf(img *store.Image) (fs.FS, error) {
+	if img == nil {
+		return &layerFS{}, nil
 	}
 	dirs, err := sb.Store.LayerDirs(img.TopLayer())
 	if err != nil {

@@ -89,8 +89,10 @@ func (d *Dispatcher) Apply(cmd instructions.Command) error {
 	return nil
 }
 
-// env is what variables expand from: the config's environment, then those Args
-// it does not set.
+// Env is what variables expand from: the config's environment, then those Args
+// it does not set (a build expands COPY and ADD with it too).
+func (d *Dispatcher) Env() []string { return d.env() }
+
 func (d *Dispatcher) env() []string {
 	env := slices.Clone(d.Config.Env)
 	for _, a := range d.Args {

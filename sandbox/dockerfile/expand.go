@@ -10,10 +10,13 @@ import (
 // ${VAR}, ${VAR:-word}, ${VAR:+word}, ${VAR?msg}, ${VAR#pattern} and the other
 // forms BuildKit knows expand from env ("NAME=value" entries). Nothing runs.
 // An Expander is not safe for use by several goroutines at once.
-type Expander struct{ lex *shell.Lex }
+type Expander struct {
+	lex    *shell.Lex
+	escape rune
+}
 
 // NewExpander expands with escape as the escape character (File.Escape).
-func NewExpander(escape rune) *Expander { return &Expander{lex: shell.NewLex(escape)} }
+func NewExpander(escape rune) *Expander { return &Expander{lex: shell.NewLex(escape), escape: escape} }
 
 // Word is word expanded, its blanks kept.
 func (e *Expander) Word(word string, env []string) (string, error) {
@@ -38,6 +41,22 @@ func (e *Expander) Command(cmd instructions.Command, env []string) error {
 	envs := shell.EnvsFromSlice(env)
 	return ex.Expand(func(word string) (string, error) {
 		s, _, err := e.lex.ProcessWord(word, envs)
+		return s, err
+	})
+}
+
+// Contents expands, in place, the heredoc contents of COPY and ADD whose
+// delimiter was not quoted, as BuildKit does: variables only, quotes kept.
+func (e *Expander) Contents(cmd instructions.Command, env []string) error {
+	ex, ok := cmd.(instructions.SupportsSingleWordExpansionRaw)
+	if !ok {
+		return nil
+	}
+	lex := shell.NewLex(e.escape)
+	lex.SkipProcessQuotes = true
+	envs := shell.EnvsFromSlice(env)
+	return ex.ExpandRaw(func(word string) (string, error) {
+		s, _, err := lex.ProcessWord(word, envs)
 		return s, err
 	})
 }

@@ -289,3 +289,22 @@ func (s *Store) usedLayers() (map[string]bool, error) {
 	}
 	return used, nil
 }
+
+// Parents lists the images some other image was committed or built from (its
+// metadata's parent file names them).
+func (s *Store) Parents() map[string]bool {
+	out := map[string]bool{}
+	d, err := rawfile.OpenDir(s.metadataDir())
+	if err != nil {
+		return out
+	}
+	defer d.Close()
+	names, _ := d.Names()
+	for _, h := range names {
+		_ = d.Parse(h+"/parent", func(b []byte) error {
+			out[strings.TrimSpace(string(b))] = true
+			return nil
+		})
+	}
+	return out
+}

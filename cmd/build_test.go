@@ -1,0 +1,39 @@
+package cmd
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/dockling/dockling/internal/iostreams"
+	"github.com/spf13/cobra"
+)
+
+// build's flags land in its options; PATH is required, and only one.
+func TestBuildFlags(t *testing.T) {
+	var got *BuildOptions
+	keep := func(o *BuildOptions) error { got = o; return nil }
+	run := func(args ...string) (int, string) {
+		ios, _, _, stderr := iostreams.Test()
+		root := &cobra.Command{Use: "docker", Annotations: map[string]string{"docker": "true"}}
+		root.AddCommand(NewBuildCmd(NewFactory(ios), keep))
+		root.SetArgs(args)
+		return Execute(context.Background(), root, ios), stderr.String()
+	}
+	code, _ := run("build", "-t", "a", "--tag", "b:v1", "-f", "x/Dockerfile", "--build-arg", "K=V", "--build-arg", "E",
+		"--label", "l=1", "-q", "--iidfile", "id", "--no-cache", "ctx")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	want := BuildOptions{IO: got.IO, Sandbox: got.Sandbox, Context: "ctx", Tags: []string{"a", "b:v1"}, File: "x/Dockerfile",
+		BuildArgs: []string{"K=V", "E"}, Labels: []string{"l=1"}, Quiet: true, IIDFile: "id", NoCache: true}
+	got.Sandbox, want.Sandbox = nil, nil
+	if !reflect.DeepEqual(*got, want) {
+		t.Fatalf("parsed %+v\nwant   %+v", *got, want)
+	}
+	for _, args := range [][]string{{"build"}, {"build", "a", "b"}} {
+		if code, stderr := run(args...); code != exitDocker || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}

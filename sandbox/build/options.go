@@ -1,0 +1,86 @@
+// Package build builds images from Dockerfiles as Docker's classic builder does,
+// daemonless: each instruction is one image on top of the one before it; RUN is
+// a container (created, started, waited for, committed and removed, confined as
+// `docker run` confines it), COPY and ADD write their files as a layer tar read
+// from the context folder, and the instructions that only change the config go
+// through dockerfile.Dispatcher. Progress is written in the classic builder's
+// words ("Step 1/5 : FROM busybox", " ---> Running in ...").
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Options are what `docker build` takes.
+type Options struct {
+	// ContextDir is the build context, a folder.
+	ContextDir string
+	// Dockerfile is the Dockerfile's path; "" is Dockerfile in the context.
+	Dockerfile string
+	// Tags name the result (REPOSITORY[:TAG]).
+	Tags []string
+	// BuildArgs are --build-arg values: "KEY=VALUE", or "KEY" to take the value
+	// from this process's environment.
+	BuildArgs []string
+	// Labels are --label values ("KEY=VALUE").
+	Labels []string
+	// Target is the stage to stop after ("": the last one).
+	Target string
+	// NoCache builds every step again, ignoring what earlier builds made.
+	NoCache bool
+	// Quiet writes nothing but a failing step's output.
+	Quiet bool
+	// Out gets the progress and the RUN steps' output; Err gets warnings.
+	Out, Err io.Writer
+	// Context, when it ends, stops the build (the running step's container is
+	// removed).
+	Context context.Context
+}
+
+// Errors a build reports.
+var (
+	// ErrOutsideContext: a COPY or ADD source leaves the build context.
+	ErrOutsideContext = errors.New("forbidden path outside the build context")
+	// ErrNotSupported: an instruction or flag dockling's builder does not do yet.
+	ErrNotSupported = errors.New("not supported by dockling's builder")
+)
+
+// RunError is a RUN step that failed; Code is its exit code, which `docker
+// build` exits with.
+type RunError struct {
+	Cmd  []string
+	Code int
+}
+
+func (e *RunError) Error() string {
+	return fmt.Sprintf("The command '%s' returned a non-zero code: %d", strings.Join(e.Cmd, " "), e.Code)
+}
+
+// SyntaxError is a Dockerfile that does not parse, shown as BuildKit shows it:
+// the file and line, the lines around it, and the parser's words.
+type SyntaxError struct {
+	Name  string   // "Dockerfile"
+	Line  int      // from 1
+	Lines []string // the file's text, by line
+	Err   error
+}
+
+func (e *SyntaxError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d\n--------------------\n", e.Name, e.Line)
+	for n := max(1, e.Line-2); n <= min(len(e.Lines), e.Line+2); n++ {
+		mark := "    "
+		if n == e.Line {
+			mark = ">>> "
+		}
+		fmt.Fprintf(&b, "%4d | %s%s\n", n, mark, e.Lines[n-1])
+	}
+	fmt.Fprintf(&b, "--------------------\nERROR: dockerfile parse error on line %d: %v", e.Line, e.Err)
+	return b.String()
+}
+
+func (e *SyntaxError) Unwrap() error { return e.Err }
