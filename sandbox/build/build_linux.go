@@ -269,7 +269,7 @@ func (b *builder) from(st instructions.Stage) error {
 	if !slices.ContainsFunc(b.cfg.Config.Env, func(e string) bool { return strings.HasPrefix(e, "PATH=") }) {
 		b.cfg.Config.Env = append(b.cfg.Config.Env, defaultPath)
 	}
-	b.cfg.Container, b.cfg.DockerVersion = "", "dockling"
+	b.cfg.Container = ""
 	b.disp = dockerfile.NewDispatcher(&b.cfg.Config, b.file.Escape)
 	return b.triggers()
 }

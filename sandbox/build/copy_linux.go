@@ -83,6 +83,7 @@ func (c *copier) plan() error {
 	}
 	intoDir := strings.HasSuffix(dest, "/") || strings.HasSuffix(dest, "/.")
 	if len(srcs) > 1 && !intoDir {
+		//lint:ignore ST1005 Docker's own message, which learners search for
 		return fmt.Errorf("When using %s with more than one source file, the destination must be a directory and end with a /", c.spec.name)
 	}
 	target, err := c.resolveDest(dest)
