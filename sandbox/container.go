@@ -139,7 +139,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	if err := runtime.CheckUser(opts.User); err != nil {
 		return nil, err
 	}
-	if _, err := securityOf(opts.SecurityOpt); err != nil {
+	if err := CheckSecurityOpts(opts.SecurityOpt); err != nil {
 		return nil, err
 	}
 	img, err := sb.Image(opts.Image)

@@ -42,10 +42,25 @@ func ReadSecurityOpts(opts []string) ([]string, error) {
 		}
 		out = append(out, opt)
 	}
-	if _, err := securityOf(out); err != nil {
+	if err := CheckSecurityOpts(out); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// CheckSecurityOpts refuses recorded --security-opt values that securityOf would
+// refuse. Docker's default profile is left to compile where the container starts
+// (PrepareStart begins it early), since it compiles whatever the options.
+func CheckSecurityOpts(opts []string) error {
+	s, profile, err := parseSecurityOpts(opts)
+	if err != nil || s.SeccompUnconfined || profile == "" {
+		return err
+	}
+	_, err = seccomp.Compile(profile, runtime.DefaultCapabilities())
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSecurityOpt, err)
+	}
+	return nil
 }
 
 // cutSecurityOpt splits "key=value" (or Docker's older "key:value").
@@ -56,12 +71,9 @@ func cutSecurityOpt(opt string) (k, v string, ok bool) {
 	return strings.Cut(opt, ":")
 }
 
-// securityOf is what recorded --security-opt values mean to the runtime, the seccomp
-// profile compiled; it refuses what Docker's daemon refuses, and what dockling has not
-// (AppArmor, SELinux labels).
-func securityOf(opts []string) (runtime.Security, error) {
-	var s runtime.Security
-	profile := ""
+// parseSecurityOpts reads recorded --security-opt values: the runtime settings but the
+// filter, and the seccomp profile to compile ("": Docker's default).
+func parseSecurityOpts(opts []string) (s runtime.Security, profile string, err error) {
 	for _, opt := range opts {
 		if opt == "no-new-privileges" {
 			s.NewPrivs = false
@@ -69,7 +81,7 @@ func securityOf(opts []string) (runtime.Security, error) {
 		}
 		k, v, ok := cutSecurityOpt(opt)
 		if !ok || v == "" {
-			return s, fmt.Errorf("%w: %q: dockling takes seccomp=unconfined|builtin|PROFILE.json and no-new-privileges[=true|false]", ErrBadSecurityOpt, opt)
+			return s, "", fmt.Errorf("%w: %q: dockling takes seccomp=unconfined|builtin|PROFILE.json and no-new-privileges[=true|false]", ErrBadSecurityOpt, opt)
 		}
 		switch k {
 		case "seccomp":
@@ -78,14 +90,25 @@ func securityOf(opts []string) (runtime.Security, error) {
 				profile = v
 			}
 		case "no-new-privileges":
-			nnp, err := strconv.ParseBool(v)
-			if err != nil {
-				return s, fmt.Errorf("%w: %q: no-new-privileges takes true or false", ErrBadSecurityOpt, opt)
+			nnp, perr := strconv.ParseBool(v)
+			if perr != nil {
+				return s, "", fmt.Errorf("%w: %q: no-new-privileges takes true or false", ErrBadSecurityOpt, opt)
 			}
 			s.NewPrivs = !nnp
 		default:
-			return s, fmt.Errorf("%w: %q: dockling takes seccomp=unconfined|builtin|PROFILE.json and no-new-privileges[=true|false]", ErrBadSecurityOpt, opt)
+			return s, "", fmt.Errorf("%w: %q: dockling takes seccomp=unconfined|builtin|PROFILE.json and no-new-privileges[=true|false]", ErrBadSecurityOpt, opt)
 		}
+	}
+	return s, profile, nil
+}
+
+// securityOf is what recorded --security-opt values mean to the runtime, the seccomp
+// profile compiled; it refuses what Docker's daemon refuses, and what dockling has not
+// (AppArmor, SELinux labels).
+func securityOf(opts []string) (runtime.Security, error) {
+	s, profile, err := parseSecurityOpts(opts)
+	if err != nil {
+		return s, err
 	}
 	if s.SeccompUnconfined {
 		return s, nil

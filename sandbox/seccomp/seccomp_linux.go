@@ -42,9 +42,12 @@ func number(name string) (uint32, bool) {
 
 // compiled holds what Compile made, by profile and capabilities: the default profile
 // once per process (Prepare starts it early), and a custom one that create checked.
+// A caller that comes while the filter is compiling waits for it rather than
+// compiling it again.
 var compiled sync.Map
 
 type result struct {
+	once   sync.Once
 	filter []byte
 	err    error
 }
@@ -56,12 +59,10 @@ type result struct {
 // 32-bit one) meet the default action, where Docker allows them too; x32's get ENOSYS.
 func Compile(profile string, caps []string) ([]byte, error) {
 	key := profile + "\x00" + strings.Join(caps, ",")
-	if r, ok := compiled.Load(key); ok {
-		return r.(*result).filter, r.(*result).err
-	}
-	f, err := compile(profile, caps)
-	compiled.Store(key, &result{f, err})
-	return f, err
+	v, _ := compiled.LoadOrStore(key, &result{})
+	r := v.(*result)
+	r.once.Do(func() { r.filter, r.err = compile(profile, caps) })
+	return r.filter, r.err
 }
 
 // Prepare compiles Docker's default profile in the background, so that it is ready

@@ -179,3 +179,28 @@ func BenchmarkCompileDefault(b *testing.B) {
 		}
 	}
 }
+
+// TestCompileOnce: callers that come while a profile compiles (create, while Prepare's
+// goroutine compiles the default) wait for that filter instead of compiling another.
+func TestCompileOnce(t *testing.T) {
+	caps := []string{"CAP_CHOWN", t.Name()} // a key no other test compiled
+	const n = 8
+	got, start := make(chan []byte, n), make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			f, err := Compile("", caps)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- f
+		}()
+	}
+	close(start)
+	first := <-got
+	for range n - 1 {
+		if f := <-got; len(f) == 0 || &f[0] != &first[0] {
+			t.Fatal("the profile was compiled more than once")
+		}
+	}
+}
