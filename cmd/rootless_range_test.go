@@ -84,6 +84,11 @@ func TestRootlessRangeReadsOtherIDs(t *testing.T) {
 		t.Fatalf("the container's x folder: %+v, %v: want another uid than %d, mode 0700", st, err, uid)
 	}
 
+	// A process of another user reopens its stdio (see run_user_stdio.txtar).
+	if got := mustRun("run", "--rm", "-u", "1000", "busybox", "sh", "-c", "id -u > /dev/stdout"); got != "1000\n" {
+		t.Errorf("user 1000 writing to /dev/stdout printed %q, want %q", got, "1000\n")
+	}
+
 	mustRun("commit", "cc", "img")
 	if got := mustRun("run", "--rm", "img", "cat", "/x/f"); got != "hi\n" {
 		t.Errorf("the committed image's /x/f = %q, want %q", got, "hi\n")

@@ -54,6 +54,7 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 	if err := p.Security.beforeCredentials(); err != nil {
 		return nil, err
 	}
+	fixStdioOwner(u.uid)
 	// Credentials are set on this thread only (the caller locked it, and it execs): Go's
 	// syscall.Setres* would signal every thread of the runtime three times over.
 	if err := threadSetgroups(u.groups); err != nil && !errors.Is(err, unix.EPERM) {
@@ -84,6 +85,30 @@ func prepareProcess(p Process, hostname string) (*prepared, error) {
 		return nil, err
 	}
 	return &prepared{path: exe, argv: p.Args, env: env, uid: u.uid, sec: &p.Security}, nil
+}
+
+// fixStdioOwner gives the process's user its stdio, as runc does: they are pipes or a
+// terminal that the runtime made as root, and a process of another user that reopens
+// them (`echo hi > /dev/stdout`, a log file linked there) must be able to. /dev/null
+// and what that user owns already are left alone, as is what cannot be changed (an
+// owner not mapped in the user namespace, a read-only /dev).
+func fixStdioOwner(uid int) {
+	for fd := 0; fd <= 2; fd++ {
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) != nil || int(st.Uid) == uid {
+			continue
+		}
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFIFO, unix.S_IFSOCK:
+		case unix.S_IFCHR:
+			if st.Rdev == unix.Mkdev(1, 3) { // /dev/null
+				continue
+			}
+		default:
+			continue
+		}
+		_ = unix.Fchown(fd, uid, -1)
+	}
 }
 
 // threadSetres sets this thread's real, effective and saved uid (SYS_SETRESUID) or gid.
