@@ -50,7 +50,7 @@ func NewExecCmd(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
 					restore()
 					return err
 				}
-				p.Env = append(append([]string{}, ctr.Config.Env...), opts.Env...)
+				p.Env = sandbox.WithEnv(ctr.Config.Env, opts.Env)
 			}
 			code, err := sb.Exec(opts.Container, p, s)
 			restore()

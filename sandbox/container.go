@@ -129,6 +129,24 @@ func (c *Container) Command() string {
 	return strings.Join(parts, " ")
 }
 
+// WithEnv is env with the -e values of run, create and exec applied as Docker applies
+// them: NAME=VALUE sets NAME, and a bare NAME takes the caller's value (or none when
+// the caller has none).
+func WithEnv(env, flags []string) []string {
+	env = append([]string(nil), env...)
+	for _, e := range flags {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok {
+			var present bool
+			if v, present = os.LookupEnv(k); !present {
+				continue
+			}
+		}
+		env = setEnv(env, k, v)
+	}
+	return env
+}
+
 func (sb *Sandbox) containerDir(id string) string { return filepath.Join(sb.Store.ContainersDir(), id) }
 
 // Create makes a container from an image: its record and its writable layer.
@@ -158,17 +176,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	if len(opts.Cmd) > 0 {
 		cfg.Cmd = opts.Cmd
 	}
-	for _, e := range opts.Env {
-		k, v, ok := strings.Cut(e, "=")
-		if !ok {
-			// "-e NAME" takes the value from the caller's environment.
-			var present bool
-			if v, present = os.LookupEnv(k); !present {
-				continue
-			}
-		}
-		cfg.Env = setEnv(cfg.Env, k, v)
-	}
+	cfg.Env = WithEnv(cfg.Env, opts.Env)
 	if opts.WorkingDir != "" {
 		cfg.WorkingDir = opts.WorkingDir
 	}
