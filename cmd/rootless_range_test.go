@@ -120,6 +120,25 @@ func TestRootlessRangeReadsOtherIDs(t *testing.T) {
 	if got := mustRun("run", "--rm", "built", "cat", "/copied"); got != "hi\n" {
 		t.Errorf("the built image's /copied = %q, want %q", got, "hi\n")
 	}
+
+	// submit packs such layers too, and a copied built-in image, as the containers see
+	// them: the grader finds each the layer its records name.
+	mustRun("--sandbox", "own", "run", "--name", "cc", "busybox", "sh", "-c", "mkdir /x && echo hi > /x/f && chown -R 42:42 /x && chmod 700 /x")
+	mustRun("--sandbox", "own", "commit", "cc", "img")
+	mustRun("--sandbox", "own", "run", "hello-world")
+	lessons := filepath.Join(dir, "home", "lessons")
+	own := "id: own\ntitle: Own\nsummary: s\nimages: [busybox]\nsteps:\n  - id: one\n    title: One\n    text: x\n" +
+		"    hints: [h]\n    solution: x\n    checks:\n      - file: {container: cc, path: /x/f, contains: hi}\n"
+	if err := os.Mkdir(lessons, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(lessons, "own.yaml"), []byte(own), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun("submit", "own", "--lessons", lessons, "-o", "own.tar.gz")
+	if got := mustRun("grade", "--lesson", "own", "--lessons", lessons, "own.tar.gz"); !strings.Contains(got, "1/1 points, all checks passed") {
+		t.Errorf("grading the bundle as %s:\n%s", rangeUser, got)
+	}
 }
 
 // addRangeUser creates rangeUser with a range of 65536 subordinate ids, both removed

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/dockling/dockling/sandbox/archive"
 )
 
 // Export writes a container's whole file system (its image plus its changes) as a
@@ -56,7 +58,7 @@ func writeExport(w io.Writer, lfs *layerFS) error {
 			h.Name += "/"
 		}
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			h.Uid, h.Gid = int(st.Uid), int(st.Gid)
+			h.Uid, h.Gid = archive.ContainerOwner(st.Uid, st.Gid)
 		}
 		h.Uname, h.Gname = "", ""
 		h.Format = tar.FormatPAX

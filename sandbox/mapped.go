@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/dockling/dockling/sandbox/archive"
 	"github.com/dockling/dockling/sandbox/role"
 	"github.com/dockling/dockling/sandbox/runtime"
 	"github.com/dockling/dockling/sandbox/store"
@@ -21,9 +22,10 @@ import (
 
 // Roles of the mapped helper.
 const (
-	mappedDiff   = "diff"   // the change list, as JSON lines
-	mappedLayer  = "layer"  // a commit's layer tar
-	mappedExport = "export" // export's tar
+	mappedDiff    = "diff"    // the change list, as JSON lines
+	mappedLayer   = "layer"   // a commit's layer tar
+	mappedExport  = "export"  // export's tar
+	mappedDiffDir = "diffdir" // a layer folder's tar, whole (bundles)
 )
 
 // mappedRequest is what the helper reads on its stdin.
@@ -31,6 +33,7 @@ type mappedRequest struct {
 	Layer   store.RWLayer  `json:",omitempty"` // diff, layer
 	Changes []mappedChange `json:",omitempty"` // layer: the list diff made
 	Layers  []string       `json:",omitempty"` // export: the container's layers, topmost first
+	Dir     string         `json:",omitempty"` // diffdir
 }
 
 // mappedChange is a Change on the wire.
@@ -86,6 +89,8 @@ func runMappedRole(task string, in io.Reader, out io.Writer) error {
 		return writeLayer(out, req.Layer, changes)
 	case mappedExport:
 		return writeExport(out, &layerFS{layers: req.Layers})
+	case mappedDiffDir:
+		return archive.WriteDiff(out, req.Dir)
 	}
 	return fmt.Errorf("mapped helper: unknown task %q", task)
 }
@@ -142,4 +147,14 @@ func streamExport(w io.Writer, lfs *layerFS) error {
 		return writeExport(w, lfs)
 	}
 	return runMapped(mappedExport, mappedRequest{Layers: lfs.layers}, w)
+}
+
+// WriteDiffDir writes a layer folder (an overlay upper dir) whole as a layer tar, as
+// archive.WriteDiff does, through the mapped helper when its files may be unreadable
+// to the user: a bundle's layers.
+func WriteDiffDir(w io.Writer, dir string) error {
+	if !runtime.MappedReadNeeded() {
+		return archive.WriteDiff(w, dir)
+	}
+	return runMapped(mappedDiffDir, mappedRequest{Dir: dir}, w)
 }

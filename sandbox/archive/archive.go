@@ -5,6 +5,7 @@ package archive
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"strings"
 )
@@ -128,4 +129,24 @@ func classify(entry, clean string) (entryKind, string, error) {
 // origin or metacopy attributes would let it steer overlay lookups.
 func isOverlayXattr(name string) bool {
 	return strings.HasPrefix(name, "trusted.overlay.") || strings.HasPrefix(name, "user.overlay.")
+}
+
+// ContainerOwner is the owner a tar entry records for a file owned by uid:gid on disk:
+// the owner the containers see. Rootless, dockling maps the user to the containers'
+// root, so an unprivileged process outside a user namespace writes its own ids as 0,
+// as Docker's rootless daemon does; root, and a helper inside the containers' user
+// namespace (where the kernel already shows the containers' ids), write them as they
+// are.
+func ContainerOwner(uid, gid uint32) (int, int) {
+	if os.Geteuid() == 0 {
+		return int(uid), int(gid)
+	}
+	u, g := int(uid), int(gid)
+	if u == os.Getuid() {
+		u = 0
+	}
+	if g == os.Getgid() {
+		g = 0
+	}
+	return u, g
 }

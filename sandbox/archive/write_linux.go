@@ -147,11 +147,10 @@ func (a *tarWriter) entry(rel string) error {
 	hdr := &tar.Header{
 		Name:    rel,
 		Mode:    int64(st.Mode & 0o7777),
-		Uid:     int(st.Uid),
-		Gid:     int(st.Gid),
 		ModTime: time.Unix(int64(st.Mtim.Sec), 0),
 		Format:  tar.FormatPAX,
 	}
+	hdr.Uid, hdr.Gid = ContainerOwner(st.Uid, st.Gid)
 	typ := st.Mode & unix.S_IFMT
 	switch {
 	case typ == unix.S_IFSOCK:

@@ -49,9 +49,10 @@ func diffLayer() []tarEntry {
 		tarEntry{hdr: hdrOf(tar.TypeFifo, "pipe", 0o600)},
 	}
 	if !isRoot() {
-		// Without chown everything ends up owned by the caller.
+		// Without chown everything ends up owned by the caller, whom the tar names as
+		// the containers do: root.
 		for i := range layer {
-			layer[i].hdr.Uid, layer[i].hdr.Gid = os.Getuid(), os.Getgid()
+			layer[i].hdr.Uid, layer[i].hdr.Gid = 0, 0
 		}
 	}
 	return layer

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/dockling/dockling/sandbox"
-	"github.com/dockling/dockling/sandbox/archive"
 	"github.com/dockling/dockling/sandbox/journal"
 )
 
@@ -205,7 +204,7 @@ func (p *packer) layers(sb *sandbox.Sandbox, h *Header) (*os.File, error) {
 		}
 		diff := filepath.Join(dir, "overlay2", e.Name(), "diff")
 		name := layerPrefix + e.Name() + ".tar"
-		write := func(w io.Writer) error { return archive.WriteDiff(w, diff) }
+		write := func(w io.Writer) error { return sandbox.WriteDiffDir(w, diff) }
 		if imageLayer[e.Name()] {
 			t, err := stage(dir, name, write)
 			if err != nil {
