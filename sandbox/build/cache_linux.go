@@ -2,7 +2,6 @@ package build
 
 import (
 	"encoding/json"
-	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -27,7 +26,7 @@ func (b *builder) cached(h v1.History) bool {
 		if got, err := json.Marshal(child.Config.Config); err != nil || string(got) != want {
 			continue
 		}
-		fmt.Fprintln(b.out, " ---> Using cache")
+		b.rep.cached()
 		b.img = child
 		return true
 	}

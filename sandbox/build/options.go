@@ -3,8 +3,8 @@
 // a container (created, started, waited for, committed and removed, confined as
 // `docker run` confines it), COPY and ADD write their files as a layer tar read
 // from the context folder, and the instructions that only change the config go
-// through dockerfile.Dispatcher. Progress is written in the classic builder's
-// words ("Step 1/5 : FROM busybox", " ---> Running in ...").
+// through dockerfile.Dispatcher. Progress is written in BuildKit's shape
+// ("#5 [2/4] RUN ...") or the classic builder's ("Step 1/5 : FROM busybox").
 package build
 
 import (
@@ -34,7 +34,11 @@ type Options struct {
 	NoCache bool
 	// Quiet writes nothing but a failing step's output.
 	Quiet bool
-	// Out gets the progress and the RUN steps' output; Err gets warnings.
+	// Progress is the style of the progress: the classic builder's, written to
+	// Out, or BuildKit's plain one, written to Err.
+	Progress Progress
+	// Out gets the classic progress and the RUN steps' output; Err gets
+	// warnings and BuildKit's progress.
 	Out, Err io.Writer
 	// Context, when it ends, stops the build (the running step's container is
 	// removed).
@@ -58,6 +62,11 @@ type RunError struct {
 
 func (e *RunError) Error() string {
 	return fmt.Sprintf("The command '%s' returned a non-zero code: %d", strings.Join(e.Cmd, " "), e.Code)
+}
+
+// Process is the failure in BuildKit's words.
+func (e *RunError) Process() string {
+	return fmt.Sprintf("process %q did not complete successfully: exit code: %d", strings.Join(e.Cmd, " "), e.Code)
 }
 
 // SyntaxError is a Dockerfile that does not parse, shown as BuildKit shows it:
