@@ -415,7 +415,7 @@ func (b *builder) commit(h v1.History, layer func(io.Writer) error, ctr string) 
 	}
 	b.created = append(b.created, img.ID)
 	b.img = img
-	return nil
+	return b.sb.AddBuildCache(img.ID)
 }
 
 // discard removes the images a failed build wrote, newest first.

@@ -9,7 +9,7 @@ import (
 // cached finds the image an earlier build made for this step, with the classic
 // builder's key: the same parent image, the same history line (the instruction
 // with its arguments expanded, build arguments for RUN, the content hash for COPY
-// and ADD) and the same config. With it the step is skipped: " ---> Using cache".
+// and ADD) and the same config, among the images the build cache still has. With it the step is skipped: " ---> Using cache".
 func (b *builder) cached(h v1.History) bool {
 	if b.opts.NoCache || b.img == nil {
 		return false // FROM scratch has no parent to key on
@@ -19,6 +19,9 @@ func (b *builder) cached(h v1.History) bool {
 		return false
 	}
 	for _, child := range b.sb.ChildImages(b.img.ID) {
+		if !b.sb.InBuildCache(child.ID) {
+			continue // pruned, or not a build's step
+		}
 		hist := child.Config.History
 		if len(hist) == 0 || hist[len(hist)-1].CreatedBy != h.CreatedBy {
 			continue
