@@ -47,6 +47,7 @@ type builder struct {
 	meta      map[string]string       // ARGs before the first FROM, with values
 	stages    map[string]*store.Image // finished stages by name and index
 	created   []string                // images this build wrote, removed when it fails
+	fetch     *fetcher                // ADD's downloads, made on first use
 
 	// The stage being built.
 	img  *store.Image // nil: FROM scratch, nothing written yet
@@ -87,6 +88,7 @@ func Build(sb *sandbox.Sandbox, opts Options) (string, error) {
 		return "", err
 	}
 	defer b.bctx.Close()
+	defer func() { b.fetch.close() }()
 	if b.file, err = readDockerfile(opts, b.rep); err != nil {
 		return "", err
 	}
@@ -322,6 +324,18 @@ func (b *builder) from(st instructions.Stage) error {
 	b.cfg.Container = ""
 	b.disp = dockerfile.NewDispatcher(&b.cfg.Config, b.file.Escape)
 	return b.triggers()
+}
+
+// fetcher is the build's downloader for ADD's URLs.
+func (b *builder) fetcher() *fetcher {
+	if b.fetch == nil {
+		max := b.opts.MaxDownload
+		if max <= 0 {
+			max = DefaultMaxDownload
+		}
+		b.fetch = newFetcher(b.ctx, max)
+	}
+	return b.fetch
 }
 
 // fromText is FROM as the progress shows it: as written in the classic

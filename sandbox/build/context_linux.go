@@ -46,6 +46,8 @@ type entry struct {
 	link  string // a symbolic link's target
 	// inline is a heredoc's content (COPY <<EOF), not a file of the tree.
 	inline *string
+	// fetched is the file an ADD of a URL downloaded, not a file of the tree.
+	fetched string
 }
 
 func (e *entry) isDir() bool  { return e.mode&unix.S_IFMT == unix.S_IFDIR }

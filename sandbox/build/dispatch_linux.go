@@ -308,6 +308,9 @@ func (b *builder) copy(cmd instructions.Command, spec copySpec, src tree, sd *in
 		return err
 	}
 	cp := &copier{ctx: src, view: view, spec: spec, now: time.Now()}
+	if spec.name == "ADD" {
+		cp.fetch = b.fetcher().fetch
+	}
 	if err := cp.plan(); err != nil {
 		return err
 	}

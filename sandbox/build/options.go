@@ -40,10 +40,16 @@ type Options struct {
 	// Out gets the classic progress and the RUN steps' output; Err gets
 	// warnings and BuildKit's progress.
 	Out, Err io.Writer
+	// MaxDownload is the most bytes ADD takes from one URL (0: DefaultMaxDownload).
+	MaxDownload int64
 	// Context, when it ends, stops the build (the running step's container is
 	// removed).
 	Context context.Context
 }
+
+// DefaultMaxDownload is the most ADD takes from one URL: 1 GiB, more than any
+// lesson's file, less than a hostile endless body could fill.
+const DefaultMaxDownload = 1 << 30
 
 // Errors a build reports.
 var (
