@@ -102,7 +102,11 @@ func (c *copier) plan() error {
 		case c.spec.unpack && s.inline == nil && s.fetched == "" && c.isArchive(s):
 			it.archive = true
 		case intoDir:
-			it.target = path.Join(target, path.Base(s.rel))
+			name := path.Base(s.rel)
+			if s.name != "" {
+				name = s.name
+			}
+			it.target = path.Join(target, name)
 		}
 		c.items = append(c.items, it)
 	}
@@ -155,6 +159,7 @@ func (c *copier) sources(src string) ([]*entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.name = path.Base(rel)
 	return []*entry{e}, nil
 }
 
@@ -460,18 +465,9 @@ func archiveName(archive, name string) (string, error) {
 	return strings.TrimPrefix(path.Clean("/"+clean), "/"), nil
 }
 
-// destShown is the destination as the history line shows it: absolute, a
-// trailing slash kept.
-func (c *copier) destShown() string {
-	d := c.spec.dest
-	if !path.IsAbs(d) {
-		d = path.Join("/", c.spec.workdir, d)
-		if strings.HasSuffix(c.spec.dest, "/") {
-			d += "/"
-		}
-	}
-	return d
-}
+// destShown is the destination as the classic builder's history line shows
+// it: as written, its variables expanded ("COPY file:… in . " after WORKDIR).
+func (c *copier) destShown() string { return c.spec.dest }
 
 // dirLayer writes a layer that makes dir and the folders above it (WORKDIR).
 func (c *copier) dirLayer(dir string) func(io.Writer) error {
