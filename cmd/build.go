@@ -159,7 +159,7 @@ func buildError(ios *iostreams.IOStreams, err error, progress build.Progress) er
 	}
 	if errors.As(err, &re) {
 		// BuildKit's CLI fails with 1, whatever the command's code.
-		fmt.Fprintf(ios.ErrOut, "ERROR: failed to solve: %s\n", re.Process())
+		fmt.Fprintf(ios.ErrOut, "%sERROR: failed to solve: %s\n", re.Excerpt, re.Process())
 		return &ExitError{Code: exitError}
 	}
 	var se *build.SyntaxError

@@ -31,6 +31,9 @@ type builder struct {
 	ctx   context.Context
 	bctx  *buildContext
 	file  *dockerfile.File
+	// The Dockerfile's name and lines, for showing where a RUN failed.
+	fileName  string
+	fileLines []string
 	exp   *dockerfile.Expander
 	out   io.Writer
 	rep   reporter
@@ -89,9 +92,10 @@ func Build(sb *sandbox.Sandbox, opts Options) (string, error) {
 	}
 	defer b.bctx.Close()
 	defer func() { b.fetch.close() }()
-	if b.file, err = readDockerfile(opts, b.rep); err != nil {
+	if b.file, b.fileLines, err = readDockerfile(opts, b.rep); err != nil {
 		return "", err
 	}
+	b.fileName = filepath.Base(dockerfilePath(opts))
 	b.exp = dockerfile.NewExpander(b.file.Escape)
 	id, err := b.build()
 	if err != nil {
@@ -142,14 +146,11 @@ func parseBuildArgs(args []string) map[string]string {
 
 // readDockerfile reads and parses the Dockerfile, --label values added as a last
 // LABEL instruction as Docker's classic builder adds them.
-func readDockerfile(opts Options, rep reporter) (*dockerfile.File, error) {
-	name := opts.Dockerfile
-	if name == "" {
-		name = filepath.Join(opts.ContextDir, "Dockerfile")
-	}
+func readDockerfile(opts Options, rep reporter) (*dockerfile.File, []string, error) {
+	name := dockerfilePath(opts)
 	text, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("unable to prepare context: unable to evaluate symlinks in Dockerfile path: %w", err)
+		return nil, nil, fmt.Errorf("unable to prepare context: unable to evaluate symlinks in Dockerfile path: %w", err)
 	}
 	rep.begin(filepath.Base(name), len(text))
 	src := string(text)
@@ -166,11 +167,12 @@ func readDockerfile(opts Options, rep reporter) (*dockerfile.File, error) {
 	if err == nil {
 		_, _, err = f.Stages()
 	}
+	lines := strings.Split(strings.TrimRight(string(text), "\n"), "\n")
 	var perr *dockerfile.Error
 	if errors.As(err, &perr) {
-		return nil, &SyntaxError{Name: filepath.Base(name), Line: perr.Line, Lines: strings.Split(strings.TrimRight(string(text), "\n"), "\n"), Err: perr.Err}
+		return nil, nil, &SyntaxError{Name: filepath.Base(name), Line: perr.Line, Lines: lines, Err: perr.Err}
 	}
-	return f, err
+	return f, lines, err
 }
 
 // build runs every stage; the last one is the result.
@@ -204,7 +206,7 @@ func (b *builder) build() (string, error) {
 		for _, cmd := range st.Commands {
 			b.header(fmt.Sprint(cmd), makesFiles(cmd)) // the instruction as written
 			if err := b.dispatch(cmd); err != nil {
-				return "", err
+				return "", b.where(err, cmd)
 			}
 			b.arrow()
 		}
@@ -232,6 +234,23 @@ func (b *builder) untilTarget(stages []instructions.Stage) ([]instructions.Stage
 		}
 	}
 	return nil, fmt.Errorf("failed to reach build target %s in Dockerfile", b.opts.Target)
+}
+
+// where adds the Dockerfile's lines around cmd to a failed RUN.
+func (b *builder) where(err error, cmd instructions.Command) error {
+	var re *RunError
+	if loc := cmd.Location(); errors.As(err, &re) && len(loc) > 0 {
+		re.Excerpt = excerpt(b.fileName, loc[0].Start.Line, b.fileLines)
+	}
+	return err
+}
+
+// dockerfilePath is -f's file, else the context's Dockerfile.
+func dockerfilePath(opts Options) string {
+	if opts.Dockerfile == "" {
+		return filepath.Join(opts.ContextDir, "Dockerfile")
+	}
+	return opts.Dockerfile
 }
 
 // startStage numbers the stage's steps as BuildKit does: FROM and the steps

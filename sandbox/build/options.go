@@ -64,6 +64,8 @@ var (
 type RunError struct {
 	Cmd  []string
 	Code int
+	// Excerpt is the Dockerfile's lines around the RUN, as BuildKit shows them.
+	Excerpt string
 }
 
 func (e *RunError) Error() string {
@@ -85,16 +87,22 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
+	return excerpt(e.Name, e.Line, e.Lines) + fmt.Sprintf("ERROR: dockerfile parse error on line %d: %v", e.Line, e.Err)
+}
+
+// excerpt is the Dockerfile's lines around line, the line marked, as BuildKit
+// shows where something went wrong.
+func excerpt(name string, line int, lines []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d\n--------------------\n", e.Name, e.Line)
-	for n := max(1, e.Line-2); n <= min(len(e.Lines), e.Line+2); n++ {
+	fmt.Fprintf(&b, "%s:%d\n--------------------\n", name, line)
+	for n := max(1, line-2); n <= min(len(lines), line+2); n++ {
 		mark := "    "
-		if n == e.Line {
+		if n == line {
 			mark = ">>> "
 		}
-		fmt.Fprintf(&b, "%4d | %s%s\n", n, mark, e.Lines[n-1])
+		fmt.Fprintf(&b, "%4d | %s%s\n", n, mark, lines[n-1])
 	}
-	fmt.Fprintf(&b, "--------------------\nERROR: dockerfile parse error on line %d: %v", e.Line, e.Err)
+	b.WriteString("--------------------\n")
 	return b.String()
 }
 

@@ -98,6 +98,7 @@ type plainReporter struct {
 	w     io.Writer
 	now   func() time.Time
 	n     int       // the last vertex's number
+	name  string    // and its name ("[2/4] RUN make")
 	open  bool      // a vertex was started and not yet ended
 	start time.Time // when it started
 	out   *stampWriter
@@ -106,6 +107,7 @@ type plainReporter struct {
 func (r *plainReporter) vertex(name string) {
 	r.end()
 	r.n++
+	r.name = name
 	fmt.Fprintf(r.w, "#%d %s\n", r.n, name)
 	r.open, r.start = true, r.now()
 }
@@ -120,11 +122,14 @@ func (r *plainReporter) end() {
 }
 
 // closeOut writes the RUN's last line when it had no newline.
-func (r *plainReporter) closeOut() {
-	if r.out != nil {
-		r.out.flush()
-		r.out = nil
+func (r *plainReporter) closeOut() []string {
+	if r.out == nil {
+		return nil
 	}
+	r.out.flush()
+	tail := r.out.tail
+	r.out = nil
+	return tail
 }
 
 func (r *plainReporter) doneLine() {
@@ -170,15 +175,22 @@ func (r *plainReporter) removed(string) {}
 func (r *plainReporter) done(string) { r.doneLine() }
 
 func (r *plainReporter) failed(err error) {
-	if r.open {
-		r.closeOut()
-		var re *RunError
-		if errors.As(err, &re) {
-			err = errors.New(re.Process())
-		}
-		fmt.Fprintf(r.w, "#%d ERROR: %v\n", r.n, err)
-		r.end()
+	if !r.open {
+		return
 	}
+	tail := r.closeOut()
+	var re *RunError
+	if errors.As(err, &re) {
+		err = errors.New(re.Process())
+	}
+	fmt.Fprintf(r.w, "#%d ERROR: %v\n", r.n, err)
+	// The step again with the last lines it printed, as BuildKit ends a failure.
+	fmt.Fprintf(r.w, "------\n > %s:\n", r.name)
+	for _, l := range tail {
+		fmt.Fprintln(r.w, l)
+	}
+	fmt.Fprintln(r.w, "------")
+	r.open = false
 }
 
 func (r *plainReporter) triggers(int) {}
@@ -202,7 +214,11 @@ type stampWriter struct {
 	start  time.Time
 	now    func() time.Time
 	line   []byte
+	tail   []string // the last tailLines lines, stamped, without the prefix
 }
+
+// tailLines is how many of a failed step's last lines BuildKit shows again.
+const tailLines = 10
 
 func (s *stampWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
@@ -222,7 +238,12 @@ func (s *stampWriter) Write(p []byte) (int, error) {
 }
 
 func (s *stampWriter) writeLine() {
-	fmt.Fprintf(s.w, "%s%.3f %s\n", s.prefix, s.now().Sub(s.start).Seconds(), s.line)
+	l := fmt.Sprintf("%.3f %s", s.now().Sub(s.start).Seconds(), s.line)
+	fmt.Fprintf(s.w, "%s%s\n", s.prefix, l)
+	s.tail = append(s.tail, l)
+	if len(s.tail) > tailLines {
+		s.tail = s.tail[1:]
+	}
 	s.line = s.line[:0]
 }
 
