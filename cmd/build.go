@@ -46,8 +46,9 @@ image on top of the one before: RUN runs its command in a container, confined as
 context's files as a layer; CMD, ENV, WORKDIR and the others change the config;
 "docker history" then shows each instruction.
 
-The progress is BuildKit's, on standard error ("#5 [2/4] RUN ...", CACHED for a
-step taken from the cache, each step's time). With DOCKER_BUILDKIT=0 it is the
+The progress is BuildKit's, on standard error: on a terminal its display of one
+line a step ("=> CACHED [2/4] RUN ..."), else (or with --progress=plain) its plain
+log ("#5 [2/4] RUN ...", each output line with its time, CACHED or DONE 0.3s). With DOCKER_BUILDKIT=0 it is the
 classic builder's, on standard output ("Step 1/5 : FROM busybox", " ---> Using
 cache"), and a failed RUN makes the build exit with the command's own code.`,
 		Example: `  docker build -t myimage .
@@ -83,7 +84,7 @@ cache"), and a failed RUN makes the build exit with the command's own code.`,
 	fl.StringVar(&opts.IIDFile, "iidfile", "", "Write the image ID to the file")
 	fl.StringVar(&opts.Target, "target", "", "Set the target build stage to build")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "Do not use cache when building the image")
-	fl.StringVar(&opts.Progress, "progress", "auto", `Type of progress output ("auto", "plain", "tty", "quiet"); "tty" and "auto" write the same lines as "plain"`)
+	fl.StringVar(&opts.Progress, "progress", "auto", `Type of progress output ("auto", "plain", "tty", "quiet"); "auto" is "tty" on a terminal, else "plain"`)
 	return c
 }
 
@@ -125,8 +126,11 @@ func runBuild(c *cobra.Command, opts *BuildOptions) error {
 		file, _ = filepath.Abs(file)
 	}
 	progress := build.ProgressPlain
-	if opts.Classic {
+	switch {
+	case opts.Classic:
 		progress = build.ProgressClassic
+	case opts.Progress == "tty", opts.Progress == "auto" && opts.IO.IsStderrTTY():
+		progress = build.ProgressTTY
 	}
 	opts.Quiet = opts.Quiet || (opts.Progress == "quiet" && !opts.Classic)
 	id, err := build.Build(sb, build.Options{

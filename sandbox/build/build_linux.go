@@ -26,19 +26,19 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 
 // builder is one build: the file, the context, and the stage being built.
 type builder struct {
-	sb    *sandbox.Sandbox
-	opts  Options
-	ctx   context.Context
-	bctx  *buildContext
-	file  *dockerfile.File
+	sb   *sandbox.Sandbox
+	opts Options
+	ctx  context.Context
+	bctx *buildContext
+	file *dockerfile.File
 	// The Dockerfile's name and lines, for showing where a RUN failed.
 	fileName  string
 	fileLines []string
-	exp   *dockerfile.Expander
-	out   io.Writer
-	rep   reporter
-	step  int // the classic builder's step number, of total
-	total int
+	exp       *dockerfile.Expander
+	out       io.Writer
+	rep       reporter
+	step      int // the classic builder's step number, of total
+	total     int
 
 	// BuildKit's numbers: the stage's label, its file-making step (vertex)
 	// being built, of vtotal.
@@ -283,7 +283,7 @@ func makesFiles(cmd instructions.Command) bool {
 // header starts a step: text is the instruction as written.
 func (b *builder) header(text string, vertex bool) {
 	b.step++
-	if _, plain := b.rep.(*plainReporter); !plain {
+	if b.opts.Progress == ProgressClassic || b.opts.Progress == "" {
 		b.rep.step(fmt.Sprintf("Step %d/%d", b.step, b.total), text, vertex)
 		return
 	}
@@ -360,7 +360,7 @@ func (b *builder) fetcher() *fetcher {
 // fromText is FROM as the progress shows it: as written in the classic
 // builder's, the image's full name in BuildKit's.
 func (b *builder) fromText(st instructions.Stage, name string) string {
-	if _, plain := b.rep.(*plainReporter); !plain {
+	if b.opts.Progress == ProgressClassic || b.opts.Progress == "" {
 		return st.SourceCode
 	}
 	if _, ok := b.stages[strings.ToLower(name)]; ok || name == "scratch" {

@@ -39,8 +39,11 @@ type reporter interface {
 }
 
 func newReporter(p Progress, out, errOut io.Writer) reporter {
-	if p == ProgressPlain {
+	switch p {
+	case ProgressPlain:
 		return &plainReporter{w: errOut, now: time.Now}
+	case ProgressTTY:
+		return &ttyReporter{w: errOut, now: time.Now}
 	}
 	return &classicReporter{w: out}
 }
@@ -184,13 +187,18 @@ func (r *plainReporter) failed(err error) {
 		err = errors.New(re.Process())
 	}
 	fmt.Fprintf(r.w, "#%d ERROR: %v\n", r.n, err)
-	// The step again with the last lines it printed, as BuildKit ends a failure.
-	fmt.Fprintf(r.w, "------\n > %s:\n", r.name)
-	for _, l := range tail {
-		fmt.Fprintln(r.w, l)
-	}
-	fmt.Fprintln(r.w, "------")
+	failureBlock(r.w, r.name, tail)
 	r.open = false
+}
+
+// failureBlock is the failed step again with the last lines it printed, as
+// BuildKit ends a failure.
+func failureBlock(w io.Writer, name string, tail []string) {
+	fmt.Fprintf(w, "------\n > %s:\n", name)
+	for _, l := range tail {
+		fmt.Fprintln(w, l)
+	}
+	fmt.Fprintln(w, "------")
 }
 
 func (r *plainReporter) triggers(int) {}
