@@ -30,22 +30,6 @@ CMD ["never"]
 // every step but the two FROMs.
 const multiStageCached = 7
 
-// writeBuildContext writes the context into the engine's working directory,
-// readable by its user.
-func writeBuildContext(r *Recorder) string {
-	r.T.Helper()
-	dir := filepath.Join(r.E.Dir, "buildctx")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		r.T.Fatal(err)
-	}
-	for name, text := range buildContext {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			r.T.Fatal(err)
-		}
-	}
-	return "buildctx"
-}
-
 // Build is docker build as the Dockerfile lesson types it, with the classic
 // builder's output (DOCKER_BUILDKIT=0; Debian's docker.io has no buildx, so its
 // builder is the classic one): a multi-stage build, its history, config and files,
@@ -54,7 +38,7 @@ func writeBuildContext(r *Recorder) string {
 // and a deprecation notice); what it made is compared in full.
 func Build(r *Recorder) {
 	r.T.Helper()
-	ctx := writeBuildContext(r)
+	ctx := writeFiles(r, "buildctx", buildContext)
 	res := r.Do("build: multi-stage", ExitCode, "build", "-t", "multi", ctx)
 	r.Check(res, res.Code == 0 && strings.Contains(res.Stdout, "Step 1/9 : FROM ubuntu AS build\n") &&
 		strings.Contains(res.Stdout, "Successfully tagged multi:latest\n"), "want nine steps and the image tagged multi")
@@ -83,4 +67,52 @@ func Build(r *Recorder) {
 		"want exit code 3, the command's output and the classic builder's message")
 	res = r.Do("build: no image of the failed build", Table, "images", "broken")
 	r.Check(res, len(ParseTable(res.Stdout).Rows) == 0, "want no image broken")
+}
+
+// writeFiles writes name -> text into the folder dir of the engine's working
+// directory, readable by its user, and returns dir.
+func writeFiles(r *Recorder, dir string, files map[string]string) string {
+	r.T.Helper()
+	p := filepath.Join(r.E.Dir, dir)
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		r.T.Fatal(err)
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(p, name), []byte(text), 0o644); err != nil {
+			r.T.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// DockerfileLecture is the Dockerfile lesson as typed, on the real distribution:
+// the commit lecture's python3 image built from a Dockerfile (apt-get in a RUN
+// step), its history, CMD and a COPY'd program added with the RUN step taken from
+// the cache, then a changed program rebuilt from its COPY on.
+func DockerfileLecture(r *Recorder) {
+	r.T.Helper()
+	run := "RUN " + InstallLine(r.E) + "\n"
+	ctx := writeFiles(r, "pyapp", map[string]string{"Dockerfile": "FROM ubuntu\n" + run})
+	res := r.Do("dockerfile: first build", ExitCode, "build", "-t", "python-ubuntu", ctx)
+	r.Check(res, res.Code == 0 && strings.Contains(res.Stdout, "Step 2/2 : "+strings.TrimSuffix(run, "\n")+"\n"), "want the RUN step to run apt-get and succeed")
+	res = r.Do("dockerfile: python3 in the image", Text, "run", "--rm", "python-ubuntu", "python3", "--version")
+	r.Want(res, 0, "Python 3.11.x", pythonRE.MatchString)
+	res = r.Do("dockerfile: history", Text, "history", "--no-trunc", "--format", "{{.CreatedBy}}", "python-ubuntu")
+	r.Check(res, strings.HasPrefix(res.Stdout, "/bin/sh -c "+InstallLine(r.E)+"\n"), "want the RUN line on top of the history")
+
+	writeFiles(r, ctx, map[string]string{
+		"hello.py":   `print("Hello from the image")` + "\n",
+		"Dockerfile": "FROM ubuntu\n" + run + "COPY hello.py /app/hello.py\nCMD [\"python3\", \"/app/hello.py\"]\n",
+	})
+	res = r.Do("dockerfile: COPY and CMD added", ExitCode, "build", "-t", "python-ubuntu", ctx)
+	r.Check(res, res.Code == 0 && strings.Count(res.Stdout, " ---> Using cache\n") == 1 && !strings.Contains(res.Stdout, "Running in"),
+		"want the RUN step from the cache, apt-get not run again")
+	res = r.Do("dockerfile: run the program", Text, "run", "--rm", "python-ubuntu")
+	r.Want(res, 0, "Hello from the image", Equals("Hello from the image"))
+
+	writeFiles(r, ctx, map[string]string{"hello.py": `print("Hello again")` + "\n"})
+	res = r.Do("dockerfile: a changed program", ExitCode, "build", "-t", "python-ubuntu", ctx)
+	r.Check(res, res.Code == 0 && strings.Count(res.Stdout, " ---> Using cache\n") == 1, "want RUN from the cache, COPY and CMD again")
+	res = r.Do("dockerfile: run the changed program", Text, "run", "--rm", "python-ubuntu")
+	r.Want(res, 0, "Hello again", Equals("Hello again"))
 }
