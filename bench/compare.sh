@@ -13,6 +13,11 @@
 #   ps -a                            list containers
 #   commit (64 MiB of new files)     commit a container whose layer holds 64 files of
 #                                    1 MiB of random bytes (the image removed after each)
+#   build, cold                      docker build --no-cache of a 5-instruction Dockerfile
+#                                    on busybox (COPY of a small folder, RUN, ENV, WORKDIR,
+#                                    CMD), the same busybox on every engine (dockling's,
+#                                    loaded into the others); the image removed after each
+#   build, cached                    the same build again, every step from the cache
 #
 # The engines take turns: each operation runs in rounds, every engine timed for a block
 # of BLOCK runs per round (the order rotating), so that a slow minute on this shared
@@ -21,7 +26,7 @@
 # non-zero status: no number is printed from an incomplete set of runs.
 #
 # Environment: N (runs of run/images/ps per engine, default 20, rounded up to whole
-# blocks), BLOCK (default 5), COMMITS (default 5). DOCKER_HOST,
+# blocks), BLOCK (default 5), COMMITS (default 5), BUILDS (default 5). DOCKER_HOST,
 # if set and answering, is used as is (e.g. the parity tier's daemon); otherwise a
 # private daemon is started under /run/dockling-bench and removed at the end, also on
 # failure or Ctrl-C. Commit the script, not its numbers: they belong to a machine.
@@ -31,11 +36,12 @@ export PATH="/usr/local/go/bin:/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 N=${N:-20}
 BLOCK=${BLOCK:-5}
 COMMITS=${COMMITS:-5}
+BUILDS=${BUILDS:-5}
 die() {
 	echo "compare.sh: $*" >&2
 	exit 1
 }
-for v in N BLOCK COMMITS; do
+for v in N BLOCK COMMITS BUILDS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive whole number, not '${!v}'"
 done
 ROUNDS=$(((N + BLOCK - 1) / BLOCK))
@@ -162,7 +168,7 @@ commit_once() {
 }
 
 declare -A med p90
-ops=("run --rm bench-base true" "images" "ps -a" "commit (64 MiB of new files)")
+ops=("run --rm bench-base true" "images" "ps -a" "commit (64 MiB of new files)" "build, cold (5 instructions)" "build, cached")
 ne=${#engines[@]}
 for i in 0 1 2; do
 	echo "== ${ops[$i]}: $ROUNDS rounds, $BLOCK runs per engine each, engines taking turns"
@@ -187,10 +193,37 @@ done
 for e in "${engines[@]}"; do
 	on "$e" rm -f bench-fat >/dev/null || die "removing bench-fat on $e failed"
 done
+
+# --- docker build: a 5-instruction Dockerfile on busybox, cold and fully cached ---------
+mkdir -p "$tmp/buildctx/files"
+for i in 1 2 3 4; do echo "file $i" >"$tmp/buildctx/files/f$i.txt"; done
+printf 'FROM busybox\nCOPY files /files\nRUN cat /files/* > /all.txt\nENV APP=bench\nWORKDIR /app\nCMD ["cat", "/all.txt"]\n' >"$tmp/buildctx/Dockerfile"
+dk pull -q busybox >/dev/null
+for e in "${engines[@]:1}"; do dk save busybox | on "$e" load -q >/dev/null; done
+build_once() { # build_once ENGINE FILE [--no-cache]: one timed build
+	local e=$1 f=$2 s t
+	shift 2
+	s=$EPOCHREALTIME
+	DOCKER_BUILDKIT=0 on "$e" build -q "$@" --label dockling-bench=1 -t bench-build "$tmp/buildctx" >/dev/null 2>"$tmp/stderr" ||
+		die "build on $e failed: $(cat "$tmp/stderr")"
+	t=$EPOCHREALTIME
+	echo $((${t/./} - ${s/./})) >>"$f"
+}
+echo "== ${ops[4]} and ${ops[5]}: $BUILDS rounds, one build per engine each, engines taking turns"
+for ((r = 0; r < BUILDS; r++)); do
+	for ((k = 0; k < ne; k++)); do
+		e=${engines[$(((r + k) % ne))]}
+		build_once "$e" "$tmp/t.$e.4" --no-cache
+		build_once "$e" "$tmp/t.$e.5"
+		on "$e" rmi bench-build >/dev/null || die "rmi bench-build on $e failed"
+	done
+done
+
 for e in "${engines[@]}"; do
-	for i in 0 1 2 3; do
+	for i in "${!ops[@]}"; do
 		want=$N
-		[ "$i" != 3 ] || want=$COMMITS
+		[ "$i" -lt 3 ] || want=$COMMITS
+		[ "$i" -lt 4 ] || want=$BUILDS
 		st=$(stats "$tmp/t.$e.$i" "$want")
 		read -r "med[$e,$i]" "p90[$e,$i]" <<<"$st"
 	done

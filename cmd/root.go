@@ -149,6 +149,7 @@ var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
 	"save":      func(f *Factory) *cobra.Command { return NewSaveCmd(f, nil) },
 	"import":    func(f *Factory) *cobra.Command { return NewImportCmd(f, nil) },
 	"build":     func(f *Factory) *cobra.Command { return NewBuildCmd(f, nil) },
+	"builder":   NewBuilderCmd,
 	"system":    NewSystemCmd,
 	"info":      func(f *Factory) *cobra.Command { return NewInfoCmd(f, nil) },
 	"version":   NewVersionCmd,

@@ -182,7 +182,7 @@ func asUser(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("as-user needs root and the [rootless] condition: %s", ts.Getenv("ROOTLESS_REASON"))
 	}
 	cmd := userCmd(home, args[0], args[1:], ts.Stdout(), ts.Stderr())
-	for _, k := range []string{"DOCKLING_STORAGE_DRIVER", "DOCKLING_JOURNAL"} {
+	for _, k := range []string{"DOCKLING_STORAGE_DRIVER", "DOCKLING_JOURNAL", "DOCKER_BUILDKIT"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}

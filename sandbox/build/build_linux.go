@@ -26,21 +26,31 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 
 // builder is one build: the file, the context, and the stage being built.
 type builder struct {
-	sb    *sandbox.Sandbox
-	opts  Options
-	ctx   context.Context
-	bctx  *buildContext
-	file  *dockerfile.File
-	exp   *dockerfile.Expander
-	out   io.Writer
-	step  int
-	total int
+	sb   *sandbox.Sandbox
+	opts Options
+	ctx  context.Context
+	bctx *buildContext
+	file *dockerfile.File
+	// The Dockerfile's name and lines, for showing where a RUN failed.
+	fileName  string
+	fileLines []string
+	exp       *dockerfile.Expander
+	out       io.Writer
+	rep       reporter
+	step      int // the classic builder's step number, of total
+	total     int
+
+	// BuildKit's numbers: the stage's label, its file-making step (vertex)
+	// being built, of vtotal.
+	label        string
+	vnum, vtotal int
 
 	buildArgs map[string]string       // --build-arg
 	used      map[string]bool         // build args some ARG took
 	meta      map[string]string       // ARGs before the first FROM, with values
 	stages    map[string]*store.Image // finished stages by name and index
 	created   []string                // images this build wrote, removed when it fails
+	fetch     *fetcher                // ADD's downloads, made on first use
 
 	// The stage being built.
 	img  *store.Image // nil: FROM scratch, nothing written yet
@@ -72,27 +82,34 @@ func Build(sb *sandbox.Sandbox, opts Options) (string, error) {
 	if b.out == nil || opts.Quiet {
 		b.out = io.Discard
 	}
+	errOut := opts.Err
+	if errOut == nil || opts.Quiet {
+		errOut = io.Discard
+	}
+	b.rep = newReporter(opts.Progress, b.out, errOut)
 	if b.bctx, err = openContext(opts.ContextDir); err != nil {
 		return "", err
 	}
 	defer b.bctx.Close()
-	if b.file, err = readDockerfile(opts); err != nil {
+	defer func() { b.fetch.close() }()
+	if b.file, b.fileLines, err = readDockerfile(opts, b.rep); err != nil {
 		return "", err
 	}
+	b.fileName = filepath.Base(dockerfilePath(opts))
 	b.exp = dockerfile.NewExpander(b.file.Escape)
 	id, err := b.build()
 	if err != nil {
+		b.rep.failed(err)
 		b.discard()
 		return "", err
 	}
 	b.warnUnused()
-	fmt.Fprintf(b.out, "Successfully built %s\n", store.ShortID(id))
 	for _, ref := range tags {
 		if err := sb.Tag(id, ref.String()); err != nil {
 			return id, err
 		}
-		fmt.Fprintf(b.out, "Successfully tagged %s\n", ref)
 	}
+	b.rep.finished(id, tags)
 	return id, nil
 }
 
@@ -129,15 +146,13 @@ func parseBuildArgs(args []string) map[string]string {
 
 // readDockerfile reads and parses the Dockerfile, --label values added as a last
 // LABEL instruction as Docker's classic builder adds them.
-func readDockerfile(opts Options) (*dockerfile.File, error) {
-	name := opts.Dockerfile
-	if name == "" {
-		name = filepath.Join(opts.ContextDir, "Dockerfile")
-	}
+func readDockerfile(opts Options, rep reporter) (*dockerfile.File, []string, error) {
+	name := dockerfilePath(opts)
 	text, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("unable to prepare context: unable to evaluate symlinks in Dockerfile path: %w", err)
+		return nil, nil, fmt.Errorf("unable to prepare context: unable to evaluate symlinks in Dockerfile path: %w", err)
 	}
+	rep.begin(filepath.Base(name), len(text))
 	src := string(text)
 	if len(opts.Labels) > 0 {
 		labels := slices.Sorted(slices.Values(opts.Labels))
@@ -152,11 +167,12 @@ func readDockerfile(opts Options) (*dockerfile.File, error) {
 	if err == nil {
 		_, _, err = f.Stages()
 	}
+	lines := strings.Split(strings.TrimRight(string(text), "\n"), "\n")
 	var perr *dockerfile.Error
 	if errors.As(err, &perr) {
-		return nil, &SyntaxError{Name: filepath.Base(name), Line: perr.Line, Lines: strings.Split(strings.TrimRight(string(text), "\n"), "\n"), Err: perr.Err}
+		return nil, nil, &SyntaxError{Name: filepath.Base(name), Line: perr.Line, Lines: lines, Err: perr.Err}
 	}
-	return f, err
+	return f, lines, err
 }
 
 // build runs every stage; the last one is the result.
@@ -173,7 +189,7 @@ func (b *builder) build() (string, error) {
 		b.total += 1 + len(st.Commands)
 	}
 	for _, a := range metaArgs {
-		b.header(a.String())
+		b.header(a.String(), false)
 		for _, kv := range a.Args {
 			if v, ok := b.buildArgs[kv.Key]; ok {
 				b.meta[kv.Key], b.used[kv.Key] = v, true
@@ -183,13 +199,14 @@ func (b *builder) build() (string, error) {
 		}
 	}
 	for i, st := range stages {
+		b.startStage(st, i, len(stages) > 1)
 		if err := b.from(st); err != nil {
 			return "", err
 		}
 		for _, cmd := range st.Commands {
-			b.header(fmt.Sprint(cmd)) // the instruction as written
+			b.header(fmt.Sprint(cmd), makesFiles(cmd)) // the instruction as written
 			if err := b.dispatch(cmd); err != nil {
-				return "", err
+				return "", b.where(err, cmd)
 			}
 			b.arrow()
 		}
@@ -219,30 +236,84 @@ func (b *builder) untilTarget(stages []instructions.Stage) ([]instructions.Stage
 	return nil, fmt.Errorf("failed to reach build target %s in Dockerfile", b.opts.Target)
 }
 
-func (b *builder) header(text string) {
+// where adds the Dockerfile's lines around cmd to a failed RUN.
+func (b *builder) where(err error, cmd instructions.Command) error {
+	var re *RunError
+	if loc := cmd.Location(); errors.As(err, &re) && len(loc) > 0 {
+		re.Excerpt = excerpt(b.fileName, loc[0].Start.Line, b.fileLines)
+	}
+	return err
+}
+
+// dockerfilePath is -f's file, else the context's Dockerfile.
+func dockerfilePath(opts Options) string {
+	if opts.Dockerfile == "" {
+		return filepath.Join(opts.ContextDir, "Dockerfile")
+	}
+	return opts.Dockerfile
+}
+
+// startStage numbers the stage's steps as BuildKit does: FROM and the steps
+// that make files, labelled with the stage's name when there are several.
+func (b *builder) startStage(st instructions.Stage, i int, several bool) {
+	b.vnum, b.vtotal, b.label = 0, 1, ""
+	for _, cmd := range st.Commands {
+		if makesFiles(cmd) {
+			b.vtotal++
+		}
+	}
+	if several {
+		b.label = st.Name
+		if b.label == "" {
+			b.label = fmt.Sprintf("stage-%d", i)
+		}
+		b.label += " "
+	}
+}
+
+// makesFiles: the instructions BuildKit shows as steps of their own.
+func makesFiles(cmd instructions.Command) bool {
+	switch cmd.(type) {
+	case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand, *instructions.WorkdirCommand:
+		return true
+	}
+	return false
+}
+
+// header starts a step: text is the instruction as written.
+func (b *builder) header(text string, vertex bool) {
 	b.step++
-	fmt.Fprintf(b.out, "Step %d/%d : %s\n", b.step, b.total, text)
+	if b.opts.Progress == ProgressClassic || b.opts.Progress == "" {
+		b.rep.step(fmt.Sprintf("Step %d/%d", b.step, b.total), text, vertex)
+		return
+	}
+	if vertex {
+		b.vnum++
+	}
+	b.rep.step(fmt.Sprintf("%s%d/%d", b.label, b.vnum, b.vtotal), text, vertex)
 }
 
 func (b *builder) arrow() {
 	if b.img != nil {
-		fmt.Fprintf(b.out, " ---> %s\n", store.ShortID(b.img.ID))
+		b.rep.done(b.img.ID)
+	} else {
+		b.rep.done("")
 	}
 }
 
 // from starts a stage from an image, an earlier stage, or nothing (scratch).
 func (b *builder) from(st instructions.Stage) error {
-	b.header(st.SourceCode)
-	if st.Platform != "" {
-		return fmt.Errorf("FROM --platform: %w: it builds for this machine only", ErrNotSupported)
-	}
 	var metaEnv []string
 	for k, v := range b.meta {
 		metaEnv = append(metaEnv, k+"="+v)
 	}
 	name, err := b.exp.Word(st.BaseName, metaEnv)
+	b.header(b.fromText(st, name), true)
 	if err != nil {
 		return err
+	}
+	if st.Platform != "" {
+		return fmt.Errorf("FROM --platform: %w: it builds for this machine only", ErrNotSupported)
 	}
 	if name == "" {
 		return fmt.Errorf("base name (%s) should not be blank", st.BaseName)
@@ -274,6 +345,30 @@ func (b *builder) from(st instructions.Stage) error {
 	return b.triggers()
 }
 
+// fetcher is the build's downloader for ADD's URLs.
+func (b *builder) fetcher() *fetcher {
+	if b.fetch == nil {
+		max := b.opts.MaxDownload
+		if max <= 0 {
+			max = DefaultMaxDownload
+		}
+		b.fetch = newFetcher(b.ctx, max)
+	}
+	return b.fetch
+}
+
+// fromText is FROM as the progress shows it: as written in the classic
+// builder's, the image's full name in BuildKit's.
+func (b *builder) fromText(st instructions.Stage, name string) string {
+	if b.opts.Progress == ProgressClassic || b.opts.Progress == "" {
+		return st.SourceCode
+	}
+	if _, ok := b.stages[strings.ToLower(name)]; ok || name == "scratch" {
+		return "FROM " + name
+	}
+	return "FROM " + fullName(name)
+}
+
 // baseImage finds FROM's image, pulling it when missing as Docker does.
 func (b *builder) baseImage(name string) (*store.Image, error) {
 	img, err := b.sb.Image(name)
@@ -294,11 +389,7 @@ func (b *builder) triggers() error {
 		return nil
 	}
 	b.cfg.Config.OnBuild = nil
-	plural := "s"
-	if len(trig) == 1 {
-		plural = ""
-	}
-	fmt.Fprintf(b.out, "# Executing %d build trigger%s\n", len(trig), plural)
+	b.rep.triggers(len(trig))
 	for _, t := range trig {
 		f, err := dockerfile.ParseString(t)
 		if err != nil {
@@ -357,7 +448,7 @@ func (b *builder) commit(h v1.History, layer func(io.Writer) error, ctr string) 
 	}
 	b.created = append(b.created, img.ID)
 	b.img = img
-	return nil
+	return b.sb.AddBuildCache(img.ID)
 }
 
 // discard removes the images a failed build wrote, newest first.

@@ -2,7 +2,6 @@ package build
 
 import (
 	"encoding/json"
-	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -10,24 +9,34 @@ import (
 // cached finds the image an earlier build made for this step, with the classic
 // builder's key: the same parent image, the same history line (the instruction
 // with its arguments expanded, build arguments for RUN, the content hash for COPY
-// and ADD) and the same config. With it the step is skipped: " ---> Using cache".
+// and ADD) and the same config, among the images the build cache still has.
+// After FROM scratch the parent is none, and the candidates are the cached
+// images without one, as Docker's builder takes them. With it the step is
+// skipped: " ---> Using cache".
 func (b *builder) cached(h v1.History) bool {
-	if b.opts.NoCache || b.img == nil {
-		return false // FROM scratch has no parent to key on
+	if b.opts.NoCache {
+		return false
 	}
-	want, err := b.configKey(b.img.ID)
+	parent, depth := "", 1
+	if b.img != nil {
+		parent, depth = b.img.ID, len(b.img.Config.History)+1
+	}
+	want, err := b.configKey(parent)
 	if err != nil {
 		return false
 	}
-	for _, child := range b.sb.ChildImages(b.img.ID) {
+	for _, child := range b.sb.ChildImages(parent) {
+		if !b.sb.InBuildCache(child.ID) {
+			continue // pruned, or not a build's step
+		}
 		hist := child.Config.History
-		if len(hist) == 0 || hist[len(hist)-1].CreatedBy != h.CreatedBy {
+		if len(hist) != depth || hist[len(hist)-1].CreatedBy != h.CreatedBy {
 			continue
 		}
 		if got, err := json.Marshal(child.Config.Config); err != nil || string(got) != want {
 			continue
 		}
-		fmt.Fprintln(b.out, " ---> Using cache")
+		b.rep.cached()
 		b.img = child
 		return true
 	}

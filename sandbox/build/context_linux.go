@@ -46,6 +46,11 @@ type entry struct {
 	link  string // a symbolic link's target
 	// inline is a heredoc's content (COPY <<EOF), not a file of the tree.
 	inline *string
+	// fetched is the file an ADD of a URL downloaded, not a file of the tree.
+	fetched string
+	// name, when set, is the name the source was given by, which a file keeps
+	// in a destination folder even when a link led to it (COPY /bin/sh /x/).
+	name string
 }
 
 func (e *entry) isDir() bool  { return e.mode&unix.S_IFMT == unix.S_IFDIR }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -49,6 +50,7 @@ type copier struct {
 	spec  copySpec
 	items []copyItem
 	now   time.Time
+	fetch func(url string) (*entry, error) // ADD's URLs; nil for COPY
 }
 
 // imageView is the image's files, read-only (sandbox.ImageFS).
@@ -97,10 +99,14 @@ func (c *copier) plan() error {
 		it := copyItem{src: s, target: target}
 		switch {
 		case s.isDir():
-		case c.spec.unpack && s.inline == nil && c.isArchive(s):
+		case c.spec.unpack && s.inline == nil && s.fetched == "" && c.isArchive(s):
 			it.archive = true
 		case intoDir:
-			it.target = path.Join(target, path.Base(s.rel))
+			name := path.Base(s.rel)
+			if s.name != "" {
+				name = s.name
+			}
+			it.target = path.Join(target, name)
 		}
 		c.items = append(c.items, it)
 	}
@@ -110,8 +116,17 @@ func (c *copier) plan() error {
 // sources finds what one source names: a glob matches the context's paths, as
 // Docker matches them; a plain path may go through links beneath the context.
 func (c *copier) sources(src string) ([]*entry, error) {
-	if isURL(src) {
-		return nil, fmt.Errorf("%s %s: %w: fetching a URL needs the network; download the file into the build context and COPY it", c.spec.name, src, ErrNotSupported)
+	switch {
+	case strings.HasPrefix(src, "git@"):
+		return nil, fmt.Errorf("%s %s: %w: a git repository", c.spec.name, src, ErrNotSupported)
+	case isURL(src) && c.fetch == nil:
+		return nil, fmt.Errorf("%s failed: source can't be a URL for COPY", c.spec.name)
+	case isURL(src):
+		e, err := c.fetch(src)
+		if err != nil {
+			return nil, err
+		}
+		return []*entry{e}, nil
 	}
 	rel, err := contextPath(src)
 	if err != nil {
@@ -144,6 +159,7 @@ func (c *copier) sources(src string) ([]*entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.name = path.Base(rel)
 	return []*entry{e}, nil
 }
 
@@ -338,7 +354,7 @@ func (w *layerWriter) entry(e *entry, name string) error {
 		_, err := io.WriteString(w.tw, *e.inline)
 		return err
 	}
-	f, err := w.c.ctx.open(e.rel)
+	f, err := w.c.open(e)
 	if err != nil {
 		return err
 	}
@@ -356,6 +372,14 @@ func (w *layerWriter) entry(e *entry, name string) error {
 		return fmt.Errorf("%s %s: %w", w.c.spec.name, e.rel, err)
 	}
 	return nil
+}
+
+// open opens a source file: the context's, or a download's.
+func (c *copier) open(e *entry) (io.ReadCloser, error) {
+	if e.fetched != "" {
+		return os.Open(e.fetched)
+	}
+	return c.ctx.open(e.rel)
 }
 
 // extract writes a local archive's entries below target (ADD). Names are
@@ -441,18 +465,9 @@ func archiveName(archive, name string) (string, error) {
 	return strings.TrimPrefix(path.Clean("/"+clean), "/"), nil
 }
 
-// destShown is the destination as the history line shows it: absolute, a
-// trailing slash kept.
-func (c *copier) destShown() string {
-	d := c.spec.dest
-	if !path.IsAbs(d) {
-		d = path.Join("/", c.spec.workdir, d)
-		if strings.HasSuffix(c.spec.dest, "/") {
-			d += "/"
-		}
-	}
-	return d
-}
+// destShown is the destination as the classic builder's history line shows
+// it: as written, its variables expanded ("COPY file:… in . " after WORKDIR).
+func (c *copier) destShown() string { return c.spec.dest }
 
 // dirLayer writes a layer that makes dir and the folders above it (WORKDIR).
 func (c *copier) dirLayer(dir string) func(io.Writer) error {

@@ -203,11 +203,10 @@ func (b *builder) run(c *instructions.RunCommand) error {
 	}
 	defer func() {
 		if _, err := b.sb.Remove(ctr.ID, true); err == nil {
-			fmt.Fprintf(b.out, "Removing intermediate container %s\n", ctr.ID[:12])
+			b.rep.removed(ctr.ID)
 		}
 	}()
-	fmt.Fprintf(b.out, " ---> Running in %s\n", ctr.ID[:12])
-	code, err := b.runContainer(ctr)
+	code, err := b.runContainer(ctr, b.rep.running(ctr.ID))
 	if err != nil {
 		return err
 	}
@@ -243,8 +242,7 @@ func heredocCmdLine(c *instructions.RunCommand) ([]string, error) {
 
 // runContainer starts ctr, copies its output and returns its exit code; the
 // build's context ending kills it. Quiet, the output is shown only on failure.
-func (b *builder) runContainer(ctr *sandbox.Container) (int, error) {
-	out := b.out
+func (b *builder) runContainer(ctr *sandbox.Container, out io.Writer) (int, error) {
 	var buf bytes.Buffer
 	if b.opts.Quiet {
 		out = &buf
@@ -310,6 +308,9 @@ func (b *builder) copy(cmd instructions.Command, spec copySpec, src tree, sd *in
 		return err
 	}
 	cp := &copier{ctx: src, view: view, spec: spec, now: time.Now()}
+	if spec.name == "ADD" {
+		cp.fetch = b.fetcher().fetch
+	}
 	if err := cp.plan(); err != nil {
 		return err
 	}

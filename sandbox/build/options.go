@@ -3,8 +3,8 @@
 // a container (created, started, waited for, committed and removed, confined as
 // `docker run` confines it), COPY and ADD write their files as a layer tar read
 // from the context folder, and the instructions that only change the config go
-// through dockerfile.Dispatcher. Progress is written in the classic builder's
-// words ("Step 1/5 : FROM busybox", " ---> Running in ...").
+// through dockerfile.Dispatcher. Progress is written in BuildKit's shape
+// ("#5 [2/4] RUN ...") or the classic builder's ("Step 1/5 : FROM busybox").
 package build
 
 import (
@@ -34,12 +34,22 @@ type Options struct {
 	NoCache bool
 	// Quiet writes nothing but a failing step's output.
 	Quiet bool
-	// Out gets the progress and the RUN steps' output; Err gets warnings.
+	// Progress is the style of the progress: the classic builder's, written to
+	// Out, or BuildKit's plain one, written to Err.
+	Progress Progress
+	// Out gets the classic progress and the RUN steps' output; Err gets
+	// warnings and BuildKit's progress.
 	Out, Err io.Writer
+	// MaxDownload is the most bytes ADD takes from one URL (0: DefaultMaxDownload).
+	MaxDownload int64
 	// Context, when it ends, stops the build (the running step's container is
 	// removed).
 	Context context.Context
 }
+
+// DefaultMaxDownload is the most ADD takes from one URL: 1 GiB, more than any
+// lesson's file, less than a hostile endless body could fill.
+const DefaultMaxDownload = 1 << 30
 
 // Errors a build reports.
 var (
@@ -54,10 +64,17 @@ var (
 type RunError struct {
 	Cmd  []string
 	Code int
+	// Excerpt is the Dockerfile's lines around the RUN, as BuildKit shows them.
+	Excerpt string
 }
 
 func (e *RunError) Error() string {
 	return fmt.Sprintf("The command '%s' returned a non-zero code: %d", strings.Join(e.Cmd, " "), e.Code)
+}
+
+// Process is the failure in BuildKit's words.
+func (e *RunError) Process() string {
+	return fmt.Sprintf("process %q did not complete successfully: exit code: %d", strings.Join(e.Cmd, " "), e.Code)
 }
 
 // SyntaxError is a Dockerfile that does not parse, shown as BuildKit shows it:
@@ -70,16 +87,22 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
+	return excerpt(e.Name, e.Line, e.Lines) + fmt.Sprintf("ERROR: dockerfile parse error on line %d: %v", e.Line, e.Err)
+}
+
+// excerpt is the Dockerfile's lines around line, the line marked, as BuildKit
+// shows where something went wrong.
+func excerpt(name string, line int, lines []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d\n--------------------\n", e.Name, e.Line)
-	for n := max(1, e.Line-2); n <= min(len(e.Lines), e.Line+2); n++ {
+	fmt.Fprintf(&b, "%s:%d\n--------------------\n", name, line)
+	for n := max(1, line-2); n <= min(len(lines), line+2); n++ {
 		mark := "    "
-		if n == e.Line {
+		if n == line {
 			mark = ">>> "
 		}
-		fmt.Fprintf(&b, "%4d | %s%s\n", n, mark, e.Lines[n-1])
+		fmt.Fprintf(&b, "%4d | %s%s\n", n, mark, lines[n-1])
 	}
-	fmt.Fprintf(&b, "--------------------\nERROR: dockerfile parse error on line %d: %v", e.Line, e.Err)
+	b.WriteString("--------------------\n")
 	return b.String()
 }
 

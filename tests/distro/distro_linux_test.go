@@ -9,7 +9,7 @@ import (
 
 func TestMain(m *testing.M) { tierkit.Main(m) }
 
-// TestAsRoot runs both lectures on the Debian root filesystem with dockling as root.
+// TestAsRoot runs the lectures on the Debian root filesystem with dockling as root.
 func TestAsRoot(t *testing.T) {
 	tierkit.RequireRoot(t)
 	rootfs := tierkit.Rootfs(t)
@@ -39,6 +39,10 @@ func TestAsRoot(t *testing.T) {
 		tierkit.Errors(tierkit.NewRecorder(t, e))
 	})
 	t.Run("hostname", func(t *testing.T) { hostnameIsShortID(t, e) })
+	t.Run("dockerfile-lecture", func(t *testing.T) {
+		tierkit.Reset(t, e)
+		tierkit.DockerfileLecture(tierkit.NewRecorder(t, e))
+	})
 }
 
 // TestAsUser runs the lectures with dockling as an unprivileged user (uid 41234, no
@@ -82,6 +86,10 @@ func TestAsUser(t *testing.T) {
 	t.Run("commit-scripted", func(t *testing.T) {
 		tierkit.Reset(t, e)
 		tierkit.CommitScripted(tierkit.NewRecorder(t, e))
+	})
+	t.Run("dockerfile-lecture", func(t *testing.T) {
+		tierkit.Reset(t, e)
+		tierkit.DockerfileLecture(tierkit.NewRecorder(t, e))
 	})
 }
 

@@ -100,6 +100,9 @@ func TestAgainstDocker(t *testing.T) {
 	t.Run("commit-quoting", func(t *testing.T) {
 		compare(t, tierkit.CommitQuoting, sides()...)
 	})
+	t.Run("build", func(t *testing.T) {
+		compare(t, tierkit.Build, sides()...)
+	})
 	t.Run("errors", func(t *testing.T) {
 		compare(t, tierkit.Errors, sides()...)
 	})

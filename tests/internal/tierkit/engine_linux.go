@@ -172,6 +172,9 @@ func baseEnv(home string) []string {
 		"HOME=" + home,
 		"LANG=C.UTF-8",
 		"TERM=xterm",
+		// Debian's docker.io has no buildx, so Docker's builder here is the classic
+		// one; dockling is told to print the classic builder's output too.
+		"DOCKER_BUILDKIT=0",
 	}
 }
 

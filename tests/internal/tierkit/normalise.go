@@ -82,6 +82,10 @@ type Obs struct {
 //     CAUSE: unknown."; dockling has no containerd and no runc between the CLI and the
 //     container and says "CAUSE.". The chain around the cause goes; the cause (exec:
 //     "no-such-command": executable file not found in $PATH) is compared.
+//   - The content hash of a COPY or ADD in a build's history ("COPY file:8a68…"):
+//     Docker's classic builder sums the files with its tarsum, dockling with a
+//     sha256 of its own tar of them; a rebuild keys its cache on either alike. The
+//     whole hash is an <id> already; the table's truncated one becomes <hash>…
 //   - apt-get's "Fetched 15.0 MB in 1s (10.7 MB/s)": how long the download took and
 //     how fast it went depend on the network at that moment. Time and rate become
 //     <time> and <rate>; the size, and every other line apt-get and dpkg print, are
@@ -109,6 +113,7 @@ var (
 	dockerErr  = regexp.MustCompile(`(?m)^docker: Error: `)
 	runcRE     = regexp.MustCompile(`failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ([^\n]*?): unknown`)
 	aptLogRE   = regexp.MustCompile(`(?m)^W: chown to \S+ of file /var/log/apt/\S+ failed - OpenLog \(22: Invalid argument\)\n?`)
+	copyHashRE = regexp.MustCompile(`\b(file|dir|multi):[0-9a-f]{1,63}…`)
 	fetchedRE  = regexp.MustCompile(`(?m)^Fetched ([0-9.,]+ [kMGT]?B) in [^(\n]*\([^)\n]*/s\)`)
 )
 
@@ -122,6 +127,7 @@ func Normalise(s string, names map[string]string) string {
 	s = rmNewRE.ReplaceAllString(s, "<removal refused>")
 	s = runcRE.ReplaceAllString(s, "$1")
 	s = fetchedRE.ReplaceAllString(s, "Fetched $1 in <time> (<rate>)")
+	s = copyHashRE.ReplaceAllString(s, "$1:<hash>…")
 	s = strings.ReplaceAll(s, " "+RootlessAptOption, "")
 	s = aptLogRE.ReplaceAllString(s, "")
 	s = promptHost.ReplaceAllString(s, "$1@<host>:$2")
