@@ -97,7 +97,7 @@ type DockerCommand struct {
 
 // Operand is an operand and what it names.
 type Operand struct {
-	Text string
+	Word
 	Kind byte
 }
 
@@ -119,6 +119,15 @@ func (d *DockerCommand) Flag(names ...string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Values are all the values given to a flag, by any of its spellings given.
+func (d *DockerCommand) Values(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, d.flags[n]...)
+	}
+	return out
 }
 
 // programWords is how many words at the start of args name a docker program:
@@ -195,7 +204,7 @@ func (d *DockerCommand) readOperands(v *Verb) {
 		if kind == kindCommand {
 			return
 		}
-		d.Operands = append(d.Operands, Operand{Text: d.Words[i].Text, Kind: kind})
+		d.Operands = append(d.Operands, Operand{Word: d.Words[i], Kind: kind})
 		k++
 		if k < len(kinds) && kinds[k] == kindCommand {
 			return // what follows runs inside: not docker's flags

@@ -182,3 +182,51 @@ func nesting(line string) int {
 	}
 	return most
 }
+
+// ErrNotSimple is returned by Words for a line that is more than one plain command.
+var ErrNotSimple = errors.New("not one plain command (no shell runs it: for ;, |, > or $VAR name one, as [sh, -c, \"…\"])")
+
+// Words splits a line that no shell will run into the words a shell would pass on:
+// quotes group, backslashes escape. Anything a shell would have to do (lists, pipes,
+// redirections, expansions) is an error rather than passed on unexpanded.
+func Words(line string) ([]string, error) {
+	f, err := parse(line)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Stmts) == 0 {
+		return nil, nil
+	}
+	st := f.Stmts[0]
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	if len(f.Stmts) > 1 || !ok || len(st.Redirs) > 0 || st.Background || st.Negated || len(call.Assigns) > 0 {
+		return nil, ErrNotSimple
+	}
+	c := command(line, call)
+	for _, w := range c.Words {
+		if !w.Literal {
+			return nil, fmt.Errorf("%s: %w", w.Raw, ErrNotSimple)
+		}
+	}
+	return c.Args(), nil
+}
+
+// Spellings are the ways a line may be read when matched against an author's
+// pattern: the whole line, then each command it runs as typed without what wraps it,
+// then each docker command in its canonical spelling (docker ps for docker
+// container ls); blanks squeezed, without repeats.
+func Spellings(line string) []string {
+	out := []string{strings.Join(strings.Fields(line), " ")}
+	cmds, err := Parse(line)
+	if err != nil {
+		return out
+	}
+	for _, c := range cmds {
+		out = append(out, strings.Join(strings.Fields(c.String()), " "))
+		if d, ok := c.Docker(); ok {
+			out = append(out, strings.Join(strings.Fields(d.String()), " "))
+		}
+	}
+	slices.Sort(out[1:])
+	return slices.Compact(out)
+}

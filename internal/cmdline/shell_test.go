@@ -154,3 +154,23 @@ func TestNormRef(t *testing.T) {
 		}
 	}
 }
+
+func TestWords(t *testing.T) {
+	for in, want := range map[string][]string{
+		`python3 -c 'print(1+1)'`: {"python3", "-c", "print(1+1)"},
+		`echo "a b" c\ d  e`:      {"echo", "a b", "c d", "e"},
+		`sh -c 'echo "$HOME"'`:    {"sh", "-c", `echo "$HOME"`},
+		`x ''`:                    {"x", ""},
+		"":                        nil,
+	} {
+		got, err := Words(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("%q: %q %v", in, got, err)
+		}
+	}
+	for _, in := range []string{`"open`, "a; b", "a | b", "a > /x", "echo $HOME", "A=1 b", "a &"} {
+		if got, err := Words(in); err == nil {
+			t.Errorf("%q split into %q, want an error", in, got)
+		}
+	}
+}
