@@ -93,9 +93,13 @@ type junitCase struct {
 	Name      string `xml:"name,attr"`
 	Classname string `xml:"classname,attr"`
 	// Properties hold what changes between runs (points), so the name does not.
-	Properties []junitProperty `xml:"properties>property,omitempty"`
-	Failure    *junitProblem   `xml:"failure,omitempty"`
-	Error      *junitProblem   `xml:"error,omitempty"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Failure    *junitProblem    `xml:"failure,omitempty"`
+	Error      *junitProblem    `xml:"error,omitempty"`
+}
+
+type junitProperties struct {
+	List []junitProperty `xml:"property"`
 }
 
 type junitProblem struct {
@@ -132,7 +136,7 @@ func JUnit(w io.Writer, reports []Report) error {
 			tc := junitCase{
 				Name:       fmt.Sprintf("%s #%d: %s", fc.st.ID, fc.n, c.Label),
 				Classname:  r.Lesson + "." + fc.st.ID,
-				Properties: []junitProperty{{"points", strconv.Itoa(c.Points)}, {"max_points", strconv.Itoa(c.MaxPoints)}},
+				Properties: &junitProperties{[]junitProperty{{"points", strconv.Itoa(c.Points)}, {"max_points", strconv.Itoa(c.MaxPoints)}}},
 			}
 			switch {
 			case c.Error != "":
