@@ -133,7 +133,7 @@ func Parse(name string, src []byte) (*Lesson, []Problem) {
 		if errors.Is(err, io.EOF) {
 			d.problem(checker.Pos{Line: 1, Col: 1}, "the file is empty")
 		} else {
-			d.yamlError(err)
+			d.syntaxError(src, err)
 		}
 		return nil, d.problems
 	}
@@ -188,24 +188,6 @@ func (d *decoder) checkerErrors(errs []*checker.Error) {
 	for _, e := range errs {
 		d.problem(e.Pos, "%s", e.Msg)
 	}
-}
-
-// yamlError turns yaml.v3's "yaml: line N: msg" into a positioned problem.
-func (d *decoder) yamlError(err error) {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		for _, e := range te.Errors {
-			d.yamlError(errors.New(e))
-		}
-		return
-	}
-	msg := err.Error()
-	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		d.problem(checker.Pos{Line: line, Col: 1}, "malformed YAML: %s", m[2])
-		return
-	}
-	d.problem(checker.Pos{Line: 1, Col: 1}, "malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))
 }
 
 func pos(n *yaml.Node) checker.Pos { return checker.Pos{Line: n.Line, Col: n.Column} }
