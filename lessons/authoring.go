@@ -18,8 +18,9 @@ import (
 type ValidateOptions struct {
 	// Builtin reports whether dockling makes the image itself (hello-world, busybox).
 	Builtin func(ref string) bool
-	// Available says why an image that is neither built in nor stood in for cannot
-	// be had here ("" when it can: present locally, or pullable).
+	// Available says why an image that is neither built in nor stood in for is not
+	// here ("" when it is); such an image is a warning, as validate is static and
+	// author test, which needs the image, fails on it.
 	Available func(ref string) string
 }
 
@@ -27,7 +28,8 @@ type ValidateOptions struct {
 // Parse finds, and in the same pass what a lesson needs before learners meet it —
 // each step with checks has a solution and a hint, every image its solutions, wrong
 // answers and checks use is listed under images: (built-in ones need not be), and
-// every listed image can be had.
+// every listed image is here (a warning otherwise), and no field is swallowed by a
+// block of text (a warning). It is static: nothing is pulled or probed.
 // The problems come back sorted by position.
 func Validate(name string, src []byte, opts ValidateOptions) (*Lesson, []Problem) {
 	l, problems := Parse(name, src)
@@ -88,9 +90,10 @@ func Validate(name string, src []byte, opts ValidateOptions) (*Lesson, []Problem
 			continue
 		}
 		if why := opts.Available(im.Ref); why != "" {
-			add(im.Pos, "image %s: %s", im.Ref, why)
+			problems = append(problems, Problem{File: name, Line: im.Pos.Line, Col: im.Pos.Col, Warning: true, Msg: fmt.Sprintf("image %s: %s", im.Ref, why)})
 		}
 	}
+	problems = append(problems, blockScalarKeys(name, src)...)
 	sortProblems(problems)
 	return l, problems
 }

@@ -25,9 +25,29 @@ type Problem struct {
 	File      string
 	Line, Col int
 	Msg       string
+	// Warning marks what author validate reports without failing: something that
+	// may be meant (a key inside a block of text) or that is only true here (an image
+	// not on this machine).
+	Warning bool
 }
 
-func (p Problem) String() string { return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg) }
+func (p Problem) String() string {
+	if p.Warning {
+		return fmt.Sprintf("%s:%d:%d: warning: %s", p.File, p.Line, p.Col, p.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg)
+}
+
+// Errors are the problems that are not warnings.
+func Errors(ps []Problem) []Problem {
+	var out []Problem
+	for _, p := range ps {
+		if !p.Warning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // LoadError holds every problem found, in file and line order.
 type LoadError struct {
