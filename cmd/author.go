@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/dockling/dockling/checker"
 	"github.com/dockling/dockling/lessons"
 	"github.com/spf13/cobra"
 )
@@ -32,11 +31,11 @@ before its reference solution, pass after it, and reject its wrong answers.`,
 	c.AddCommand(NewAuthorNewCmd(f), NewAuthorValidateCmd(f), NewAuthorTestCmd(f, nil),
 		&cobra.Command{
 			Use:     "reference",
-			Short:   "Print the check types and their fields (Markdown), for lesson authors",
-			Example: `  dockling author reference > CHECKS.md`,
+			Short:   "Print every lesson, step, image and quiz field and every check type (Markdown), for lesson authors",
+			Example: `  dockling author reference > LESSONS.md`,
 			Args:    exactArgs(0),
 			RunE: func(c *cobra.Command, args []string) error {
-				return checker.Reference(f.IOStreams.Out)
+				return lessons.Reference(f.IOStreams.Out)
 			},
 		},
 		&cobra.Command{
