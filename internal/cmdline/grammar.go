@@ -121,6 +121,16 @@ func (d *DockerCommand) Flag(names ...string) (string, bool) {
 	return "", false
 }
 
+// Set says a boolean flag is given, by any of its spellings, and not as =false.
+func (d *DockerCommand) Set(names ...string) bool {
+	for _, n := range names {
+		if v, ok := d.flags[n]; ok && v[len(v)-1] != "false" {
+			return true
+		}
+	}
+	return false
+}
+
 // Values are all the values given to a flag, by any of its spellings given.
 func (d *DockerCommand) Values(names ...string) []string {
 	var out []string
