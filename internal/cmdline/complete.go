@@ -14,12 +14,31 @@ type Cursor struct {
 	Start int
 	// Before are the words of its simple command before it, wrappers left in.
 	Before []Word
+	// Quote is the quote the word is typed inside, "" when none is open.
+	Quote string
 }
 
 // At reads a partial line, typed up to the cursor, as a shell would. False when
 // the shell could not read it yet (an open quote, a pipe with nothing after it).
 func At(prefix string) (Cursor, bool) {
-	f, err := parse(prefix)
+	cur, ok := at(prefix, prefix)
+	for _, q := range []string{`"`, "'"} {
+		if ok {
+			break
+		}
+		// A word being typed inside a quote: read as if the quote were closed, the
+		// word starting after the quote.
+		if cur, ok = at(prefix+q, prefix); ok && strings.HasPrefix(prefix[cur.Start:], q) {
+			cur.Start++
+			cur.Quote = q
+		}
+	}
+	return cur, ok
+}
+
+// at reads src, which is prefix or prefix with a closing quote added.
+func at(src, prefix string) (Cursor, bool) {
+	f, err := parse(src)
 	if err != nil {
 		return Cursor{}, false
 	}
@@ -36,10 +55,10 @@ func At(prefix string) (Cursor, bool) {
 	if last == nil {
 		return cur, true
 	}
-	words := command(prefix, last).Words
+	words := command(src, last).Words
 	end := words[len(words)-1].End
 	switch {
-	case end == len(prefix):
+	case end >= len(prefix):
 		cur.Start, cur.Before = words[len(words)-1].Offset, words[:len(words)-1]
 	case strings.TrimRight(prefix[end:], " \t") == "":
 		cur.Before = words

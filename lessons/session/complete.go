@@ -42,6 +42,12 @@ func (s *Session) complete(line string, pos int) (string, int, bool) {
 	if len(common) <= len(word) {
 		return "", 0, false
 	}
+	if cur.Quote != "" {
+		// A finished word inside an open quote closes it.
+		if c, done := strings.CutSuffix(common, " "); done {
+			common = c + cur.Quote + " "
+		}
+	}
 	out := line[:cur.Start] + common + line[pos:]
 	return out, cur.Start + len(common), true
 }

@@ -49,6 +49,8 @@ func TestTabCompletes(t *testing.T) {
 		{"docker rmi gl", "docker rmi gl"}, // images only
 		{"docker run -it ubuntu ima", "docker run -it ubuntu image/"},
 		{`echo "docker sta`, `echo "docker sta`},
+		{`cat "ima`, `cat "image/`},
+		{`docker start 'gl`, `docker start 'glad_hopper' `},
 	} {
 		got, pos, ok := s.complete(tc.line, len(tc.line))
 		if !ok {
