@@ -2,10 +2,13 @@ package checker
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dockling/dockling/internal/cmdline"
 )
 
 var ranType = Type{
@@ -17,7 +20,11 @@ var ranType = Type{
     ran: {command: '^docker start {{.marked.Name}}$', exit: 0}
     ran: {command: '^docker commit ', exit: 0, bind: image}
 
-- command: a pattern the whole command line must match, runs of spaces squeezed.
+- command: a pattern the command line must match, runs of spaces squeezed: the whole
+  line, or any command it runs as a shell reads it (clear; docker images, time,
+  sudo, FOO=1, a pipe or a subshell around it), or a docker command in its
+  canonical spelling (docker ps for docker container ls, docker build for docker
+  image build).
 - exit: the exit code it must have ended with.
 - container, image: a container or image (a binding, a name or ID) the journal
   recorded the command as touching, whatever name or ID prefix the learner typed.
@@ -96,7 +103,7 @@ func (c *ranCheck) Evaluate(ctx *Context) Result {
 	conds := []cond[Command]{{
 		want: "like " + like(c.command, ctx.Bindings), none: "is like it",
 		test: func(k Command) (bool, string, error) {
-			return re.MatchString(squeeze(k.Line)), "it is a different command", nil
+			return matchesLine(re, k.Line), "it is a different command", nil
 		},
 	}}
 	if c.exit != nil {
@@ -266,7 +273,7 @@ func (c *outputCheck) Evaluate(ctx *Context) Result {
 		}
 		what = "your last " + like(c.command, ctx.Bindings)
 		for i := range s.cands {
-			if re.MatchString(squeeze(s.cands[i].Line)) {
+			if matchesLine(re, s.cands[i].Line) {
 				cmd = &s.cands[i]
 				break
 			}
@@ -310,4 +317,10 @@ func (c *outputCheck) Evaluate(ctx *Context) Result {
 		}
 	}
 	return pass(fmt.Sprintf("found %s printed it", excerpt(cmd.Line, 50)), nil)
+}
+
+// matchesLine says a command line matches an author's pattern in any of its
+// spellings (see cmdline.Spellings).
+func matchesLine(re *regexp.Regexp, line string) bool {
+	return slices.ContainsFunc(cmdline.Spellings(line), re.MatchString)
 }

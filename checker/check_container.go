@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dockling/dockling/internal/cmdline"
 	"gopkg.in/yaml.v3"
 )
 
@@ -101,7 +102,7 @@ func (c *containerCheck) conds(ctx *Context) ([]cond[Container], error) {
 		conds = append(conds, cond[Container]{
 			want: "made from image " + refWords(c.image, ctx.Bindings), none: "was made from " + refWords(c.image, ctx.Bindings),
 			test: func(k Container) (bool, string, error) {
-				ok := (id != "" && k.ImageID == id) || normRef(k.Image) == normRef(c.image)
+				ok := (id != "" && k.ImageID == id) || cmdline.NormRef(k.Image) == cmdline.NormRef(c.image)
 				return ok, fmt.Sprintf("it was made from %s", k.Image), nil
 			},
 		})

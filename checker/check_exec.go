@@ -1,13 +1,14 @@
 package checker
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dockling/dockling/internal/cmdline"
 )
 
 var execType = Type{
@@ -21,8 +22,9 @@ afterwards), and look at what it did.
 
 - container: a running container: any, latest, a binding, a name or an ID prefix; or
 - image: a binding, a reference or an ID.
-- run: the command, as a list of arguments or one line split into words (quotes
-  group words; no shell runs it unless you name one: [sh, -c, "…"]). For an image it
+- run: the command, as a list of arguments or one line split into words as a shell
+  splits them (quotes group words, a backslash escapes); no shell runs it, so ;, |,
+  > and $VAR are refused: name one for those, [sh, -c, "…"]. For an image it
   replaces the CMD (the ENTRYPOINT stays, as with docker run IMAGE ARGS); left out,
   the image's own command runs.
 - exit: the exit code expected; 0 when neither output nor contains is given.
@@ -61,7 +63,7 @@ func decodeExec(n *yaml.Node) (Check, error) {
 		var words []string
 		if v.Kind == yaml.ScalarNode {
 			var err error
-			if words, err = splitWords(v.Value); err != nil {
+			if words, err = cmdline.Words(v.Value); err != nil {
 				e.at(v, "exec check: run: %v", err)
 			}
 		} else {
@@ -101,49 +103,6 @@ func (c *execCheck) Binds() Kind {
 		return KindImage
 	}
 	return KindContainer
-}
-
-// splitWords splits a command line into words: spaces separate, quotes group,
-// a backslash escapes outside single quotes.
-func splitWords(s string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	var quote rune
-	esc := false
-	for _, r := range s {
-		switch {
-		case esc:
-			cur.WriteRune(r)
-			esc = false
-		case r == '\\' && quote != '\'':
-			esc, inWord = true, true
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '\'' || r == '"':
-			quote, inWord = r, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteRune(r)
-			inWord = true
-		}
-	}
-	if quote != 0 || esc {
-		return nil, errors.New("unfinished quote or escape")
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
 }
 
 func (c *execCheck) Evaluate(ctx *Context) Result {

@@ -232,6 +232,29 @@ func TestRanCheck(t *testing.T) {
 	}
 }
 
+// A command counts however a shell would run it: after another, under time or sudo,
+// in a pipe or a subshell, or by another of Docker's names for the verb.
+func TestRanCheckReadsLinesAsAShell(t *testing.T) {
+	for _, line := range []string{
+		"clear; docker images", "time docker images", "sudo docker images", "docker images | head",
+		"FOO=1 docker images", "(docker images)", "docker images && echo ok", "docker image ls",
+		"dockling images", "env -u X docker images -a",
+	} {
+		v := lecture()
+		v.Ran(line, 0, "")
+		check(t, v, nil, `ran: {command: '^docker images( -a)?$'}`, want{true, nil})
+		check(t, v, nil, `output: {command: '^docker images', contains: x}`, want{false, []string{"printed nothing"}})
+	}
+	for _, line := range []string{"echo docker images", `echo "docker images"`, "docker images 'open", "docker imagesx"} {
+		v := lecture()
+		v.Ran(line, 0, "")
+		check(t, v, nil, `ran: {command: '^docker images$'}`, want{false, []string{"it is a different command"}})
+	}
+	v := lecture()
+	v.Ran("docker container ls -a", 0, "")
+	check(t, v, nil, `ran: {command: '^docker ps -a$'}`, want{true, nil})
+}
+
 func TestOutputCheck(t *testing.T) {
 	v := lecture()
 	check(t, v, nil, `output: {contains: x}`, want{false, []string{"expected your last command to print \"x\"; found no commands run in this step yet"}})

@@ -1,27 +1,8 @@
 package checker
 
 import (
-	"slices"
 	"testing"
 )
-
-func TestSplitWords(t *testing.T) {
-	for in, want := range map[string][]string{
-		`python3 -c 'print(1+1)'`: {"python3", "-c", "print(1+1)"},
-		`echo "a b" c\ d  e`:      {"echo", "a b", "c d", "e"},
-		`sh -c 'echo "$HOME"'`:    {"sh", "-c", `echo "$HOME"`},
-		`x ''`:                    {"x", ""},
-		"":                        nil,
-	} {
-		got, err := splitWords(in)
-		if err != nil || !slices.Equal(got, want) {
-			t.Errorf("%q: %q %v", in, got, err)
-		}
-	}
-	if _, err := splitWords(`"open`); err == nil {
-		t.Error("unfinished quote accepted")
-	}
-}
 
 func TestCount(t *testing.T) {
 	for in, want := range map[string][2]any{
@@ -37,17 +18,6 @@ func TestCount(t *testing.T) {
 	}
 	if _, ok := parseCount("many"); ok {
 		t.Error("many parsed")
-	}
-}
-
-func TestNormRef(t *testing.T) {
-	for in, want := range map[string]string{
-		"ubuntu": "ubuntu:latest", "docker.io/library/ubuntu": "ubuntu:latest", "ubuntu:22.04": "ubuntu:22.04",
-		"localhost:5000/x": "localhost:5000/x:latest", "me/app:1": "me/app:1", "x@sha256:ab": "x@sha256:ab",
-	} {
-		if got := normRef(in); got != want {
-			t.Errorf("%s: %s", in, got)
-		}
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/dockling/dockling/internal/cmdline"
 )
 
 // cond is one condition a candidate (container, image, command) must meet.
@@ -241,22 +243,11 @@ func sortImages(imgs []Image) {
 	})
 }
 
-// normRef writes an image reference the way tags are stored: no docker.io/library/,
-// ":latest" when no tag is given.
-func normRef(s string) string {
-	s = strings.TrimPrefix(s, "docker.io/")
-	s = strings.TrimPrefix(s, "library/")
-	if !strings.Contains(s, "@") && !strings.Contains(s[strings.LastIndex(s, "/")+1:], ":") {
-		s += ":latest"
-	}
-	return s
-}
-
 // hasTag reports whether img carries the reference ref.
 func hasTag(img Image, ref string) bool {
-	want := normRef(ref)
+	want := cmdline.NormRef(ref)
 	for _, t := range img.Tags {
-		if normRef(t) == want {
+		if cmdline.NormRef(t) == want {
 			return true
 		}
 	}

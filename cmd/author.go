@@ -1,14 +1,15 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 
-	"github.com/dockling/dockling/checker"
 	"github.com/dockling/dockling/lessons"
 	"github.com/spf13/cobra"
 )
@@ -30,11 +31,11 @@ before its reference solution, pass after it, and reject its wrong answers.`,
 	c.AddCommand(NewAuthorNewCmd(f), NewAuthorValidateCmd(f), NewAuthorTestCmd(f, nil),
 		&cobra.Command{
 			Use:     "reference",
-			Short:   "Print the check types and their fields (Markdown), for lesson authors",
-			Example: `  dockling author reference > CHECKS.md`,
+			Short:   "Print every lesson, step, image and quiz field and every check type (Markdown), for lesson authors",
+			Example: `  dockling author reference > LESSONS.md`,
 			Args:    exactArgs(0),
 			RunE: func(c *cobra.Command, args []string) error {
-				return checker.Reference(f.IOStreams.Out)
+				return lessons.Reference(f.IOStreams.Out)
 			},
 		},
 		&cobra.Command{
@@ -58,7 +59,9 @@ func NewAuthorNewCmd(f *Factory) *cobra.Command {
 		Use:   "new NAME",
 		Short: "Write a commented lesson skeleton to NAME.yaml",
 		Long: `Write NAME.yaml: a commented lesson with one step that validates and passes
-"dockling author test" as it is, ready to be edited into your own lesson.`,
+"dockling author test" as it is, ready to be edited into your own lesson. Its first
+line names the lesson JSON Schema for editors (yaml-language-server), written beside
+it as ` + schemaFile + ` unless that file exists.`,
 		Example: `  dockling author new my-lesson && dockling author test my-lesson.yaml`,
 		Args:    exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -78,13 +81,38 @@ func NewAuthorNewCmd(f *Factory) *cobra.Command {
 			if err := out.Close(); err != nil {
 				return fmt.Errorf("writing %s: %w", path, err)
 			}
-			fmt.Fprintf(f.IOStreams.Out, "wrote %s\ntry: dockling author test %s\n", path, path)
+			fmt.Fprintf(f.IOStreams.Out, "wrote %s\n", path)
+			if err := writeSchemaBeside(path); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IOStreams.Out, "try: dockling author test %s\n", path)
 			return nil
 		},
 	}
 }
 
-const lessonSkeleton = `# yaml-language-server: $schema=https://dockling.dev/lesson.schema.json
+// schemaFile is the name the skeleton gives the shipped schema, beside the lesson.
+const schemaFile = "lesson.schema.json"
+
+// writeSchemaBeside writes the shipped schema next to a new lesson, where its
+// skeleton's $schema names it, unless a file of that name is there.
+func writeSchemaBeside(lesson string) error {
+	path := filepath.Join(filepath.Dir(lesson), schemaFile)
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	if _, err := out.Write(lessons.Schema); err != nil {
+		out.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return out.Close()
+}
+
+const lessonSkeleton = `# yaml-language-server: $schema=` + schemaFile + `
 # A dockling lesson. Check it with:  dockling author validate LESSON-ID.yaml
 # Prove it works with:                dockling author test LESSON-ID.yaml
 id: LESSON-ID

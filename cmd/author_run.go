@@ -3,8 +3,8 @@ package cmd
 import (
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +12,7 @@ import (
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/lessons"
 	"github.com/dockling/dockling/lessons/session"
+	"github.com/dockling/dockling/sandbox"
 	"github.com/spf13/cobra"
 )
 
@@ -102,22 +103,15 @@ func authorTestRun(c *cobra.Command, opts *AuthorTestOptions) error {
 	var ls []*lessons.Lesson
 	var at []int // where each lesson of ls goes in results
 	for _, file := range lessonPaths(opts.Files) {
-		l, err := lessons.Load(os.DirFS(filepath.Dir(file)), filepath.Base(file))
-		var le *lessons.LoadError
+		l, problems, err := validateForTest(file, opts.IO.ErrOut)
 		switch {
-		case errors.As(err, &le):
-			res := authorResult{File: file, Phases: []authorPhase{}}
-			for _, p := range le.Problems {
-				p.File = file
-				res.Problems = append(res.Problems, p.String())
-			}
-			results = append(results, res)
-			continue
 		case err != nil:
 			results = append(results, authorResult{File: file, Phases: []authorPhase{}, Problems: []string{}, Error: err.Error()})
 			continue
+		case len(problems) > 0:
+			results = append(results, authorResult{File: file, Phases: []authorPhase{}, Problems: problems})
+			continue
 		}
-		l.File = file
 		if opts.Step != "" && l.Step(opts.Step) == nil {
 			return &FlagError{Err: fmt.Errorf("%s has no step %q", file, opts.Step)}
 		}
@@ -283,4 +277,23 @@ func writeAuthorJUnit(opts *AuthorTestOptions, results []authorResult) error {
 	}
 	fmt.Fprintf(opts.IO.Out, "%s%s\n", xml.Header, b)
 	return nil
+}
+
+// validateForTest reads a lesson by the rules of author validate, so the two agree:
+// its errors fail the test before anything runs, its warnings are shown.
+func validateForTest(file string, warn io.Writer) (*lessons.Lesson, []string, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the lesson: %w", err)
+	}
+	l, ps := lessons.Validate(file, src, lessons.ValidateOptions{Builtin: sandbox.CanBuildName})
+	var problems []string
+	for _, p := range ps {
+		if p.Warning {
+			fmt.Fprintln(warn, p)
+			continue
+		}
+		problems = append(problems, p.String())
+	}
+	return l, problems, nil
 }

@@ -1,12 +1,10 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 
 	"github.com/dockling/dockling/lessons"
 	"github.com/dockling/dockling/lessons/session"
@@ -24,9 +22,13 @@ func NewAuthorValidateCmd(f *Factory) *cobra.Command {
 		Long: `Load lesson files (a folder means every *.yaml in it) and report every problem
 at once, sorted by position: schema, ids, bindings, templates, steps without checks,
 solutions or hints, images that solutions, wrong answers or checks use but images:
-does not list, and listed images that cannot be had here (not built in, no stand-in,
-in none of your sandboxes or image archives, and no registry reachable). Exit 1 when
-there is any.`,
+does not list. Exit 1 when there is any. The same rules fail "author test" and the
+JSON Schema ("author schema") where a schema can express them.
+
+Validation is static: it needs no network and no images. It warns, without failing,
+of a listed image that is not on this machine (not built in, no stand-in, in none of
+your sandboxes or image archives; "author test" needs it) and of a field indented
+into a block of text (try: under text: |).`,
 		Example: `  dockling author validate lessons/
   dockling author validate my-lesson.yaml
   dockling author validate --images ~/image-archives my-lesson.yaml`,
@@ -36,7 +38,7 @@ there is any.`,
 			if err != nil {
 				return err
 			}
-			opts := lessons.ValidateOptions{Builtin: sandbox.CanBuildName, Available: imageAvailable(c.Context(), root, imageDirs, session.ProbeRegistry)}
+			opts := lessons.ValidateOptions{Builtin: sandbox.CanBuildName, Available: imageHere(root, imageDirs)}
 			n := 0
 			var problems []lessons.Problem
 			for _, file := range lessonPaths(args) {
@@ -52,11 +54,16 @@ there is any.`,
 			for _, p := range problems {
 				fmt.Fprintln(f.IOStreams.Out, p)
 			}
-			if len(problems) > 0 {
-				fmt.Fprintf(f.IOStreams.ErrOut, "%d problem(s)\n", len(problems))
+			errs := len(lessons.Errors(problems))
+			warned := ""
+			if w := len(problems) - errs; w > 0 {
+				warned = fmt.Sprintf(", %d warning(s)", w)
+			}
+			if errs > 0 {
+				fmt.Fprintf(f.IOStreams.ErrOut, "%d problem(s)%s\n", errs, warned)
 				return &ExitError{Code: exitError}
 			}
-			fmt.Fprintf(f.IOStreams.Out, "%d lesson(s) valid\n", n)
+			fmt.Fprintf(f.IOStreams.Out, "%d lesson(s) valid%s\n", n, warned)
 			return nil
 		},
 	}
@@ -79,11 +86,10 @@ func lessonPaths(args []string) []string {
 	return out
 }
 
-// imageAvailable says why a listed image cannot be had here: "" when one of the
-// sandboxes under root holds it, an archive in dirs tags it, or (probed once) the
-// registry can be reached (probe, asked once).
-func imageAvailable(ctx context.Context, root string, dirs []string, probe func(context.Context) error) func(string) string {
-	online := sync.OnceValue(func() error { return probe(ctx) })
+// imageHere says why a listed image is not on this machine: "" when one of the
+// sandboxes under root holds it or an archive in dirs tags it. Nothing is probed:
+// validate is static.
+func imageHere(root string, dirs []string) func(string) string {
 	return func(ref string) string {
 		if _, err := store.ParseRef(ref); err != nil {
 			return fmt.Sprintf("not an image reference dockling can pull (%v)", err)
@@ -91,9 +97,6 @@ func imageAvailable(ctx context.Context, root string, dirs []string, probe func(
 		if session.FindImage(root, dirs, ref) != "" {
 			return ""
 		}
-		if err := online(); err != nil {
-			return fmt.Sprintf("not available offline: it is not built in, has no standin:, and is in none of your sandboxes or image archives (--images, $%s); get it once with docker pull %s or docker load -i FILE", session.ImagesEnv, ref)
-		}
-		return ""
+		return fmt.Sprintf("not on this machine: it is not built in, has no standin:, and is in none of your sandboxes or image archives (--images, $%s); author test needs it: get it once with docker pull %s or docker load -i FILE", session.ImagesEnv, ref)
 	}
 }

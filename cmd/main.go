@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dockling/dockling/internal/cmdline"
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/store"
@@ -96,6 +97,7 @@ func Execute(ctx context.Context, root *cobra.Command, ios *iostreams.IOStreams)
 	root.SilenceErrors = true
 	root.SilenceUsage = true
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
+	cmdline.Register(DockerGrammar)
 	jr := beginJournal(root)
 	c, err := root.ExecuteContextC(ctx)
 	code := exitOK

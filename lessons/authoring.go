@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/dockling/dockling/checker"
+	"github.com/dockling/dockling/internal/cmdline"
 )
 
 // ValidateOptions say how Validate finds out whether a lesson's images can be had.
@@ -17,8 +18,9 @@ import (
 type ValidateOptions struct {
 	// Builtin reports whether dockling makes the image itself (hello-world, busybox).
 	Builtin func(ref string) bool
-	// Available says why an image that is neither built in nor stood in for cannot
-	// be had here ("" when it can: present locally, or pullable).
+	// Available says why an image that is neither built in nor stood in for is not
+	// here ("" when it is); such an image is a warning, as validate is static and
+	// author test, which needs the image, fails on it.
 	Available func(ref string) string
 }
 
@@ -26,7 +28,8 @@ type ValidateOptions struct {
 // Parse finds, and in the same pass what a lesson needs before learners meet it —
 // each step with checks has a solution and a hint, every image its solutions, wrong
 // answers and checks use is listed under images: (built-in ones need not be), and
-// every listed image can be had.
+// every listed image is here (a warning otherwise), and no field is swallowed by a
+// block of text (a warning). It is static: nothing is pulled or probed.
 // The problems come back sorted by position.
 func Validate(name string, src []byte, opts ValidateOptions) (*Lesson, []Problem) {
 	l, problems := Parse(name, src)
@@ -50,7 +53,7 @@ func Validate(name string, src []byte, opts ValidateOptions) (*Lesson, []Problem
 	}
 	declared := map[string]bool{}
 	for _, im := range l.Images {
-		declared[normRef(im.Ref)] = true
+		declared[cmdline.NormRef(im.Ref)] = true
 	}
 	made, bound := map[string]bool{}, map[string]bool{}
 	var uses []imageUse
@@ -59,7 +62,7 @@ func Validate(name string, src []byte, opts ValidateOptions) (*Lesson, []Problem
 			u, m := sc.images(lines)
 			uses = append(uses, u...)
 			for _, name := range m {
-				made[normRef(name)] = true
+				made[cmdline.NormRef(name)] = true
 			}
 		}
 		uses = append(uses, s.checkImages...)
@@ -74,7 +77,7 @@ func Validate(name string, src []byte, opts ValidateOptions) (*Lesson, []Problem
 	}
 	reported := map[string]bool{}
 	for _, u := range uses {
-		ref := normRef(u.ref)
+		ref := cmdline.NormRef(u.ref)
 		if declared[ref] || made[ref] || bound[u.ref] || (opts.Builtin != nil && opts.Builtin(u.ref)) || slices.Contains([]string{"any", "latest"}, u.ref) ||
 			imageIDRE().MatchString(u.ref) || reported[fmt.Sprint(ref, u.pos)] {
 			continue
@@ -87,9 +90,10 @@ func Validate(name string, src []byte, opts ValidateOptions) (*Lesson, []Problem
 			continue
 		}
 		if why := opts.Available(im.Ref); why != "" {
-			add(im.Pos, "image %s: %s", im.Ref, why)
+			problems = append(problems, Problem{File: name, Line: im.Pos.Line, Col: im.Pos.Col, Warning: true, Msg: fmt.Sprintf("image %s: %s", im.Ref, why)})
 		}
 	}
+	problems = append(problems, blockScalarKeys(name, src)...)
 	sortProblems(problems)
 	return l, problems
 }
@@ -147,22 +151,29 @@ func checkImageFields(n *yaml.Node, depth int) []imageUse {
 }
 
 // images finds the images a script's docker commands use (run, create, pull) and
-// the names it makes (commit, tag, import, build -t), placed in the file.
+// the names it makes (commit, tag, import, build -t), placed in the file. The script
+// is read as a shell reads it; one that does not parse uses and makes nothing.
 func (sc script) images(lines []string) (uses []imageUse, made []string) {
-	for i, line := range strings.Split(sc.text, "\n") {
-		fileLine := sc.pos.Line + i
-		if sc.block {
-			fileLine++
+	cmds, err := cmdline.Parse(sc.text)
+	if err != nil {
+		return nil, nil
+	}
+	for _, c := range cmds {
+		d, ok := c.Docker()
+		if !ok {
+			continue
 		}
-		for _, cmd := range shellCommands(line) {
-			u, m := dockerImages(cmd)
-			made = append(made, m...)
-			for _, w := range u {
-				if strings.Contains(w.text, "{{") || strings.Contains(w.text, "$") {
-					continue
-				}
-				uses = append(uses, imageUse{ref: w.text, pos: placeWord(lines, fileLine, sc, w.text)})
+		u, m := dockerImages(d)
+		made = append(made, m...)
+		for _, w := range u {
+			if !w.Literal || strings.Contains(w.Text, "{{") {
+				continue
 			}
+			fileLine := sc.pos.Line + strings.Count(sc.text[:w.Offset], "\n")
+			if sc.block {
+				fileLine++
+			}
+			uses = append(uses, imageUse{ref: w.Text, pos: placeWord(lines, fileLine, sc, w.Text)})
 		}
 	}
 	return uses, made
@@ -187,139 +198,22 @@ func placeWord(lines []string, line int, sc script, word string) checker.Pos {
 	return checker.Pos{Line: line, Col: 1}
 }
 
-type word struct{ text string }
-
-// shellCommands splits a shell line into simple commands (at ; & | ( ) and
-// newlines) of words, with quotes removed. It is a reading aid, not a shell: it
-// needs only to find docker's arguments.
-func shellCommands(line string) [][]word {
-	var cmds [][]word
-	var cur []word
-	var b strings.Builder
-	inWord := false
-	flush := func() {
-		if inWord {
-			cur = append(cur, word{text: b.String()})
-			b.Reset()
-			inWord = false
-		}
-	}
-	end := func() {
-		flush()
-		if len(cur) > 0 {
-			cmds = append(cmds, cur)
-			cur = nil
-		}
-	}
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case c == '\'' || c == '"':
-			j := strings.IndexByte(line[i+1:], c)
-			if j < 0 {
-				j = len(line) - i - 1
+// dockerImages reads one docker command: the image a run, create or pull needs, and
+// the names a commit, tag, import or build -t makes.
+func dockerImages(d *cmdline.DockerCommand) (uses []cmdline.Word, made []string) {
+	switch d.Verb {
+	case "run", "create", "pull":
+		for _, o := range d.Operands {
+			if o.Kind == cmdline.KindImage {
+				return []cmdline.Word{o.Word}, nil
 			}
-			b.WriteString(line[i+1 : i+1+j])
-			inWord = true
-			i += j + 1
-		case c == '\\' && i+1 < len(line):
-			b.WriteByte(line[i+1])
-			inWord = true
-			i++
-		case c == '#' && !inWord:
-			end()
-			return cmds
-		case strings.IndexByte(";&|()", c) >= 0:
-			end()
-		case c == ' ' || c == '\t':
-			flush()
-		default:
-			b.WriteByte(c)
-			inWord = true
 		}
-	}
-	end()
-	return cmds
-}
-
-// Flags of docker run and create that take a value in the next word.
-var runValueFlags = []string{
-	"-e", "--env", "--env-file", "--name", "-w", "--workdir", "-u", "--user", "-h", "--hostname",
-	"--entrypoint", "--network", "--net", "-v", "--volume", "-p", "--publish", "--mount", "-l",
-	"--label", "--label-file", "--cpus", "-m", "--memory", "--restart", "--platform", "--add-host",
-	"--cidfile", "--log-driver", "--log-opt", "--pull", "--stop-signal", "--stop-timeout", "--ulimit",
-	"--device", "--dns", "--expose", "--link", "--ipc", "--pid", "--uts", "--cap-add", "--cap-drop",
-	"--security-opt", "--tmpfs", "--shm-size", "--memory-swap", "--cpu-shares", "--gpus", "--runtime",
-	"--volumes-from", "--group-add", "-a", "--attach", "--detach-keys", "--health-cmd", "--isolation",
-}
-
-var otherValueFlags = map[string][]string{
-	"pull":   {"--platform"},
-	"commit": {"-m", "--message", "-a", "--author", "-c", "--change"},
-	"import": {"-m", "--message", "-c", "--change", "--platform"},
-	"build":  {"-f", "--file", "--build-arg", "--target", "--platform", "--label", "--network"},
-}
-
-// dockerImages reads one simple command: the images a docker run, create or pull
-// needs, and the names a commit, tag, import or build makes.
-func dockerImages(cmd []word) (uses []word, made []string) {
-	i := 0
-	for i < len(cmd) && strings.Contains(cmd[i].text, "=") && !strings.HasPrefix(cmd[i].text, "-") {
-		i++ // VAR=value before the command
-	}
-	if i < len(cmd) && (cmd[i].text == "dockling" || strings.HasSuffix(cmd[i].text, "/dockling")) {
-		i++
-		if i < len(cmd) && cmd[i].text == "docker" {
-			i++
+	case "commit", "tag", "import":
+		if len(d.Operands) >= 2 {
+			made = append(made, d.Operands[1].Text)
 		}
-	} else if i < len(cmd) && (cmd[i].text == "docker" || strings.HasSuffix(cmd[i].text, "/docker")) {
-		i++
-	} else {
-		return nil, nil
-	}
-	if i < len(cmd) && (cmd[i].text == "container" || cmd[i].text == "image") {
-		i++
-	}
-	if i >= len(cmd) {
-		return nil, nil
-	}
-	verb := cmd[i].text
-	valueFlags := otherValueFlags[verb]
-	if verb == "run" || verb == "create" {
-		valueFlags = runValueFlags
-	}
-	var args []word
-	for j := i + 1; j < len(cmd); j++ {
-		w := cmd[j].text
-		switch {
-		case w == "--":
-			args = append(args, cmd[j+1:]...)
-			j = len(cmd)
-		case verb == "build" && (w == "-t" || w == "--tag") && j+1 < len(cmd):
-			made = append(made, cmd[j+1].text)
-			j++
-		case strings.HasPrefix(w, "--") && strings.Contains(w, "="):
-		case strings.HasPrefix(w, "--"):
-			if slices.Contains(valueFlags, w) {
-				j++
-			}
-		case strings.HasPrefix(w, "-") && len(w) > 1:
-			// -it, -dp 80:80: the last letter of a group may take the next word.
-			if slices.Contains(valueFlags, "-"+w[len(w)-1:]) {
-				j++
-			}
-		default:
-			args = append(args, cmd[j])
-		}
-		if (verb == "run" || verb == "create" || verb == "pull") && len(args) > 0 {
-			return args[:1], made
-		}
-	}
-	switch {
-	case (verb == "commit" || verb == "import") && len(args) >= 2:
-		made = append(made, args[1].text)
-	case verb == "tag" && len(args) >= 2:
-		made = append(made, args[1].text)
+	case "build":
+		made = append(made, d.Values("-t", "--tag")...)
 	}
 	return nil, made
 }

@@ -121,6 +121,25 @@ func TestEvaluateStep(t *testing.T) {
 	}
 }
 
+// A step's ran check is passed by the command however a shell would run it.
+func TestEvaluateStepReadsLinesAsAShell(t *testing.T) {
+	l := loadFull(t)
+	for _, line := range []string{
+		"docker start marked", "clear; docker start marked", "time docker start marked", "sudo docker start marked",
+		"docker start marked | head", "FOO=1 docker start marked", "(docker start marked)",
+		"docker start marked && echo ok", "docker container start marked", "dockling docker start marked",
+	} {
+		w := newWorld()
+		_ = w.Run(l.Steps[0].Solution)
+		res := lessons.EvaluateStep(l.Steps[0], w.v, nil, 0)
+		since, _ := lessons.LastSeq(w.v)
+		w.v.Ran(line, 0, "")
+		if step2 := lessons.EvaluateStep(l.Steps[1], w.v, res.Bindings, since); !step2.Passed {
+			t.Errorf("%q: %+v", line, step2.Results)
+		}
+	}
+}
+
 func TestGrade(t *testing.T) {
 	l := loadFull(t)
 	w := newWorld()

@@ -23,9 +23,9 @@ package lessons
 import (
 	_ "embed"
 	"slices"
-	"strings"
 
 	"github.com/dockling/dockling/checker"
+	"github.com/dockling/dockling/internal/cmdline"
 )
 
 // Schema is lesson.schema.json: the JSON Schema (draft 2020-12) of lesson files, for
@@ -158,26 +158,16 @@ func (l *Lesson) MissingImages(imgs []checker.Image) []Image {
 }
 
 func hasImage(imgs []checker.Image, ref string) bool {
-	want := normRef(ref)
+	want := cmdline.NormRef(ref)
 	for _, img := range imgs {
 		if _, standin := img.Labels[StandinLabel]; standin {
 			continue
 		}
 		for _, t := range img.Tags {
-			if normRef(t) == want {
+			if cmdline.NormRef(t) == want {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// normRef writes an image reference the way tags are stored.
-func normRef(s string) string {
-	s = strings.TrimPrefix(s, "docker.io/")
-	s = strings.TrimPrefix(s, "library/")
-	if !strings.Contains(s, "@") && !strings.Contains(s[strings.LastIndex(s, "/")+1:], ":") {
-		s += ":latest"
-	}
-	return s
 }

@@ -25,9 +25,29 @@ type Problem struct {
 	File      string
 	Line, Col int
 	Msg       string
+	// Warning marks what author validate reports without failing: something that
+	// may be meant (a key inside a block of text) or that is only true here (an image
+	// not on this machine).
+	Warning bool
 }
 
-func (p Problem) String() string { return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg) }
+func (p Problem) String() string {
+	if p.Warning {
+		return fmt.Sprintf("%s:%d:%d: warning: %s", p.File, p.Line, p.Col, p.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg)
+}
+
+// Errors are the problems that are not warnings.
+func Errors(ps []Problem) []Problem {
+	var out []Problem
+	for _, p := range ps {
+		if !p.Warning {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // LoadError holds every problem found, in file and line order.
 type LoadError struct {
@@ -133,7 +153,7 @@ func Parse(name string, src []byte) (*Lesson, []Problem) {
 		if errors.Is(err, io.EOF) {
 			d.problem(checker.Pos{Line: 1, Col: 1}, "the file is empty")
 		} else {
-			d.yamlError(err)
+			d.syntaxError(src, err)
 		}
 		return nil, d.problems
 	}
@@ -188,24 +208,6 @@ func (d *decoder) checkerErrors(errs []*checker.Error) {
 	for _, e := range errs {
 		d.problem(e.Pos, "%s", e.Msg)
 	}
-}
-
-// yamlError turns yaml.v3's "yaml: line N: msg" into a positioned problem.
-func (d *decoder) yamlError(err error) {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		for _, e := range te.Errors {
-			d.yamlError(errors.New(e))
-		}
-		return
-	}
-	msg := err.Error()
-	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		d.problem(checker.Pos{Line: line, Col: 1}, "malformed YAML: %s", m[2])
-		return
-	}
-	d.problem(checker.Pos{Line: 1, Col: 1}, "malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))
 }
 
 func pos(n *yaml.Node) checker.Pos { return checker.Pos{Line: n.Line, Col: n.Column} }

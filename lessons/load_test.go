@@ -3,6 +3,7 @@ package lessons_test
 import (
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -173,4 +174,33 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A syntax error is reported where the broken token is, not where yaml.v3's
+// enclosing construct began.
+func TestSyntaxErrorAtBrokenToken(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id: x\ntitle: T\nsteps:\n")
+	for i := 0; strings.Count(b.String(), "\n") < 34; i++ {
+		b.WriteString("  - id: s" + string(rune('a'+i)) + "\n    title: T\n    text: x\n")
+	}
+	n := strings.Count(b.String(), "\n")
+	for _, tc := range []struct{ bad, want string }{
+		{"   solution: y\n", ":4: malformed YAML: "},                           // a bad indent, token at column 4
+		{"    title: T\n     text: x\n", ":6: malformed YAML: mapping values"}, // over-indented key
+		{"    hints:\n\t- x\n", ":1: malformed YAML: "},                        // a tab
+	} {
+		src := b.String() + "  - id: last\n    title: T\n" + tc.bad
+		line := n + 3
+		if strings.Count(tc.bad, "\n") == 2 {
+			line++
+		}
+		got := problems(t, src)
+		if want := "l.yaml:" + strconv.Itoa(line) + tc.want; !strings.HasPrefix(got, want) {
+			t.Errorf("%q:\n got %s\nwant l.yaml:%d%s…", tc.bad, got, line, tc.want)
+		}
+		if strings.Contains(tc.bad, "\t") && !strings.Contains(got, "has a tab at column 1") {
+			t.Errorf("the tab is not named: %s", got)
+		}
+	}
 }

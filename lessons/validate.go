@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"github.com/dockling/dockling/checker"
+	"github.com/dockling/dockling/internal/cmdline"
 )
 
 // validate checks what spans steps: unique step IDs and images, and the order of
@@ -18,10 +19,10 @@ func (d *decoder) validate(l *Lesson) {
 	}
 	refs := map[string]bool{}
 	for _, img := range l.Images {
-		if refs[normRef(img.Ref)] {
+		if refs[cmdline.NormRef(img.Ref)] {
 			d.problem(img.Pos, "image %s is listed twice", img.Ref)
 		}
-		refs[normRef(img.Ref)] = true
+		refs[cmdline.NormRef(img.Ref)] = true
 	}
 	bound := map[string]bool{}
 	for _, s := range l.Steps {

@@ -90,10 +90,16 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	// Properties hold what changes between runs (points), so the name does not.
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Failure    *junitProblem    `xml:"failure,omitempty"`
+	Error      *junitProblem    `xml:"error,omitempty"`
+}
+
+type junitProperties struct {
+	List []junitProperty `xml:"property"`
 }
 
 type junitProblem struct {
@@ -128,8 +134,9 @@ func JUnit(w io.Writer, reports []Report) error {
 		for _, fc := range flatten(r) {
 			c := fc.res
 			tc := junitCase{
-				Name:      fmt.Sprintf("%s #%d: %s (%d/%d points)", fc.st.ID, fc.n, c.Label, c.Points, c.MaxPoints),
-				Classname: r.Lesson + "." + fc.st.ID,
+				Name:       fmt.Sprintf("%s #%d: %s", fc.st.ID, fc.n, c.Label),
+				Classname:  r.Lesson + "." + fc.st.ID,
+				Properties: &junitProperties{[]junitProperty{{"points", strconv.Itoa(c.Points)}, {"max_points", strconv.Itoa(c.MaxPoints)}}},
 			}
 			switch {
 			case c.Error != "":

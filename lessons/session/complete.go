@@ -5,48 +5,27 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-)
 
-// dockerWords are the docker verbs completed after "docker" at the prompt.
-var dockerWords = []string{"attach", "commit", "container", "create", "diff", "exec", "export", "history",
-	"image", "images", "import", "info", "inspect", "kill", "load", "logs", "ps", "pull", "restart", "rm",
-	"rmi", "run", "save", "start", "stop", "system", "tag", "top", "wait"}
+	"github.com/dockling/dockling/internal/cmdline"
+)
 
 // Completer offers what a word being typed at the prompt may become.
 type Completer func(line string, pos int) (newLine string, newPos int, ok bool)
 
-// complete is Tab at the prompt: a docker verb after "docker", else a container
-// name, an image reference or a path (relative to the shell's directory), completed
-// as far as the candidates agree.
+// complete is Tab at the prompt, reading the line as the shell will and the docker
+// command in it by Docker's grammar: a verb where a verb comes, a flag of the verb
+// after "-", a container name or an image reference where the verb takes one, else a
+// path (relative to the shell's directory); completed as far as the candidates agree.
 func (s *Session) complete(line string, pos int) (string, int, bool) {
 	if pos > len(line) {
 		return "", 0, false
 	}
-	start := strings.LastIndexAny(line[:pos], " \t|;&<>(=\"'") + 1
-	word := line[start:pos]
-	before := strings.Fields(line[:start])
-	var cands []string
-	if n := len(before); n > 0 && filepath.Base(before[n-1]) == "docker" {
-		cands = prefixed(dockerWords, word, " ")
-	} else {
-		if n := len(before); n > 0 && filepath.Base(before[0]) == "docker" {
-			st := s.cfg.Sandbox.Capture()
-			var names []string
-			for _, fp := range st.Containers {
-				name, _, _ := strings.Cut(fp, "|")
-				names = append(names, strings.TrimPrefix(name, "/"))
-			}
-			for _, tags := range st.Images {
-				for _, t := range strings.Split(tags, ",") {
-					if t != "" {
-						names = append(names, strings.TrimSuffix(t, ":latest"))
-					}
-				}
-			}
-			cands = prefixed(names, word, " ")
-		}
-		cands = append(cands, paths(s.cfg.Runner.Dir(), word)...)
+	cur, ok := cmdline.At(line[:pos])
+	if !ok {
+		return "", 0, false
 	}
+	word := line[cur.Start:pos]
+	cands := s.candidates(cur, word)
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
 	if len(cands) == 0 {
@@ -63,8 +42,51 @@ func (s *Session) complete(line string, pos int) (string, int, bool) {
 	if len(common) <= len(word) {
 		return "", 0, false
 	}
-	out := line[:start] + common + line[pos:]
-	return out, start + len(common), true
+	if cur.Quote != "" {
+		// A finished word inside an open quote closes it.
+		if c, done := strings.CutSuffix(common, " "); done {
+			common = c + cur.Quote + " "
+		}
+	}
+	out := line[:cur.Start] + common + line[pos:]
+	return out, cur.Start + len(common), true
+}
+
+// candidates are what word may become where the cursor is.
+func (s *Session) candidates(cur cmdline.Cursor, word string) []string {
+	e, docker := cmdline.Docker().Next(cur.Before)
+	switch {
+	case !docker:
+	case len(e.Verbs) > 0:
+		return prefixed(e.Verbs, word, " ")
+	case strings.HasPrefix(word, "-") && !e.Value:
+		return prefixed(e.Flags, word, " ")
+	case e.Operand == cmdline.KindContainer || e.Operand == cmdline.KindImage || e.Operand == cmdline.KindEither:
+		return append(prefixed(s.names(e.Operand), word, " "), paths(s.cfg.Runner.Dir(), word)...)
+	}
+	return paths(s.cfg.Runner.Dir(), word)
+}
+
+// names are the sandbox's container names and image references of a kind.
+func (s *Session) names(kind byte) []string {
+	st := s.cfg.Sandbox.Capture()
+	var names []string
+	if kind != cmdline.KindImage {
+		for _, fp := range st.Containers {
+			name, _, _ := strings.Cut(fp, "|")
+			names = append(names, strings.TrimPrefix(name, "/"))
+		}
+	}
+	if kind != cmdline.KindContainer {
+		for _, tags := range st.Images {
+			for _, t := range strings.Split(tags, ",") {
+				if t != "" {
+					names = append(names, strings.TrimSuffix(t, ":latest"))
+				}
+			}
+		}
+	}
+	return names
 }
 
 // prefixed are the words starting with p, each followed by end.

@@ -36,6 +36,21 @@ func TestTabCompletes(t *testing.T) {
 		{"cat ima", "cat image/"},
 		{"cat image/overlay2/imagedb/content/sha256/", "cat image/overlay2/imagedb/content/sha256/b8ef76ba13e9 "},
 		{"cat nothing-here", "cat nothing-here"},
+		// Read as the shell reads it: after other commands, under wrappers, by the
+		// grammar of the verb.
+		{"clear; docker sta", "clear; docker start "},
+		{"time sudo docker start gl", "time sudo docker start glad_hopper "},
+		{"docker container sta", "docker container start "},
+		{"docker container start gl", "docker container start glad_hopper "},
+		{"docker images | grep ubu", "docker images | grep ubu"},
+		{"docker run --name gl", "docker run --name gl"}, // a new name, not an old one
+		{"docker run --na", "docker run --name "},
+		{"docker start glad_hopper gen", "docker start glad_hopper gentle_bell "},
+		{"docker rmi gl", "docker rmi gl"}, // images only
+		{"docker run -it ubuntu ima", "docker run -it ubuntu image/"},
+		{`echo "docker sta`, `echo "docker sta`},
+		{`cat "ima`, `cat "image/`},
+		{`docker start 'gl`, `docker start 'glad_hopper' `},
 	} {
 		got, pos, ok := s.complete(tc.line, len(tc.line))
 		if !ok {

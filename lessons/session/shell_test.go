@@ -136,6 +136,10 @@ func TestInteractive(t *testing.T) {
 		"bash",
 		"FOO=1 vim notes.txt",
 		"docker ps | less",
+		"time docker run -it ubuntu",
+		"(docker exec -it marked sh)",
+		`docker run -e "A=b c" -it ubuntu`,
+		"clear; docker container start -a marked",
 	}
 	no := []string{
 		"docker run hello-world",
@@ -148,6 +152,9 @@ func TestInteractive(t *testing.T) {
 		"echo 'docker run -it ubuntu'",
 		"ls -lt # docker run -it",
 		"cat /etc/hostname",
+		"cat <<EOF\ndocker run -it ubuntu\nEOF",
+		"docker run --interactive=false ubuntu",
+		`docker run -e "A=b -it" ubuntu`,
 	}
 	for _, l := range yes {
 		if !Interactive(l) {

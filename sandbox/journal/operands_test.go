@@ -25,6 +25,17 @@ func TestParseOperands(t *testing.T) {
 		{line: "docker ps -a; docker images", containers: nil, imgs: nil},
 		{line: "echo docker", containers: nil},
 		{line: "/usr/local/bin/docker --sandbox s tag ubuntu mine:1", imgs: []string{"ubuntu", "mine:1"}},
+		// As a shell runs them: after other commands, under wrappers, in subshells.
+		{line: "clear; docker rm box", containers: []string{"box"}},
+		{line: "time docker rmi ubuntu", imgs: []string{"ubuntu"}},
+		{line: "sudo -u root docker stop box && echo ok", containers: []string{"box"}},
+		{line: "FOO=1 docker history ubuntu | head", imgs: []string{"ubuntu"}},
+		{line: "(docker container stop -t 1 box)", containers: []string{"box"}},
+		{line: "docker image inspect ubuntu; docker inspect --type=container box", containers: []string{"box"}, imgs: []string{"ubuntu"}},
+		{line: "docker run -de A=1 busybox", imgs: []string{"busybox"}},
+		{line: `echo "docker rm box"`},
+		{line: "docker rm 'unterminated"},
+		{line: "cat <<EOF\ndocker rm box\nEOF\n"},
 	} {
 		got := ParseOperands(tc.line)
 		if !slices.Equal(got.Containers, tc.containers) || !slices.Equal(got.Images, tc.imgs) || !slices.Equal(got.Either, tc.either) {
