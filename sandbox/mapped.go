@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/dockling/dockling/sandbox/role"
 	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/snapshot"
 	"github.com/dockling/dockling/sandbox/store"
 )
 
@@ -24,13 +26,21 @@ const (
 	mappedDiff   = "diff"   // the change list, as JSON lines
 	mappedLayer  = "layer"  // a commit's layer tar
 	mappedExport = "export" // export's tar
+	mappedClone  = "clone"  // a snapshot's copy of a container layer (snapshot.go)
 )
 
 // mappedRequest is what the helper reads on its stdin.
 type mappedRequest struct {
-	Layer   store.RWLayer  `json:",omitempty"` // diff, layer
-	Changes []mappedChange `json:",omitempty"` // layer: the list diff made
-	Layers  []string       `json:",omitempty"` // export: the container's layers, topmost first
+	Layer   store.RWLayer   `json:",omitempty"` // diff, layer
+	Changes []mappedChange  `json:",omitempty"` // layer: the list diff made
+	Layers  []string        `json:",omitempty"` // export: the container's layers, topmost first
+	Clone   *mappedCloneReq `json:",omitempty"` // clone
+}
+
+// mappedCloneReq is a snapshot.Clone of a container layer, owners kept.
+type mappedCloneReq struct {
+	Src, Dst, LinkFrom string
+	Skip               []string // paths below Src left out
 }
 
 // mappedChange is a Change on the wire.
@@ -86,6 +96,14 @@ func runMappedRole(task string, in io.Reader, out io.Writer) error {
 		return writeLayer(out, req.Layer, changes)
 	case mappedExport:
 		return writeExport(out, &layerFS{layers: req.Layers})
+	case mappedClone:
+		if req.Clone == nil {
+			return fmt.Errorf("mapped helper: clone without a request")
+		}
+		c := req.Clone
+		return snapshot.Clone(c.Src, c.Dst, snapshot.CloneOptions{
+			LinkFrom: c.LinkFrom, Owner: true, Skip: func(rel string) bool { return slices.Contains(c.Skip, rel) },
+		})
 	}
 	return fmt.Errorf("mapped helper: unknown task %q", task)
 }
