@@ -48,11 +48,17 @@ func upperFile(t *testing.T, sb *Sandbox, c *Container, p string) string {
 // As root here; TestSnapshotRestoreRootless runs it as a user.
 func TestSnapshotRestore(t *testing.T) {
 	requireContainers(t)
-	sb, err := Open(t.TempDir())
+	if os.Getenv(snapChildEnv) == "" && os.Geteuid() != 0 {
+		t.Skip("as a user, TestSnapshotRestoreRootless runs it")
+	}
+	sb, err := Open(snapTempDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := runIn(t, sb, "keeper", "sh", "-c", "mkdir -p /home/a && echo one > /home/a/f && rm -f /bin/sed")
+	// /home/b belongs to another id where a subordinate range maps one: only the
+	// containers' root can read it.
+	a := runIn(t, sb, "keeper", "sh", "-c", "mkdir -p /home/a /home/b && echo one > /home/a/f && rm -f /bin/sed && "+
+		"echo s > /home/b/s && chmod 700 /home/b && { chown -R 42:42 /home/b 2>/dev/null || true; }")
 	b, err := sb.Create(CreateOptions{Image: "busybox", Name: "sleeper", Cmd: []string{"sleep", "1000"}})
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +183,10 @@ func containerNames(t *testing.T, sb *Sandbox) []string {
 // sandbox is written.
 func TestSnapshotForged(t *testing.T) {
 	requireContainers(t)
-	root, outside := t.TempDir(), t.TempDir()
+	if os.Getenv(snapChildEnv) == "" && os.Geteuid() != 0 {
+		t.Skip("as a user, TestSnapshotRestoreRootless runs it")
+	}
+	root, outside := snapTempDir(t), t.TempDir()
 	victim := filepath.Join(outside, "victim")
 	if err := os.WriteFile(victim, []byte("untouched"), 0o644); err != nil {
 		t.Fatal(err)
@@ -262,4 +271,17 @@ func mustSymlink(t *testing.T, target, link string) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// snapTempDir is a test's sandbox folder. As a user with a subordinate range, its
+// containers leave files the user cannot delete: the parent test (root) does.
+func snapTempDir(t *testing.T) string {
+	if os.Getenv(snapChildEnv) == "" {
+		return t.TempDir()
+	}
+	d, err := os.MkdirTemp("", "sandbox-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
