@@ -2,14 +2,14 @@ package sandbox
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/dockling/dockling/internal/testuser"
 )
 
 // The mapped helper (a restore's copy of files of subordinate ids) is this test
@@ -40,7 +40,7 @@ func TestSnapshotRestoreRootless(t *testing.T) {
 				t.Skipf("needs %s: %v", tool, err)
 			}
 		}
-		uid, gid := addSnapRangeUser(t)
+		uid, gid := testuser.AddRange(t, snapRangeUser, 3600000)
 		runSnapshotChild(t, uid, gid)
 	})
 }
@@ -92,44 +92,4 @@ func runSnapshotChild(t *testing.T, uid, gid int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// addSnapRangeUser creates a user with 65536 subordinate ids, removed (with its
-// ranges) when the test ends.
-func addSnapRangeUser(t *testing.T) (uid, gid int) {
-	remove := func() {
-		_ = exec.Command("userdel", snapRangeUser).Run()
-		for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
-			if b, err := os.ReadFile(f); err == nil {
-				var keep []string
-				for _, l := range strings.SplitAfter(string(b), "\n") {
-					if l != "" && !strings.HasPrefix(l, snapRangeUser+":") {
-						keep = append(keep, l)
-					}
-				}
-				_ = os.WriteFile(f, []byte(strings.Join(keep, "")), 0o644)
-			}
-		}
-	}
-	remove()
-	t.Cleanup(remove)
-	if out, err := exec.Command("useradd", "--system", "--no-create-home", "--shell", "/bin/sh", snapRangeUser).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v: %s", err, out)
-	}
-	for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
-		fh, err := os.OpenFile(f, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(fh, "%s:3600000:65536\n", snapRangeUser)
-		fh.Close()
-	}
-	u, err1 := exec.Command("id", "-u", snapRangeUser).Output()
-	g, err2 := exec.Command("id", "-g", snapRangeUser).Output()
-	if err1 != nil || err2 != nil {
-		t.Fatal(err1, err2)
-	}
-	uid, _ = strconv.Atoi(strings.TrimSpace(string(u)))
-	gid, _ = strconv.Atoi(strings.TrimSpace(string(g)))
-	return uid, gid
 }
