@@ -26,10 +26,11 @@ import (
 //	snapshots/steps/<key>/containers/<id>/   the containers' records, state and logs
 //	snapshots/steps/<key>/overlay2/<mount>/  a container's upper folder (diff, link, lower)
 //	snapshots/steps/<key>/vfs/<mount>/       a vfs container's copy
-//	snapshots/layers/<cache-id>/             image layers, shared by every step's snapshot
+//	snapshots/layers/<cache-id>/             image layers removed since (the store moves them there)
 //
-// What is replaced by rename (records) and what never changes (image layers, other
-// snapshots) is hard-linked; upper folders, which containers change in place, are
+// What is replaced by rename (records) and what never changes (other snapshots) is
+// hard-linked; image layers are not copied at all, as the store moves a removed one
+// to the pool while snapshots are kept; upper folders, which containers change in place, are
 // copied, except the files an earlier snapshot (or, restoring, the live folder) has
 // unchanged. Journal and progress are not part of a snapshot: the journal is the
 // learner's history, which grading trusts.
@@ -40,7 +41,6 @@ var ErrNoSnapshot = errors.New("no snapshot")
 const (
 	snapshotsDir = "snapshots"
 	stepsDir     = "steps"
-	layerPool    = "layers"
 )
 
 func (sb *Sandbox) snapshotDir(key string) (string, error) {
@@ -178,32 +178,14 @@ func cloneUpper(src, dst, linkFrom string) error {
 	})
 }
 
-// poolLayers makes sure every image layer of the records in imageTree is in the
-// snapshots' layer pool (hard links: layers never change) and returns their cache IDs.
+// poolLayers makes the snapshots' layer pool, where the store moves the image
+// layers it removes from now on (store.LayerPool), and returns the cache IDs of the
+// layers recorded in imageTree: those a restore needs.
 func (sb *Sandbox) poolLayers(imageTree string) ([]string, error) {
-	ids := layerCacheIDs(imageTree)
-	pool := filepath.Join(sb.dir, snapshotsDir, layerPool)
-	if err := os.MkdirAll(pool, 0o700); err != nil {
+	if err := os.MkdirAll(sb.Store.LayerPool(), 0o700); err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		if _, err := os.Lstat(filepath.Join(pool, id)); err == nil {
-			continue
-		}
-		wip, err := sb.Store.MkdirTemp("pool-")
-		if err != nil {
-			return nil, err
-		}
-		err = snapshot.Clone(filepath.Join(sb.Store.Root(), "overlay2", id), filepath.Join(wip, id), snapshot.CloneOptions{Link: true})
-		if err == nil {
-			err = os.Rename(filepath.Join(wip, id), filepath.Join(pool, id))
-		}
-		os.RemoveAll(wip)
-		if err != nil {
-			return nil, err
-		}
-	}
-	return ids, nil
+	return layerCacheIDs(imageTree), nil
 }
 
 // layerCacheIDs are the cache IDs of the layers recorded in an image/overlay2 tree.
@@ -250,7 +232,11 @@ func (sb *Sandbox) DropSnapshots(keep []string) error {
 			}
 		}
 	}
-	pool := filepath.Join(sb.dir, snapshotsDir, layerPool)
+	pool := sb.Store.LayerPool()
+	if len(keep) == 0 {
+		sb.discard(pool) // no snapshot left: removed layers are deleted again
+		return nil
+	}
 	ents, _ = os.ReadDir(pool)
 	for _, e := range ents {
 		if !needed[e.Name()] {

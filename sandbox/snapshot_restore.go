@@ -112,7 +112,7 @@ func (sb *Sandbox) stageRestore(dir, newDir string, m snapshot.Meta) ([]store.Sw
 		}
 		ops = append(ops, store.SwapOp{Path: put, Put: true})
 		if c.Driver == store.DriverOverlay {
-			ops = links.keep(ops, c.MountID)
+			ops = links.keep(ops, c.MountID, filepath.Join(newDir, put))
 		}
 	}
 	ops, err := sb.stageImageLayers(ops, &links, m)
@@ -146,19 +146,19 @@ func (sb *Sandbox) stageLayer(from, to, live, driver string) error {
 }
 
 // stageImageLayers puts back the image layers of the snapshot removed since, from
-// the snapshots' layer pool.
+// the snapshots' layer pool, by rename.
 func (sb *Sandbox) stageImageLayers(ops []store.SwapOp, links *linkSet, m snapshot.Meta) ([]store.SwapOp, error) {
 	root := sb.Store.Root()
 	for _, id := range m.Layers {
 		if fi, err := os.Lstat(filepath.Join(root, "overlay2", id)); err == nil && fi.IsDir() {
 			continue
 		}
-		from := filepath.Join(sb.dir, snapshotsDir, layerPool, id)
-		if err := snapshot.Clone(from, filepath.Join(links.newDir, "overlay2", id), snapshot.CloneOptions{Link: true}); err != nil {
-			return nil, fmt.Errorf("putting back layer %s: %w", store.ShortID(id), err)
+		from := filepath.Join(sb.Store.LayerPool(), id)
+		if fi, err := os.Lstat(from); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("putting back layer %s: it is neither in the sandbox nor kept with the snapshots", store.ShortID(id))
 		}
-		ops = append(ops, store.SwapOp{Path: path.Join("overlay2", id), Put: true})
-		ops = links.keep(ops, id)
+		ops = append(ops, store.SwapOp{Path: path.Join("overlay2", id), From: path.Join(snapshotsDir, "layers", id)})
+		ops = links.keep(ops, id, from)
 	}
 	return ops, nil
 }
@@ -195,9 +195,10 @@ func (sb *Sandbox) dropLiveLayers(ops []store.SwapOp, links *linkSet, m snapshot
 // puts or drops.
 type linkSet struct{ root, newDir string }
 
-// keep stages the short link of the layer id when the sandbox lacks it.
-func (l linkSet) keep(ops []store.SwapOp, id string) []store.SwapOp {
-	name := readLink(filepath.Join(l.newDir, "overlay2", id))
+// keep stages the short link of the layer id (its folder, to be put in place, is
+// dir) when the sandbox lacks it.
+func (l linkSet) keep(ops []store.SwapOp, id, dir string) []store.SwapOp {
+	name := readLink(dir)
 	if name == "" {
 		name = readLink(filepath.Join(l.root, "overlay2", id))
 	}
@@ -207,8 +208,8 @@ func (l linkSet) keep(ops []store.SwapOp, id string) []store.SwapOp {
 	if _, err := os.Lstat(filepath.Join(l.root, "overlay2", "l", name)); err == nil {
 		return ops
 	}
-	dir := filepath.Join(l.newDir, "overlay2", "l")
-	if os.MkdirAll(dir, 0o700) != nil || os.Symlink(filepath.Join("..", id, "diff"), filepath.Join(dir, name)) != nil {
+	ldir := filepath.Join(l.newDir, "overlay2", "l")
+	if os.MkdirAll(ldir, 0o700) != nil || os.Symlink(filepath.Join("..", id, "diff"), filepath.Join(ldir, name)) != nil {
 		return ops
 	}
 	return append(ops, store.SwapOp{Path: path.Join("overlay2", "l", name), Put: true})

@@ -28,10 +28,12 @@ const (
 )
 
 // SwapOp is one change of a swap: Path (below the store's root, slash-separated)
-// is replaced by new/Path of the staging folder (Put), or removed (Put false).
+// is replaced by new/Path of the staging folder (Put), by the layer pool's folder
+// From (a layer moved back from LayerPool), or removed.
 type SwapOp struct {
 	Path string
 	Put  bool
+	From string `json:",omitempty"`
 }
 
 // ErrBadSwap: a swap's plan names a path outside the store's folders.
@@ -54,7 +56,7 @@ func (s *Store) StageSwap() (stage, newDir string, err error) {
 // CommitSwap commits the swap staged in stage with ops and applies it.
 func (w *Writer) CommitSwap(stage string, ops []SwapOp) error {
 	for _, op := range ops {
-		if !swapPathOK(op.Path) {
+		if !opOK(op) {
 			return fmt.Errorf("%w: %q", ErrBadSwap, op.Path)
 		}
 	}
@@ -113,7 +115,7 @@ func (s *Store) applySwap() error {
 		return fmt.Errorf("%w: %v", ErrBadSwap, err)
 	}
 	for _, op := range ops {
-		if !swapPathOK(op.Path) {
+		if !opOK(op) {
 			return fmt.Errorf("%w: %q", ErrBadSwap, op.Path)
 		}
 		if err := applyOp(rfd, stage, op); err != nil {
@@ -128,6 +130,9 @@ func (s *Store) applySwap() error {
 
 func applyOp(rfd int, stage string, op SwapOp) error {
 	staged := path.Join(stage, swapNew, op.Path)
+	if op.From != "" {
+		staged, op.Put = op.From, true
+	}
 	if op.Put {
 		if !existsBeneath(rfd, staged) {
 			return nil // put in place before a crash
@@ -142,6 +147,15 @@ func applyOp(rfd int, stage string, op SwapOp) error {
 		return nil
 	}
 	return renameBeneath(rfd, staged, op.Path)
+}
+
+// opOK: the op's paths are ones a restore may change; From only a pool's layer.
+func opOK(op SwapOp) bool {
+	if op.From == "" {
+		return swapPathOK(op.Path)
+	}
+	dir, id := path.Split(op.From)
+	return swapPathOK(op.Path) && dir == "snapshots/layers/" && IsFullID(id)
 }
 
 // swapPathOK: a clean relative path into one of the folders a restore replaces.

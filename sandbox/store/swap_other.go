@@ -8,6 +8,7 @@ import "errors"
 type SwapOp struct {
 	Path string
 	Put  bool
+	From string `json:",omitempty"`
 }
 
 // ErrBadSwap: a swap's plan names a path outside the store's folders.
