@@ -51,7 +51,8 @@ func (sb *Sandbox) snapshotDir(key string) (string, error) {
 }
 
 // Snapshot keeps the sandbox as it is now under key (a step's ID), replacing what
-// was kept under it before. It is made in the tmp folder and renamed into place: a
+// was kept under it before. A running container's files are copied as they are at
+// that moment (it is not paused), and it is marked to be started again on restore. It is made in the tmp folder and renamed into place: a
 // crash leaves the old snapshot or the new, and work in progress that the next
 // command sweeps.
 func (sb *Sandbox) Snapshot(key string) error {

@@ -149,6 +149,10 @@ func (r *AuthorRunner) Save() (func() error, error) {
 		if err := sn.Snapshot(key); err != nil {
 			return nil, err
 		}
+		// The earlier ones are never restored again.
+		if err := sn.DropSnapshots([]string{key}); err != nil {
+			return nil, err
+		}
 		r.saved = key
 	}
 	key := r.saved
