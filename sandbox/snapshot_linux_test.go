@@ -140,6 +140,26 @@ func TestSnapshotRestore(t *testing.T) {
 	if _, err := sb.Remove("sleeper", true); err != nil {
 		t.Fatal(err)
 	}
+
+	// Pruned: a key not kept goes, and with no snapshot left the layer pool too.
+	if err := sb.Snapshot("step-two"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.DropSnapshots([]string{"step-two"}); err != nil {
+		t.Fatal(err)
+	}
+	if sb.HasSnapshot("step-one") || !sb.HasSnapshot("step-two") {
+		t.Fatal("DropSnapshots kept the wrong snapshots")
+	}
+	if err := sb.DropSnapshots(nil); err != nil {
+		t.Fatal(err)
+	}
+	if sb.HasSnapshot("step-two") {
+		t.Fatal("DropSnapshots(nil) left a snapshot")
+	}
+	if _, err := os.Stat(sb.Store.LayerPool()); err == nil {
+		t.Fatal("the layer pool outlived the snapshots")
+	}
 }
 
 // appendIn changes keeper's file in place from inside the container (>>): the
