@@ -9,10 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/dockling/dockling/internal/testuser"
 )
 
 // A learner on a laptop has a subordinate id range: dockling maps container uids
@@ -143,54 +144,7 @@ func TestRootlessRangeReadsOtherIDs(t *testing.T) {
 
 // addRangeUser creates rangeUser with a range of 65536 subordinate ids, both removed
 // when the test ends (and any left by a run that was killed, first).
-func addRangeUser(t *testing.T) (uid, gid int) {
-	remove := func() {
-		_ = exec.Command("userdel", rangeUser).Run()
-		for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				continue
-			}
-			var keep []string
-			for _, l := range strings.SplitAfter(string(b), "\n") {
-				if l != "" && !strings.HasPrefix(l, rangeUser+":") {
-					keep = append(keep, l)
-				}
-			}
-			_ = os.WriteFile(f, []byte(strings.Join(keep, "")), 0o644)
-		}
-	}
-	remove()
-	t.Cleanup(remove)
-	if out, err := exec.Command("useradd", "--system", "--no-create-home", "--shell", "/bin/sh", rangeUser).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v: %s", err, out)
-	}
-	for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
-		fh, err := os.OpenFile(f, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = fmt.Fprintf(fh, "%s:3400000:65536\n", rangeUser)
-		if cerr := fh.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	id := func(flag string) int {
-		out, err := exec.Command("id", flag, rangeUser).Output()
-		if err != nil {
-			t.Fatalf("id %s %s: %v", flag, rangeUser, err)
-		}
-		n, err := strconv.Atoi(strings.TrimSpace(string(out)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	return id("-u"), id("-g")
-}
+func addRangeUser(t *testing.T) (uid, gid int) { return testuser.AddRange(t, rangeUser, 3400000) }
 
 // tarNames lists a tar's entries and their owners.
 func tarNames(t *testing.T, s string) (map[string]bool, map[string]string) {

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/dockling/dockling/sandbox/archive"
 	"github.com/dockling/dockling/sandbox/role"
 	"github.com/dockling/dockling/sandbox/runtime"
+	"github.com/dockling/dockling/sandbox/snapshot"
 	"github.com/dockling/dockling/sandbox/store"
 )
 
@@ -26,14 +28,22 @@ const (
 	mappedLayer   = "layer"   // a commit's layer tar
 	mappedExport  = "export"  // export's tar
 	mappedDiffDir = "diffdir" // a layer folder's tar, whole (bundles)
+	mappedClone   = "clone"   // a snapshot's copy of a container layer (snapshot.go)
 )
 
 // mappedRequest is what the helper reads on its stdin.
 type mappedRequest struct {
-	Layer   store.RWLayer  `json:",omitempty"` // diff, layer
-	Changes []mappedChange `json:",omitempty"` // layer: the list diff made
-	Layers  []string       `json:",omitempty"` // export: the container's layers, topmost first
-	Dir     string         `json:",omitempty"` // diffdir
+	Layer   store.RWLayer   `json:",omitempty"` // diff, layer
+	Changes []mappedChange  `json:",omitempty"` // layer: the list diff made
+	Layers  []string        `json:",omitempty"` // export: the container's layers, topmost first
+	Dir     string          `json:",omitempty"` // diffdir
+	Clone   *mappedCloneReq `json:",omitempty"` // clone
+}
+
+// mappedCloneReq is a snapshot.Clone of a container layer, owners kept.
+type mappedCloneReq struct {
+	Src, Dst, LinkFrom string
+	Skip               []string // paths below Src left out
 }
 
 // mappedChange is a Change on the wire.
@@ -91,6 +101,14 @@ func runMappedRole(task string, in io.Reader, out io.Writer) error {
 		return writeExport(out, &layerFS{layers: req.Layers})
 	case mappedDiffDir:
 		return archive.WriteDiff(out, req.Dir)
+	case mappedClone:
+		if req.Clone == nil {
+			return fmt.Errorf("mapped helper: clone without a request")
+		}
+		c := req.Clone
+		return snapshot.Clone(c.Src, c.Dst, snapshot.CloneOptions{
+			LinkFrom: c.LinkFrom, Owner: true, Skip: func(rel string) bool { return slices.Contains(c.Skip, rel) },
+		})
 	}
 	return fmt.Errorf("mapped helper: unknown task %q", task)
 }

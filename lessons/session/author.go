@@ -33,9 +33,16 @@ type AuthorRunner struct {
 	shell  *Shell
 	// prepared are the image IDs the sandbox held once its images were ready.
 	prepared []string
+	// saved is the snapshot the sandbox still equals (nothing ran since it was
+	// taken or restored), "" when none; saves counts the snapshots taken.
+	saved string
+	saves int
 }
 
-var _ lessons.Runner = (*AuthorRunner)(nil)
+var (
+	_ lessons.Runner      = (*AuthorRunner)(nil)
+	_ lessons.Snapshotter = (*AuthorRunner)(nil)
+)
 
 // NewAuthorRunner prepares a runner for l in the sandbox name under dataRoot
 // (which it empties first); log hears what preparing the images does. opts say
@@ -100,6 +107,7 @@ type trimmer interface {
 // journal): loading a real distribution's image again for every phase made an
 // author test of the commit lesson take minutes.
 func (r *AuthorRunner) Reset() error {
+	r.saved = ""
 	log := r.log
 	if r.prepared != nil {
 		// What preparing the images says was said at the first reset; the same
@@ -126,8 +134,40 @@ func (r *AuthorRunner) Reset() error {
 	return nil
 }
 
+// Save takes a snapshot of the sandbox, which the returned function restores: the
+// author test puts back the state before each wrong answer this way instead of
+// replaying every earlier solution. A sandbox unchanged since the last Save or
+// restore is not copied again.
+func (r *AuthorRunner) Save() (func() error, error) {
+	sn, ok := r.sb.(Snapshots)
+	if !ok {
+		return nil, nil
+	}
+	if r.saved == "" {
+		r.saves++
+		key := fmt.Sprintf("author-%d", r.saves)
+		if err := sn.Snapshot(key); err != nil {
+			return nil, err
+		}
+		// The earlier ones are never restored again.
+		if err := sn.DropSnapshots([]string{key}); err != nil {
+			return nil, err
+		}
+		r.saved = key
+	}
+	key := r.saved
+	return func() error {
+		if _, err := sn.Restore(key); err != nil {
+			return err
+		}
+		r.saved = key
+		return nil
+	}, nil
+}
+
 // Run runs each line of script and journals it; failing lines are not errors.
 func (r *AuthorRunner) Run(script string) error {
+	r.saved = ""
 	for _, line := range strings.Split(script, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {

@@ -124,6 +124,7 @@ func (s *Session) start(ctx context.Context, watching bool) {
 		fmt.Fprint(s.out, Render(l.Summary, s.width, s.cfg.Colour))
 	}
 	s.prepare(ctx)
+	s.dropSnapshots(0, len(s.steps)) // those of steps the lesson no longer has
 	if watching {
 		fmt.Fprintf(s.out, "\nWatching this lesson's sandbox. In your own terminal, run:\n\n    %s\n\nthen type the commands there; each step is checked when the sandbox changes.\nHere you may type the guide's words (%s); Ctrl-C or %s stops watching.\n",
 			s.st.code.Sprintf(`eval "$(dockling env --sandbox %s)"`, l.ID), strings.Join(guideWordNames, ", "), s.st.code.Sprint("quit"))
@@ -317,6 +318,7 @@ func (s *Session) pass(ctx context.Context) {
 func (s *Session) goTo(ctx context.Context, i int) {
 	if i >= len(s.steps) {
 		s.p.Done = true
+		s.dropSnapshots(len(s.steps)-1, len(s.steps)) // only the last step's start, for back
 		s.save()
 		s.finished()
 		return
@@ -351,6 +353,7 @@ func (s *Session) snapshotStep() {
 	slices.Sort(start.Containers)
 	slices.Sort(start.Images)
 	s.p.StepStart = start
+	s.takeSnapshot() // undo.go: what back and reset put back
 }
 
 func (s *Session) showStep() {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/dockling/dockling/sandbox/journal"
 )
 
 // guideWordNames are the guide's own words at the prompt, in the order help lists
@@ -74,15 +72,7 @@ func (s *Session) guide(ctx context.Context, word, arg string) bool {
 		fmt.Fprintf(s.out, "Skipped step %d.\n", s.p.Step+1)
 		s.goTo(ctx, s.p.Step+1)
 	case "back":
-		if s.p.Step == 0 && !s.p.Done {
-			fmt.Fprintln(s.out, "This is the first step.")
-			return false
-		}
-		to := s.p.Step - 1
-		if s.p.Done {
-			to = s.p.Step
-		}
-		s.goTo(ctx, to)
+		s.back(ctx) // undo.go
 	case "next":
 		switch {
 		case s.p.Done:
@@ -150,7 +140,7 @@ func (s *Session) solution(ctx context.Context, st Step) {
 func (s *Session) reset(ctx context.Context, what string) {
 	if what == "" {
 		i, err := s.cfg.Prompter.Select(ctx, "Reset what?", []string{
-			"this step: remove the containers and images made since it began",
+			"this step: put the sandbox back as it was when the step began",
 			"the whole lesson: delete its sandbox and your progress",
 			"nothing",
 		})
@@ -179,42 +169,6 @@ func (s *Session) reset(ctx context.Context, what string) {
 	fmt.Fprintln(s.out, "The lesson is reset: a fresh sandbox, from step 1.")
 	s.prepare(ctx)
 	s.goTo(ctx, 0)
-}
-
-func (s *Session) resetStep(ctx context.Context) {
-	start := s.p.StepStart
-	if start == nil {
-		fmt.Fprintf(s.out, "dockling does not know what this step began with; %s starts the whole lesson over.\n", s.st.code.Sprint("reset lesson"))
-		return
-	}
-	ok, err := s.cfg.Prompter.Confirm(ctx, "Remove the containers and images made since this step began?", false)
-	if err != nil || !ok {
-		fmt.Fprintln(s.out, "Nothing was reset.")
-		return
-	}
-	removed, err := s.cfg.Sandbox.RemoveExcept(start.Containers, start.Images)
-	if err != nil {
-		s.warn(err.Error())
-	}
-	if len(removed) == 0 {
-		fmt.Fprintln(s.out, "Nothing was made since this step began.")
-	} else {
-		fmt.Fprintf(s.out, "Removed %s.\n", strings.Join(removed, ", "))
-	}
-	fmt.Fprintln(s.out, s.st.dim.Sprint("(Containers that existed before keep their changes.)"))
-	st := s.steps[s.p.Step]
-	delete(s.p.Hints, st.ID)
-	s.p.Completed = slices.DeleteFunc(s.p.Completed, func(id string) bool { return id == st.ID })
-	s.fails = 0
-	// Commands typed before the reset no longer count for this step.
-	if seq, _, err := journal.Head(s.cfg.Sandbox.Dir()); err == nil {
-		s.p.Since = seq
-	}
-	s.save()
-	s.showStep()
-	if st.Quiz != nil {
-		s.quiz(ctx)
-	}
 }
 
 func (s *Session) showProgress() {

@@ -143,7 +143,8 @@ func (p *packer) meta() error {
 		rel, _ := filepath.Rel(dir, path)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if rel == "tmp" || rel == "vfs" || (strings.HasPrefix(rel, "overlay2/") && strings.Count(rel, "/") >= 2) {
+			// snapshots: the starts of steps, for back and reset, not the learner's work.
+			if rel == "tmp" || rel == "vfs" || rel == "snapshots" || (strings.HasPrefix(rel, "overlay2/") && strings.Count(rel, "/") >= 2) {
 				return fs.SkipDir // layer content goes in as layer tars below
 			}
 			return nil

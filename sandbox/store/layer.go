@@ -335,8 +335,19 @@ func (w *Writer) removeLayer(chainID string) error {
 	if link, err := rawfile.ReadFile(filepath.Join(s.overlayDir(), l.CacheID, "link")); err == nil {
 		os.Remove(filepath.Join(s.overlayDir(), "l", strings.TrimSpace(string(link))))
 	}
+	// While snapshots are kept, a layer they may need again moves to their pool (one
+	// rename; layers never change, so it is the same layer a restore puts back).
+	if _, err := os.Stat(s.LayerPool()); err == nil {
+		if os.Rename(filepath.Join(s.overlayDir(), l.CacheID), filepath.Join(s.LayerPool(), l.CacheID)) == nil {
+			return nil
+		}
+	}
 	if err := os.RemoveAll(filepath.Join(s.overlayDir(), l.CacheID)); err != nil {
 		return fmt.Errorf("removing layer %s: %w", chainID, err)
 	}
 	return nil
 }
+
+// LayerPool is where removed image layers wait while a sandbox keeps snapshots
+// (sandbox/snapshot.go): snapshots/layers/<cache-id>, present only then.
+func (s *Store) LayerPool() string { return filepath.Join(s.root, "snapshots", "layers") }

@@ -63,6 +63,10 @@ func Open(root string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("creating data root %s: %w", root, err)
 		}
 	}
+	// A snapshot's restore that a crash interrupted is finished first (swap_linux.go).
+	if err := s.finishSwap(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
