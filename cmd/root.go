@@ -169,6 +169,7 @@ var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
 	"commit":    func(f *Factory) *cobra.Command { return NewCommitCmd(f, nil) },
 	"diff":      NewDiffCmd,
 	"export":    NewExportCmd,
+	"volume":    NewVolumeCmd,
 }
 
 // addDockerVerbs adds the docker verbs to parent: all of them (verbAll), none
