@@ -31,6 +31,7 @@ type mappedRequest struct {
 	Layer   store.RWLayer  `json:",omitempty"` // diff, layer
 	Changes []mappedChange `json:",omitempty"` // layer: the list diff made
 	Layers  []string       `json:",omitempty"` // export: the container's layers, topmost first
+	Copy    *copyRequest   `json:",omitempty"` // cp-out, cp-in (see cp.go)
 }
 
 // mappedChange is a Change on the wire.
@@ -62,10 +63,16 @@ func RunHelperRole() (bool, int) {
 
 func runMappedRole(task string, in io.Reader, out io.Writer) error {
 	var req mappedRequest
-	if err := json.NewDecoder(in).Decode(&req); err != nil {
+	dec := json.NewDecoder(in)
+	if err := dec.Decode(&req); err != nil {
 		return fmt.Errorf("mapped helper: reading its request: %w", err)
 	}
 	switch task {
+	case mappedCopyOut, mappedCopyIn:
+		if req.Copy == nil {
+			return fmt.Errorf("mapped helper: %s without its request", task)
+		}
+		return runCopyRole(task, req.Copy, io.MultiReader(dec.Buffered(), in), out)
 	case mappedDiff:
 		changes, err := diffLayer(req.Layer)
 		if err != nil {

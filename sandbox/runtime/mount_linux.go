@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -87,4 +88,70 @@ func tmpfsUser(root string, m *Mount) error {
 		flags |= unix.MS_RDONLY
 	}
 	return mountIn(root, m.Destination, "tmpfs", "tmpfs", flags, m.Data)
+}
+
+// OpenRoot opens the root folder of the running container whose folder is dir, as
+// its processes see it (its mounts included): a helper that enters it (EnterRoot)
+// resolves every path inside the container, whatever its symbolic links say. The
+// container is checked to be running after the open, so the folder is its and not
+// that of a process that took its pid since.
+func OpenRoot(dir string) (*os.File, error) {
+	st, err := status(dir)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status != "running" {
+		return nil, ErrNotRunning
+	}
+	f, err := os.OpenFile("/proc/"+strconv.Itoa(st.Pid)+"/root", os.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("opening the container's root: %w", err)
+	}
+	if !alive(st.Pid, st.InitStart) {
+		f.Close()
+		return nil, ErrNotRunning
+	}
+	return f, nil
+}
+
+// MountRoot mounts a stopped container's root file system and its mounts, in the
+// caller's own mount namespace (a helper's, see RunContained), and returns where.
+func MountRoot(r *Rootfs, mounts []Mount, rootless bool) (string, error) {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, ""); err != nil {
+		return "", fmt.Errorf("making / rslave: %w", err)
+	}
+	root := r.Merged
+	if r.Copy != "" {
+		root = r.Copy
+		if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return "", fmt.Errorf("mounting the container's root file system: %w", err)
+		}
+		if err := remountBind(root, unix.MS_NODEV|unix.MS_NOSUID); err != nil {
+			return "", fmt.Errorf("mounting the container's root file system: %w", err)
+		}
+	} else {
+		u := *r
+		u.Untrusted = true // nosuid and nodev: nothing here is run
+		if err := mountOverlay(&u, rootless); err != nil {
+			return "", err
+		}
+	}
+	return root, mountUser(root, mounts)
+}
+
+// EnterRoot makes root (a path, or "" for descriptor 4, which RunContained passes)
+// this process's root and working folder: from here on every path, every symbolic
+// link and every ".." is resolved by the kernel inside the container.
+func EnterRoot(root string) error {
+	if root == "" {
+		if err := unix.Fchdir(4); err != nil {
+			return fmt.Errorf("entering the container's root: %w", err)
+		}
+		unix.Close(4)
+		root = "."
+	}
+	if err := unix.Chroot(root); err != nil {
+		return fmt.Errorf("entering the container's root: %w", err)
+	}
+	return unix.Chdir("/")
 }
