@@ -205,6 +205,12 @@ func (sb *Sandbox) copyImageInto(img *store.Image, dst, dir string) error {
 // folder is found from its name, never from a recorded path. A graded (untrusted)
 // sandbox's binds are left out: its records name folders of someone else's host.
 func (sb *Sandbox) runtimeMounts(c *Container) []runtime.Mount {
+	// The runtime opens a source refusing every link in it: the volumes folder's
+	// own path goes to it resolved, so that only a link planted below it is refused.
+	vols, err := filepath.EvalSymlinks(sb.volumesDir())
+	if err != nil {
+		vols = sb.volumesDir()
+	}
 	var out []runtime.Mount
 	for _, mp := range c.MountPoints {
 		m := runtime.Mount{Type: "bind", Source: mp.Source, Destination: mp.Destination, ReadOnly: !mp.RW}
@@ -217,7 +223,7 @@ func (sb *Sandbox) runtimeMounts(c *Container) []runtime.Mount {
 			if checkVolumeName(mp.Name) != nil {
 				continue
 			}
-			m.Source = sb.volumeData(mp.Name)
+			m.Source = filepath.Join(vols, mp.Name, "_data")
 		case MountTmpfs:
 			m = runtime.Mount{Type: "tmpfs", Destination: mp.Destination, ReadOnly: !mp.RW, Data: mp.TmpfsData, NoExec: mp.NoExec}
 		default:
