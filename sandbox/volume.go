@@ -75,6 +75,9 @@ func checkVolumeName(name string) error {
 type VolumeNameError struct{ Name string }
 
 func (e *VolumeNameError) Error() string {
+	if len(e.Name) == 1 {
+		return fmt.Sprintf("create %s: volume name is too short, names should be at least two alphanumeric characters", e.Name)
+	}
 	return fmt.Sprintf("create %s: %q includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path", e.Name, e.Name)
 }
 func (e *VolumeNameError) Unwrap() error { return ErrVolumeName }
