@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"errors"
+
 	"github.com/dockling/dockling/sandbox"
 	"github.com/spf13/cobra"
 )
@@ -32,6 +34,10 @@ func (v *volumeFlags) apply(co *sandbox.CreateOptions) error {
 	for _, p := range parsers {
 		for _, s := range p.specs {
 			m, err := p.parse(s)
+			var usage *sandbox.MountFlagError
+			if errors.As(err, &usage) {
+				return &FlagError{Err: err}
+			}
 			if err != nil {
 				return runError(err)
 			}

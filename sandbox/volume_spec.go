@@ -42,6 +42,13 @@ type MountSpecError struct{ Msg string }
 func (e *MountSpecError) Error() string { return e.Msg }
 func (e *MountSpecError) Unwrap() error { return ErrMountSpec }
 
+// MountFlagError is a --mount value Docker's CLI refuses before anything is made
+// (a usage error), in its words.
+type MountFlagError struct{ Msg string }
+
+func (e *MountFlagError) Error() string { return e.Msg }
+func (e *MountFlagError) Unwrap() error { return ErrMountSpec }
+
 // ParseVolumeFlag reads -v [SOURCE:]DESTINATION[:MODE] as Docker on Linux does: an
 // absolute SOURCE is a host folder, any other a volume name, none an anonymous volume.
 func ParseVolumeFlag(spec string) (MountRequest, error) {
@@ -124,11 +131,11 @@ func ParseMountFlag(spec string) (MountRequest, error) {
 	r := csv.NewReader(strings.NewReader(spec))
 	fields, err := r.Read()
 	if err != nil {
-		return MountRequest{}, &MountSpecError{fmt.Sprintf("invalid argument %q for \"--mount\" flag: %v", spec, err)}
+		return MountRequest{}, &MountFlagError{fmt.Sprintf("invalid argument %q for \"--mount\" flag: %v", spec, err)}
 	}
 	m := MountRequest{Type: MountVolume, FromMountFlag: true}
 	bad := func(format string, a ...any) error {
-		return &MountSpecError{fmt.Sprintf("invalid argument %q for \"--mount\" flag: ", spec) + fmt.Sprintf(format, a...)}
+		return &MountFlagError{fmt.Sprintf("invalid argument %q for \"--mount\" flag: ", spec) + fmt.Sprintf(format, a...)}
 	}
 	for _, f := range fields {
 		key, val, hasVal := strings.Cut(f, "=")
