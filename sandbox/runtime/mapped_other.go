@@ -24,3 +24,8 @@ func MountRoot(*Rootfs, []Mount, bool) (string, error) { return "", ErrUnsupport
 
 // EnterRoot fails: containers need Linux.
 func EnterRoot(string) error { return ErrUnsupported }
+
+// MappedError is a mapped helper's failure; there are none off Linux.
+type MappedError struct{ Msg string }
+
+func (e *MappedError) Error() string { return e.Msg }
