@@ -54,6 +54,8 @@ func inspectContainer(sb *sandbox.Sandbox, name string) (any, error) {
 	delete(doc, "ID")
 	doc["HostConfig"] = c.HostConfig
 	doc["RestartCount"] = 0
+	doc["Mounts"] = c.Mounts() // volumes: Docker shows the mount points as Mounts
+	delete(doc, "MountPoints")
 	if rw, err := sb.Store.RWLayer(c.ID); err == nil {
 		// Docker's vfs driver reports no data.
 		var data map[string]string

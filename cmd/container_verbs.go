@@ -19,6 +19,7 @@ type ContainerVerbOptions struct {
 	Timeout    int
 	Signal     string
 	Force      bool
+	Volumes    bool // rm -v
 }
 
 // forEachContainer runs fn for every name, printing what fn returns (Docker echoes
@@ -118,9 +119,13 @@ func NewRmCmd(f *Factory) *cobra.Command {
 		"  docker rm marked\n  docker rm -f $(docker ps -aq)",
 		func(c *cobra.Command, o *ContainerVerbOptions) {
 			c.Flags().BoolVarP(&o.Force, "force", "f", false, "Force the removal of a running container (uses SIGKILL)")
+			c.Flags().BoolVarP(&o.Volumes, "volumes", "v", false, "Remove anonymous volumes associated with the container")
 		},
 		func(o *ContainerVerbOptions, sb *sandbox.Sandbox, name string) (string, error) {
-			_, err := sb.Remove(name, o.Force)
+			ctr, err := sb.Remove(name, o.Force)
+			if err == nil && o.Volumes {
+				err = sb.RemoveVolumesOf(ctr)
+			}
 			return name, err
 		})
 }

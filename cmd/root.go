@@ -170,6 +170,8 @@ var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
 	"commit":    func(f *Factory) *cobra.Command { return NewCommitCmd(f, nil) },
 	"diff":      NewDiffCmd,
 	"export":    NewExportCmd,
+	"volume":    NewVolumeCmd,
+	"cp":        func(f *Factory) *cobra.Command { return NewCpCmd(f, nil) },
 }
 
 // addDockerVerbs adds the docker verbs to parent: all of them (verbAll), none

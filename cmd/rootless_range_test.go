@@ -24,55 +24,7 @@ import (
 const rangeUser = "dlrangetest"
 
 func TestRootlessRangeReadsOtherIDs(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a user with a subordinate id range")
-	}
-	for _, tool := range []string{"useradd", "userdel", "newuidmap", "newgidmap"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s: %v", tool, err)
-		}
-	}
-	userSetup(t)
-	if r := userReason(); r != "" {
-		t.Skip("rootless containers do not work here:", r)
-	}
-	uid, gid := addRangeUser(t)
-
-	dir := filepath.Join(userBase, "range")
-	for _, d := range []string{dir, filepath.Join(dir, "home"), filepath.Join(dir, "tmp"), filepath.Join(dir, "root")} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chown(d, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Files of subordinate ids are not the user's to remove: root removes them.
-	t.Cleanup(func() {
-		removeAllContainers(filepath.Join(dir, "root"))
-		os.RemoveAll(dir)
-	})
-	run := func(args ...string) (string, string, error) {
-		var out, errb bytes.Buffer
-		cmd := exec.Command(filepath.Join(userBase, "dockling"), args...)
-		cmd.Dir = filepath.Join(dir, "home")
-		cmd.Env = []string{
-			"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(dir, "home"), "TMPDIR=" + filepath.Join(dir, "tmp"),
-			"DOCKLING_ROOT=" + filepath.Join(dir, "root"), "NO_COLOR=1", "USER=" + rangeUser,
-		}
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
-		err := cmd.Run()
-		return out.String(), errb.String(), err
-	}
-	mustRun := func(args ...string) string {
-		t.Helper()
-		out, errOut, err := run(args...)
-		if err != nil {
-			t.Fatalf("dockling %s as %s: %v\n%s%s", strings.Join(args, " "), rangeUser, err, out, errOut)
-		}
-		return out
-	}
+	dir, uid, _, mustRun := rangeSession(t)
 
 	mustRun("run", "--name", "cc", "busybox", "sh", "-c", "mkdir /x && echo hi > /x/f && chown -R 42:42 /x && chmod 700 /x")
 	// The container did make a folder the user cannot read, or the test proves nothing.
@@ -140,6 +92,61 @@ func TestRootlessRangeReadsOtherIDs(t *testing.T) {
 	if got := mustRun("grade", "--lesson", "own", "--lessons", lessons, "own.tar.gz"); !strings.Contains(got, "1/1 points, all checks passed") {
 		t.Errorf("grading the bundle as %s:\n%s", rangeUser, got)
 	}
+}
+
+// rangeSession sets up rangeUser (a subordinate id range) with a home and data root
+// of its own, and returns them with a function running dockling as that user.
+func rangeSession(t *testing.T) (dir string, uid, gid int, mustRun func(args ...string) string) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a user with a subordinate id range")
+	}
+	for _, tool := range []string{"useradd", "userdel", "newuidmap", "newgidmap"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s: %v", tool, err)
+		}
+	}
+	userSetup(t)
+	if r := userReason(); r != "" {
+		t.Skip("rootless containers do not work here:", r)
+	}
+	uid, gid = addRangeUser(t)
+
+	dir = filepath.Join(userBase, "range")
+	for _, d := range []string{dir, filepath.Join(dir, "home"), filepath.Join(dir, "tmp"), filepath.Join(dir, "root")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(d, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Files of subordinate ids are not the user's to remove: root removes them.
+	t.Cleanup(func() {
+		removeAllContainers(filepath.Join(dir, "root"))
+		os.RemoveAll(dir)
+	})
+	run := func(args ...string) (string, string, error) {
+		var out, errb bytes.Buffer
+		cmd := exec.Command(filepath.Join(userBase, "dockling"), args...)
+		cmd.Dir = filepath.Join(dir, "home")
+		cmd.Env = []string{
+			"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(dir, "home"), "TMPDIR=" + filepath.Join(dir, "tmp"),
+			"DOCKLING_ROOT=" + filepath.Join(dir, "root"), "NO_COLOR=1", "USER=" + rangeUser,
+		}
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}
+		err := cmd.Run()
+		return out.String(), errb.String(), err
+	}
+	mustRun = func(args ...string) string {
+		t.Helper()
+		out, errOut, err := run(args...)
+		if err != nil {
+			t.Fatalf("dockling %s as %s: %v\n%s%s", strings.Join(args, " "), rangeUser, err, out, errOut)
+		}
+		return out
+	}
+	return dir, uid, gid, mustRun
 }
 
 // addRangeUser creates rangeUser with a range of 65536 subordinate ids, both removed

@@ -31,6 +31,7 @@ type RunOptions struct {
 	Network     string
 	DetachKeys  string
 	SecurityOpt []string
+	Volumes     volumeFlags // volumes: -v, --mount, --tmpfs, --read-only
 }
 
 func addCreateFlags(c *cobra.Command, opts *RunOptions) {
@@ -47,6 +48,7 @@ func addCreateFlags(c *cobra.Command, opts *RunOptions) {
 	fl.StringVar(&opts.Network, "network", sandbox.NetworkHost, "Connect a container to a network: host (the default, the machine's network) or none")
 	fl.StringArrayVar(&opts.SecurityOpt, "security-opt", nil,
 		"Security options: seccomp=unconfined, seccomp=PROFILE.json (Docker's profile format), no-new-privileges[=true|false]")
+	addVolumeFlags(c, &opts.Volumes)
 	c.Flags().BoolP("help", "", false, "Print usage")
 }
 
@@ -67,6 +69,9 @@ func (opts *RunOptions) createOptions(c *cobra.Command) (sandbox.CreateOptions, 
 	if c.Flags().Changed("entrypoint") {
 		ep := opts.Entrypoint
 		co.Entrypoint = &ep
+	}
+	if err := opts.Volumes.apply(&co); err != nil {
+		return co, err
 	}
 	return co, nil
 }

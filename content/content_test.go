@@ -2,6 +2,7 @@ package content_test
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,7 +19,7 @@ func TestLessonsLoad(t *testing.T) {
 	for _, l := range ls {
 		ids = append(ids, l.ID)
 	}
-	if len(ids) < 3 || ids[0] != "images-vs-containers" || ids[1] != "commit" || ids[2] != "dockerfile" {
+	if len(ids) < 4 || ids[0] != "images-vs-containers" || ids[1] != "commit" || ids[2] != "dockerfile" || !slices.Contains(ids, "volumes") {
 		t.Fatalf("lessons %v", ids)
 	}
 }

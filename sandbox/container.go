@@ -37,6 +37,9 @@ type Container struct {
 	// read it here rather than open hostconfig.json (see readContainerIn).
 	NetworkSettings NetworkSettings
 	HostConfig      HostConfig `json:"-"`
+	// volumes: the container's mounts (-v, --mount, --tmpfs, VOLUME), keyed by
+	// destination as in Docker's record.
+	MountPoints map[string]*MountPoint `json:",omitempty"`
 
 	layer *store.RWLayer // set by Create, for StartCreated
 }
@@ -69,6 +72,10 @@ type HostConfig struct {
 	// SecurityOpt is --security-opt as Docker records it (a seccomp profile file as
 	// its JSON, see ReadSecurityOpts); exec'd processes follow it too.
 	SecurityOpt []string
+	// volumes: -v and --tmpfs as typed, and --read-only, as Docker records them.
+	Binds          []string          `json:",omitempty"`
+	Tmpfs          map[string]string `json:",omitempty"`
+	ReadonlyRootfs bool              `json:",omitempty"`
 }
 
 // NameInUseError is Docker's refusal of a taken name, in its words.
@@ -111,6 +118,9 @@ type CreateOptions struct {
 	NetworkNone bool
 	AutoRemove  bool
 	SecurityOpt []string // as ReadSecurityOpts returns them
+	// volumes: -v, --mount and --tmpfs, parsed; --read-only.
+	Mounts         []MountRequest
+	ReadonlyRootfs bool
 }
 
 // ShortName is the name without Docker's leading "/".
@@ -215,6 +225,9 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 		c.HostConfig.NetworkMode = "none"
 	}
 	c.NetworkSettings.Networks = map[string]struct{}{c.HostConfig.NetworkMode: {}}
+	if err := sb.setupMounts(c, img, opts); err != nil {
+		return nil, err
+	}
 	err = sb.Store.Write(func(w *store.Writer) error {
 		// Names are checked and taken under the store lock, so parallel creates
 		// never get the same one.

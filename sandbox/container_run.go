@@ -44,9 +44,11 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 			Args: append([]string{c.Path}, c.Args...), Env: c.Config.Env, Cwd: c.Config.WorkingDir,
 			User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, Security: sec,
 		},
-		Hostname:    c.Config.Hostname,
-		NetworkNone: c.HostConfig.NetworkMode == "none",
-		StopSignal:  sig,
+		Hostname:       c.Config.Hostname,
+		NetworkNone:    c.HostConfig.NetworkMode == "none",
+		StopSignal:     sig,
+		Mounts:         sb.runtimeMounts(c),
+		ReadonlyRootfs: c.HostConfig.ReadonlyRootfs,
 	}, nil
 }
 
@@ -210,6 +212,9 @@ func (sb *Sandbox) RemoveExited(c *Container) error {
 func (sb *Sandbox) removeRecord(c *Container) error {
 	// A shim that was killed could not remove its container's cgroup.
 	runtime.RemoveFreezer(sb.containerDir(c.ID))
+	if c.HostConfig.AutoRemove { // --rm takes the container's anonymous volumes along, as in Docker
+		defer sb.RemoveVolumesOf(c)
+	}
 	err := sb.Store.Write(func(w *store.Writer) error {
 		// The container's folder goes first, its record with it: a crash after it
 		// leaves only a layer, which system check removes.

@@ -23,13 +23,17 @@ func (sb *Sandbox) Export(name string, w io.Writer) error {
 
 // writeExport writes the tar of a container's merged view. A file it cannot read is
 // an error, never left out.
-func writeExport(w io.Writer, lfs *layerFS) error {
+func writeExport(w io.Writer, lfs *layerFS) error { return writeViewTar(w, lfs, ".") }
+
+// writeViewTar writes the tar of dir (a resolved path in lfs) and what is below it,
+// named relative to dir.
+func writeViewTar(w io.Writer, lfs *layerFS, dir string) error {
 	tw := tar.NewWriter(w)
-	err := fs.WalkDir(lfs, ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(lfs, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p == "." {
+		if p == dir {
 			return nil
 		}
 		real, err := lfs.RealPath(p)
@@ -54,6 +58,9 @@ func writeExport(w io.Writer, lfs *layerFS) error {
 			return err
 		}
 		h.Name = p
+		if dir != "." {
+			h.Name = p[len(dir)+1:]
+		}
 		if fi.IsDir() {
 			h.Name += "/"
 		}

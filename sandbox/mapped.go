@@ -38,6 +38,7 @@ type mappedRequest struct {
 	Layers  []string        `json:",omitempty"` // export: the container's layers, topmost first
 	Dir     string          `json:",omitempty"` // diffdir
 	Clone   *mappedCloneReq `json:",omitempty"` // clone
+	Copy    *copyRequest    `json:",omitempty"` // cp-out, cp-in (see cp.go)
 }
 
 // mappedCloneReq is a snapshot.Clone of a container layer, owners kept.
@@ -75,10 +76,16 @@ func RunHelperRole() (bool, int) {
 
 func runMappedRole(task string, in io.Reader, out io.Writer) error {
 	var req mappedRequest
-	if err := json.NewDecoder(in).Decode(&req); err != nil {
+	dec := json.NewDecoder(in)
+	if err := dec.Decode(&req); err != nil {
 		return fmt.Errorf("mapped helper: reading its request: %w", err)
 	}
 	switch task {
+	case mappedCopyOut, mappedCopyIn:
+		if req.Copy == nil {
+			return fmt.Errorf("mapped helper: %s without its request", task)
+		}
+		return runCopyRole(task, req.Copy, io.MultiReader(dec.Buffered(), in), out)
 	case mappedDiff:
 		changes, err := diffLayer(req.Layer)
 		if err != nil {

@@ -120,9 +120,11 @@ func (x *extractor) entry(hdr *tar.Header, tr io.Reader) error {
 	if err != nil {
 		return err
 	}
-	kind, target, err := classify(hdr.Name, rel)
-	if err != nil {
-		return err
+	kind, target := kindNormal, rel
+	if !x.opts.Plain {
+		if kind, target, err = classify(hdr.Name, rel); err != nil {
+			return err
+		}
 	}
 	switch kind {
 	case kindSkip:
@@ -159,7 +161,7 @@ func (x *extractor) entry(hdr *tar.Header, tr io.Reader) error {
 	case tar.TypeFifo:
 		return x.fifo(hdr, rel)
 	case tar.TypeChar, tar.TypeBlock:
-		if hdr.Typeflag == tar.TypeChar && hdr.Devmajor == 0 && hdr.Devminor == 0 {
+		if hdr.Typeflag == tar.TypeChar && hdr.Devmajor == 0 && hdr.Devminor == 0 && !x.opts.Plain {
 			// Already in overlay form (some tools ship it like that).
 			return x.whiteout(hdr, rel)
 		}

@@ -16,6 +16,10 @@ type ApplyOptions struct {
 	// "user.overlay.opaque" xattr (for overlay mounted with the userxattr option) instead of
 	// "trusted.overlay.opaque".
 	Rootless bool
+	// Plain: a copy of files (docker cp), not a layer: ".wh." names are ordinary
+	// files and a 0/0 character device is skipped like any device, so a container's
+	// file named ".wh.NAME" cannot delete NAME where it is copied to.
+	Plain bool
 }
 
 // ErrUnsafe is what every UnsafeEntryError unwraps to, so callers can test with errors.Is.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,34 @@ func RunMapped(task string, args []string, stdin io.Reader, stdout io.Writer) er
 	if plan == nil {
 		return errors.New("reading as the containers' root: no subordinate id range to map")
 	}
+	return runMappedHow(task, args, stdin, stdout, mappedHow{plan: plan})
+}
+
+// RunContained runs this binary as a helper doing task as the containers' root: root
+// itself, or root in a new user namespace with the containers' mapping (a range, or
+// the user's single id). root, when set, is a running container's root folder (see
+// OpenRoot), given to the helper as descriptor 4; newMountNS gives it a mount
+// namespace of its own, to mount a stopped container's file systems in (MountRoot).
+func RunContained(task string, root *os.File, newMountNS bool, stdin io.Reader, stdout io.Writer) error {
+	how := mappedHow{plan: planIDMap(), rootless: os.Geteuid() != 0}
+	if root != nil {
+		how.extra = []*os.File{root}
+	}
+	if newMountNS {
+		how.flags = unix.CLONE_NEWNS
+	}
+	return runMappedHow(task, nil, stdin, stdout, how)
+}
+
+// mappedHow is how a mapped helper starts.
+type mappedHow struct {
+	plan     *idMapPlan // the range to map; nil: the user's single id (rootless) or none (root)
+	rootless bool       // a new user namespace even without a plan
+	flags    uintptr    // namespaces beyond the user namespace
+	extra    []*os.File // descriptors 4, 5, ...
+}
+
+func runMappedHow(task string, args []string, stdin io.Reader, stdout io.Writer, how mappedHow) error {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
@@ -64,19 +93,30 @@ func RunMapped(task string, args []string, stdin io.Reader, stdout io.Writer) er
 	}
 	var stderr bytes.Buffer
 	out := &killOnFail{w: stdout}
+	flags := how.flags
+	if how.plan != nil || how.rootless {
+		flags |= unix.CLONE_NEWUSER
+	}
 	cmd, err := spawn("/proc/self/exe", append([]string{os.Args[0]}, args...), spawnAttr{
-		Env: env, Stdin: stdin, Stdout: out, Stderr: &stderr, Extra: []*os.File{r},
-		Sys: &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWUSER, Pdeathsig: syscall.SIGKILL},
+		Env: env, Stdin: stdin, Stdout: out, Stderr: &stderr, Extra: append([]*os.File{r}, how.extra...),
+		Sys: &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL},
 	})
 	r.Close()
 	if err != nil {
 		return fmt.Errorf("reading as the containers' root: %w%s", err, userNSHint(true, err))
 	}
 	out.pid.Store(int32(cmd.pid))
-	if err := plan.apply(cmd.pid); err != nil {
+	mapErr := error(nil)
+	switch {
+	case how.plan != nil:
+		mapErr = how.plan.apply(cmd.pid)
+	case how.rootless:
+		mapErr = writeSingleMap(cmd.pid)
+	}
+	if mapErr != nil {
 		_ = cmd.kill()
 		_, _ = cmd.wait(0)
-		return fmt.Errorf("%w: %v", errIDMap, err)
+		return fmt.Errorf("%w: %v", errIDMap, mapErr)
 	}
 	if _, err := w.Write([]byte{1}); err != nil {
 		_ = cmd.kill()
@@ -97,6 +137,23 @@ func RunMapped(task string, args []string, stdin io.Reader, stdout io.Writer) er
 			msg = fmt.Sprintf("reading as the containers' root: %s exited with status %d", task, code)
 		}
 		return &MappedError{Msg: msg}
+	}
+	return nil
+}
+
+// writeSingleMap maps the user's own uid and gid to root in pid's user namespace,
+// which an unprivileged process may do itself once setgroups is denied.
+func writeSingleMap(pid int) error {
+	uids, gids := idMaps()
+	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	for _, f := range []struct{ name, data string }{
+		{"setgroups", "deny"},
+		{"uid_map", fmt.Sprintf("0 %d 1", uids[0].HostID)},
+		{"gid_map", fmt.Sprintf("0 %d 1", gids[0].HostID)},
+	} {
+		if err := os.WriteFile(dir+f.name, []byte(f.data), 0); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -75,6 +75,9 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 	if err := maskPaths(root); err != nil {
 		return err
 	}
+	if err := mountUser(root, spec.Mounts); err != nil {
+		return err
+	}
 	for _, name := range []string{"hostname", "hosts", "resolv.conf"} {
 		target, err := ensureFile(root, "/etc/"+name)
 		if err != nil {
@@ -82,6 +85,11 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 		}
 		if err := unix.Mount(path.Join(spec.Dir, name), target, "", unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("mounting /etc/%s: %w", name, err)
+		}
+	}
+	if spec.ReadonlyRootfs {
+		if err := remountRO(root); err != nil {
+			return err
 		}
 	}
 	if spec.Process.Tty {

@@ -57,6 +57,11 @@ type Spec struct {
 	NetworkNone bool
 	// StopSignal is what Stop sends first; 0 means SIGTERM.
 	StopSignal syscall.Signal
+
+	// volumes: the container's mounts, in the order given (parents before children),
+	// and a read-only root (--read-only).
+	Mounts         []Mount `json:",omitempty"`
+	ReadonlyRootfs bool    `json:",omitempty"`
 }
 
 // Rootfs is an overlay stack, or (Copy) a folder holding a full copy of the image that

@@ -38,6 +38,10 @@ func TestAsRoot(t *testing.T) {
 		tierkit.Reset(t, e)
 		tierkit.Errors(tierkit.NewRecorder(t, e))
 	})
+	t.Run("volumes", func(t *testing.T) {
+		tierkit.Reset(t, e)
+		tierkit.Volumes(tierkit.NewRecorder(t, e))
+	})
 	t.Run("hostname", func(t *testing.T) { hostnameIsShortID(t, e) })
 	t.Run("dockerfile-lecture", func(t *testing.T) {
 		tierkit.Reset(t, e)
@@ -67,6 +71,10 @@ func TestAsUser(t *testing.T) {
 	t.Run("errors", func(t *testing.T) {
 		tierkit.Reset(t, e)
 		tierkit.Errors(tierkit.NewRecorder(t, e))
+	})
+	t.Run("volumes", func(t *testing.T) {
+		tierkit.Reset(t, e)
+		tierkit.Volumes(tierkit.NewRecorder(t, e))
 	})
 	t.Run("hostname", func(t *testing.T) { hostnameIsShortID(t, e) })
 	t.Run("apt-get-as-typed", func(t *testing.T) {

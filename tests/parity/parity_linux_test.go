@@ -106,6 +106,9 @@ func TestAgainstDocker(t *testing.T) {
 	t.Run("errors", func(t *testing.T) {
 		compare(t, tierkit.Errors, sides()...)
 	})
+	t.Run("volumes", func(t *testing.T) {
+		compare(t, tierkit.Volumes, sides()...)
+	})
 	// The unprivileged side types apt-get with tierkit.RootlessAptOption (rootless.go
 	// says why); Normalise drops it, and everything apt-get printed is compared.
 	t.Run("commit-lecture", func(t *testing.T) {

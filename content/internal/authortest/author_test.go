@@ -65,3 +65,6 @@ func TestImagesVsContainers(t *testing.T) { authorTest(t, "images-vs-containers"
 // does, with the tiers' Debian root filesystem; without it the test skips, unless the
 // tiers are on).
 func TestCommit(t *testing.T) { authorTest(t, "commit") }
+
+// TestVolumes runs the volumes lesson: busybox is built in, so it runs offline.
+func TestVolumes(t *testing.T) { authorTest(t, "volumes") }
