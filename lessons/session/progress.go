@@ -29,6 +29,10 @@ type Progress struct {
 	// Since is the journal seq of the last command before the current step began:
 	// checks of ran and output look only at later commands.
 	Since int `json:"since"`
+	// Opened maps a step's ID to the journal seq after which its commands count:
+	// when its prerequisites were passed, or it was gone back to. Steps not in it
+	// count every command. The current step's is Since.
+	Opened map[string]int `json:"opened,omitempty"`
 	// StepStart is what the sandbox held when the current step began: a step reset
 	// removes everything made since. nil when unknown.
 	StepStart *StepStart `json:"step_start"`

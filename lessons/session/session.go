@@ -73,6 +73,9 @@ type Step struct {
 	// Checks is how many checks the step has; a step with none and no quiz is read
 	// and then left with Enter.
 	Checks int
+	// Needs are the indexes of the steps that must be passed before this one is
+	// checked out of turn (lessons.Lesson.Prerequisites).
+	Needs []int
 }
 
 // Quiz is a multiple-choice question.
