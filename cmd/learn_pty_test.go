@@ -118,14 +118,7 @@ func TestLearnOnATerminal(t *testing.T) {
 		scr.waitFor(t, at, "$ ")
 	}
 	ptm.WriteString("quit\r")
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("dockling learn: %v\n%s", err, scr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dockling learn did not end on quit:\n%s", scr.String())
-	}
+	waitEnd(t, exited, scr)
 	// On a terminal, without NO_COLOR, the session is in colour.
 	if !regexp.MustCompile(`\x1b\[[0-9;]*[1-9][0-9;]*m`).MatchString(scr.String()) {
 		t.Errorf("a terminal without NO_COLOR got no colour:\n%q", scr.String())

@@ -16,6 +16,13 @@ var interactivePrograms = map[string]bool{
 	"mysql": true, "psql": true, "sqlite3": true, "telnet": true, "ftp": true,
 }
 
+// interpreters are the interactive programs that only take over the terminal when
+// given nothing to run.
+var interpreters = map[string]bool{
+	"bash": true, "sh": true, "zsh": true, "dash": true, "fish": true, "ash": true,
+	"python": true, "python3": true, "node": true, "irb": true,
+}
+
 // dockerValueFlags are the run/exec/start flags whose value is the next word, so the
 // value is not read as the image or as more flags.
 var dockerValueFlags = map[string]bool{
@@ -62,6 +69,10 @@ func commandInteractive(words []string) bool {
 		return false
 	}
 	prog := filepath.Base(words[0])
+	if interpreters[prog] && len(words) > 1 && words[1] != "-i" {
+		// Given a script, -c or -m (python3 -m json.tool), it runs that and prints.
+		return false
+	}
 	if interactivePrograms[prog] {
 		return true
 	}

@@ -136,6 +136,8 @@ func TestInteractive(t *testing.T) {
 		"bash",
 		"FOO=1 vim notes.txt",
 		"docker ps | less",
+		"python3",
+		"python3 -i",
 	}
 	no := []string{
 		"docker run hello-world",
@@ -148,6 +150,9 @@ func TestInteractive(t *testing.T) {
 		"echo 'docker run -it ubuntu'",
 		"ls -lt # docker run -it",
 		"cat /etc/hostname",
+		"cat f.json | python3 -m json.tool",
+		"bash -c 'echo hi'",
+		"sh script.sh",
 	}
 	for _, l := range yes {
 		if !Interactive(l) {
