@@ -32,6 +32,9 @@ type Config struct {
 	Sandbox  Sandbox
 	Lines    LineReader
 	Prompter Prompter
+	// Resume is the command that comes back to this lesson, said on leaving;
+	// "" is dockling learn ID.
+	Resume string
 }
 
 // Session is one lesson being worked through.
@@ -318,23 +321,21 @@ func (s *Session) remains(upTo int) {
 }
 
 // attempted reports whether line was an attempt at step i: it runs what the step
-// suggests (its Try, else a line of its solution), or it failed while i is the
-// current step.
+// suggests (its Try, else a line of its solution) or one of its expected wrong
+// answers, or it failed while i is the current step.
 func (s *Session) attempted(i int, line string, exitCode int) bool {
 	if i == s.p.Step && exitCode != 0 {
 		return true
 	}
-	key := commandKey(line)
 	st := s.steps[i]
+	like := slices.Clone(st.Wrong)
 	if st.Try != "" {
-		return key == commandKey(st.Try)
+		like = append(like, st.Try)
+	} else {
+		like = append(like, strings.Split(st.Solution, "\n")...)
 	}
-	for _, l := range strings.Split(st.Solution, "\n") {
-		if key != "" && key == commandKey(l) {
-			return true
-		}
-	}
-	return false
+	key := commandKey(line)
+	return key != "" && slices.ContainsFunc(like, func(l string) bool { return commandKey(l) == key })
 }
 
 // commandKey is what a line runs, to match attempts with steps: its first word,
@@ -500,7 +501,7 @@ func (s *Session) advance(ctx context.Context) {
 // goTo makes step i current (past the last: the lesson is done), saves and shows it.
 func (s *Session) goTo(ctx context.Context, i int) {
 	if i >= len(s.steps) {
-		s.p.Done = true
+		s.p.Done, s.p.Finished = true, true
 		s.save()
 		s.finished()
 		return
@@ -597,7 +598,11 @@ func (s *Session) finished() {
 
 func (s *Session) leave() {
 	s.save()
-	fmt.Fprintf(s.out, "Progress saved. Come back with: %s\n", s.st.code.Sprint("dockling learn "+s.cfg.Lesson.ID))
+	resume := s.cfg.Resume
+	if resume == "" {
+		resume = "dockling learn " + s.cfg.Lesson.ID
+	}
+	fmt.Fprintf(s.out, "Progress saved. Come back with: %s\n", s.st.code.Sprint(resume))
 }
 
 func (s *Session) save() {

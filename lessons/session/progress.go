@@ -37,8 +37,10 @@ type Progress struct {
 	// removes everything made since. nil when unknown.
 	StepStart *StepStart `json:"step_start"`
 	// Done: the last step was passed (the learner may still go back).
-	Done    bool      `json:"done"`
-	Updated time.Time `json:"updated"`
+	Done bool `json:"done"`
+	// Finished: the lesson was done once, even if the learner went back since.
+	Finished bool      `json:"finished,omitempty"`
+	Updated  time.Time `json:"updated"`
 }
 
 // StepStart lists the container and image IDs a sandbox held when a step began.

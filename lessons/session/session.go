@@ -69,6 +69,7 @@ type Step struct {
 	Try      string // the command to try, shown under the text
 	Hints    []string
 	Solution string
+	Wrong    []string // wrong answers the lesson expects: attempts at the step too
 	Quiz     *Quiz
 	// Checks is how many checks the step has; a step with none and no quiz is read
 	// and then left with Enter.
