@@ -92,6 +92,7 @@ func TestImageCheck(t *testing.T) {
 		{`image: {name: "3333", parent: hello-world}`, want{false, []string{"but its parent is 222222222222"}}},
 		{`image: {entrypoint: []}`, want{true, nil}},
 		{`image: {name: ubuntu, entrypoint: [python3]}`, want{false, []string{"its ENTRYPOINT is []"}}},
+		{`image: {name: ubuntu, entrypoint: 'python3'}`, want{false, []string{"with an ENTRYPOINT matching"}}},
 		{`image: {env: [PATH], author: ^Ada$, comment: python}`, want{true, nil}},
 		{`image: {name: ubuntu, env: ["PATH=/nope"]}`, want{false, []string{`its environment is ["PATH=/usr/bin:/bin"]`}}},
 		{`image: {labels: {org.opencontainers.image.version: "24.04"}}`, want{true, []string{"ubuntu"}}},
@@ -382,6 +383,7 @@ func TestDescribeInPlainWords(t *testing.T) {
 		`file: {container: latest, path: "/home/*/container.txt", absent: true}`:                        "the newest container has no /home/*/container.txt",
 		`output: {contains: '"created_by"'}`:                                                            `your last command printed '"created_by"'`,
 		`container: {name: unbound, state: exited}`:                                                     "container unbound that has stopped",
+		`container: {name: latest, command: '^echo', state: running}`:                                   "the newest container running `echo`, still up",
 	} {
 		ent := decode(t, src)
 		if got := ent.Describe(b); got != want {

@@ -193,10 +193,14 @@ func (c *containerCheck) Describe(b Bindings) string {
 	if c.command != nil {
 		parts = append(parts, "running "+like(c.command, b))
 	}
-	switch c.state {
-	case "":
-	case "exited":
+	switch {
+	case c.state == "":
+	case c.state == "exited":
 		parts = append(parts, "that has stopped")
+	case c.state == "running" && c.command != nil:
+		// Not "running echo that is running".
+		parts[len(parts)-1] += ","
+		parts = append(parts, "still up")
 	default:
 		parts = append(parts, "that is "+c.state)
 	}
