@@ -164,9 +164,9 @@ func (c *ranCheck) Describe(b Bindings) string {
 }
 
 func (c *outputCheck) Describe(b Bindings) string {
-	what := "your last command"
+	what := "a command you ran"
 	if c.command != nil {
-		what = "your last " + like(c.command, b)
+		what = "a " + like(c.command, b) + " you ran"
 	}
 	var wants []string
 	if !c.contains.IsZero() {
