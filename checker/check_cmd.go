@@ -220,13 +220,14 @@ func recorded(ctx *Context, cmd Command, kind Kind) (*Object, error) {
 var outputType = Type{
 	Name:   "output",
 	Fields: []string{"command", "contains", "matches"},
-	Usage: `What the learner's last command printed (as the session captured it).
+	Usage: `What a command of the step printed (as the session captured it): the check
+passes when one of them printed it. Live, a step's commands are those since it
+began; graded, the whole journal.
 
     output: {contains: hello-world}
     output: {command: '^docker images', matches: '(?m)^ubuntu +latest'}
 
-- command: a pattern picking the newest command of this step that matches, instead of
-  the very last one.
+- command: a pattern: only the commands like it count.
 - contains: text the output must contain.
 - matches: a pattern the output must match.
 
@@ -259,27 +260,24 @@ func decodeOutput(n *yaml.Node) (Check, error) {
 	return c, e.err()
 }
 
+// Evaluate looks at every command of the step (with command:, those like it), newest
+// first, and passes when one printed what is wanted. Live the step's commands are
+// those since it began; graded, the whole journal: a command that passed the check
+// live passes it in the grade too, whatever was run after it.
 func (c *outputCheck) Evaluate(ctx *Context) Result {
 	s, err := commands(ctx, false)
 	if err != nil {
 		return broken("read the journal", err)
 	}
-	var cmd *Command
-	what := "your last command"
+	what := "a command of this step"
+	cands := s.cands
 	if c.command != nil {
 		re, err := c.command.compile(ctx.Bindings)
 		if err != nil {
 			return broken("evaluate the check", err)
 		}
-		what = "your last " + like(c.command, ctx.Bindings)
-		for i := range s.cands {
-			if matchesLine(re, s.cands[i].Line) {
-				cmd = &s.cands[i]
-				break
-			}
-		}
-	} else if len(s.cands) > 0 {
-		cmd = &s.cands[0]
+		what = "a command like " + like(c.command, ctx.Bindings)
+		cands = slices.DeleteFunc(slices.Clone(cands), func(k Command) bool { return !matchesLine(re, k.Line) })
 	}
 	var wants []string
 	var want string
@@ -289,34 +287,34 @@ func (c *outputCheck) Evaluate(ctx *Context) Result {
 		}
 		wants = append(wants, quoted(want))
 	}
+	var re *regexp.Regexp
 	if c.matches != nil {
+		if re, err = c.matches.compile(ctx.Bindings); err != nil {
+			return broken("evaluate the check", err)
+		}
 		wants = append(wants, "something like "+quoted(c.matches.Sample(ctx.Bindings)))
 	}
 	exp := fmt.Sprintf("expected %s to print %s", what, strings.Join(wants, " and "))
 	switch {
-	case cmd == nil && c.command != nil:
+	case len(cands) == 0 && c.command != nil:
 		return fail(exp + "; found no such command in this step")
-	case cmd == nil:
+	case len(cands) == 0:
 		return fail(exp + "; found " + s.none)
 	}
-	// Matched as the learner saw it: colours and screen codes left out.
+	for _, cmd := range cands {
+		// Matched as the learner saw it: colours and screen codes left out.
+		output := plainText(cmd.Output)
+		if (c.contains.IsZero() || strings.Contains(output, want)) && (re == nil || re.MatchString(output)) && strings.TrimSpace(output) != "" {
+			return pass(fmt.Sprintf("found %s printed it", excerpt(cmd.Line, 50)), nil)
+		}
+	}
+	// Say what the newest of them printed.
+	cmd := cands[0]
 	output := plainText(cmd.Output)
 	if strings.TrimSpace(output) == "" {
 		return fail(fmt.Sprintf("%s; found %s printed nothing, or nothing that was kept (what interactive commands, and commands typed outside the dockling prompt, print is not kept)", exp, excerpt(cmd.Line, 50)))
 	}
-	if !c.contains.IsZero() && !strings.Contains(output, want) {
-		return fail(fmt.Sprintf("%s; found %s printed %s", exp, excerpt(cmd.Line, 50), excerpt(output, 70)))
-	}
-	if c.matches != nil {
-		re, err := c.matches.compile(ctx.Bindings)
-		if err != nil {
-			return broken("evaluate the check", err)
-		}
-		if !re.MatchString(output) {
-			return fail(fmt.Sprintf("%s; found %s printed %s", exp, excerpt(cmd.Line, 50), excerpt(output, 70)))
-		}
-	}
-	return pass(fmt.Sprintf("found %s printed it", excerpt(cmd.Line, 50)), nil)
+	return fail(fmt.Sprintf("%s; found %s printed %s", exp, excerpt(cmd.Line, 50), excerpt(output, 70)))
 }
 
 // matchesLine says a command line matches an author's pattern in any of its

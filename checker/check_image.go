@@ -153,7 +153,7 @@ func (a *argsSpec) cond(ctx *Context, what string, get func(Image) []string) (co
 		return cond[Image]{}, err
 	}
 	return cond[Image]{
-		want: fmt.Sprintf("with a %s matching %q", what, a.pattern.shown(ctx.Bindings)), none: "has such a " + what,
+		want: fmt.Sprintf("with %s %s matching %q", aOrAn(what), what, a.pattern.shown(ctx.Bindings)), none: "has such " + aOrAn(what) + " " + what,
 		test: func(img Image) (bool, string, error) {
 			got := get(img)
 			return re.MatchString(strings.Join(got, " ")), fmt.Sprintf("its %s is %s", what, quoteArgs(got)), nil
@@ -340,4 +340,12 @@ func (c *imageCheck) Evaluate(ctx *Context) Result {
 		return broken("evaluate the check", err)
 	}
 	return decideObjects(s, conds, c.exists, nil, imageObject)
+}
+
+// aOrAn is the article for word as said aloud: "an ENTRYPOINT", "a CMD".
+func aOrAn(word string) string {
+	if word != "" && strings.ContainsRune("AEIOUaeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

@@ -164,9 +164,9 @@ func (c *ranCheck) Describe(b Bindings) string {
 }
 
 func (c *outputCheck) Describe(b Bindings) string {
-	what := "your last command"
+	what := "a command you ran"
 	if c.command != nil {
-		what = "your last " + like(c.command, b)
+		what = "a " + like(c.command, b) + " you ran"
 	}
 	var wants []string
 	if !c.contains.IsZero() {
@@ -193,10 +193,14 @@ func (c *containerCheck) Describe(b Bindings) string {
 	if c.command != nil {
 		parts = append(parts, "running "+like(c.command, b))
 	}
-	switch c.state {
-	case "":
-	case "exited":
+	switch {
+	case c.state == "":
+	case c.state == "exited":
 		parts = append(parts, "that has stopped")
+	case c.state == "running" && c.command != nil:
+		// Not "running echo that is running".
+		parts[len(parts)-1] += ","
+		parts = append(parts, "still up")
 	default:
 		parts = append(parts, "that is "+c.state)
 	}

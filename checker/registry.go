@@ -99,6 +99,12 @@ optionally:
 - points: N — what the check is worth when graded (default 1).
 - fail: TEXT — said to the learner when the check fails, after the expected/found line.
 
+After every command the session checks each step not yet passed whose prerequisites
+are passed, so a learner may do steps out of order. A step's needs: [STEP-ID…] names
+its prerequisites (earlier steps); without it, a step needs the steps whose checks
+bind what it uses (its checks, text, try and hints); needs: [] says none. ran and
+output checks look only at the commands run since the step's prerequisites passed.
+
 Patterns are Go regular expressions (RE2), unanchored: use ^ and $ to anchor them.
 Bindings used in a pattern are matched literally. A command line is compared with its
 runs of spaces squeezed to one.

@@ -72,8 +72,7 @@ func NewStopCmd(f *Factory) *cobra.Command {
 			c.Flags().MarkHidden("timeout")
 		},
 		func(o *ContainerVerbOptions, sb *sandbox.Sandbox, name string) (string, error) {
-			_, err := sb.Stop(name, time.Duration(o.Timeout)*time.Second)
-			return name, err
+			return name, stopOrKill(sb, name, time.Duration(o.Timeout)*time.Second, o.IO.ErrOut)
 		})
 }
 

@@ -174,6 +174,29 @@ func lessonIDs(all []*lessons.Lesson) string {
 }
 
 // runLesson runs one lesson's session in its own sandbox.
+// shellSafe are the characters a path may have and still be typed unquoted.
+const shellSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,:@%"
+
+// resumeCommand is how the learner comes back to l: with the lessons folder it was
+// loaded from, and watching if they watched.
+func resumeCommand(opts *LearnOptions, l *lessons.Lesson) string {
+	args := []string{"dockling", "learn"}
+	if opts.Watch {
+		args = append(args, "--watch")
+	}
+	if opts.LessonsDir != "" {
+		dir, err := filepath.Abs(opts.LessonsDir)
+		if err != nil {
+			dir = opts.LessonsDir
+		}
+		if strings.ContainsFunc(dir, func(r rune) bool { return !strings.ContainsRune(shellSafe, r) }) {
+			dir = shellQuote(dir)
+		}
+		args = append(args, "--lessons", dir)
+	}
+	return strings.Join(append(args, l.ID), " ")
+}
+
 func runLesson(ctx context.Context, opts *LearnOptions, root string, l *lessons.Lesson) error {
 	sb, err := session.OpenLessonSandbox(root, l.ID, session.PrepareOptions{Network: l.NeedsNetwork()})
 	if err != nil {
@@ -198,14 +221,16 @@ func runLesson(ctx context.Context, opts *LearnOptions, root string, l *lessons.
 	s, err := session.New(session.Config{
 		Lesson: session.FromLesson(l), DataRoot: root, IO: opts.IO, Colour: colour,
 		Runner: runner, Checker: session.LessonChecker(l, sb.Dir()), Sandbox: sb,
+		Resume: resumeCommand(opts, l),
 	})
 	if err != nil {
 		return err
 	}
 	if opts.Watch {
 		// A closed terminal ends watching like Ctrl-C does: progress is saved.
+		// Ctrl-C stops watching (the menu, if any, comes back).
 		var stop context.CancelFunc
-		ctx, stop = signal.NotifyContext(ctx, syscall.SIGHUP)
+		ctx, stop = signal.NotifyContext(ctx, syscall.SIGHUP, os.Interrupt)
 		defer stop()
 		return s.Watch(ctx, 0)
 	}

@@ -118,14 +118,7 @@ func TestLearnOnATerminal(t *testing.T) {
 		scr.waitFor(t, at, "$ ")
 	}
 	ptm.WriteString("quit\r")
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("dockling learn: %v\n%s", err, scr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("dockling learn did not end on quit:\n%s", scr.String())
-	}
+	waitEnd(t, exited, scr)
 	// On a terminal, without NO_COLOR, the session is in colour.
 	if !regexp.MustCompile(`\x1b\[[0-9;]*[1-9][0-9;]*m`).MatchString(scr.String()) {
 		t.Errorf("a terminal without NO_COLOR got no colour:\n%q", scr.String())
@@ -208,4 +201,62 @@ func startOnPty(t *testing.T, c *exec.Cmd, cols uint16) (ptm *os.File, scr *ptyS
 		}
 	})
 	return ptm, scr, exited
+}
+
+// TestMenuAfterCtrlC: Ctrl-C during a command of a lesson picked from the menu
+// stops the command only: quit then comes back to the menu. After watching, Ctrl-C
+// stops watching and comes back to the menu too. Either way the lesson is resumed
+// with the --lessons folder it was loaded from.
+func TestMenuAfterCtrlC(t *testing.T) {
+	for _, watch := range []bool{false, true} {
+		t.Run(map[bool]string{false: "prompt", true: "watch"}[watch], func(t *testing.T) {
+			dir := t.TempDir()
+			lessons := filepath.Join(dir, "lessons")
+			os.MkdirAll(lessons, 0o755)
+			if err := os.WriteFile(filepath.Join(lessons, "ptydemo.yaml"), []byte(ptyLesson), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"learn", "--lessons", lessons}
+			if watch {
+				args = append(args, "--watch")
+			}
+			c := exec.Command("dockling", args...)
+			c.Dir = dir
+			c.Env = append(os.Environ(), "DOCKLING_ROOT="+filepath.Join(dir, "root"), "TERM=xterm", "NO_COLOR=1")
+			ptm, scr, exited := startOnPty(t, c, 200)
+			at := scr.waitFor(t, 0, "Pick a lesson")
+			time.Sleep(200 * time.Millisecond)
+			ptm.WriteString("ptydemo")
+			time.Sleep(200 * time.Millisecond)
+			ptm.WriteString("\r")
+			at = scr.waitFor(t, at, "Which one is the template?")
+			time.Sleep(200 * time.Millisecond)
+			ptm.WriteString("\x03") // leave the question
+			if watch {
+				// The watcher asks the question once more when it first looks.
+				at = scr.waitFor(t, at, "Which one is the template?")
+				time.Sleep(200 * time.Millisecond)
+				ptm.WriteString("\x03")
+				at = scr.waitFor(t, at, "(Type check to answer the question.)")
+				time.Sleep(300 * time.Millisecond)
+				ptm.WriteString("\x03") // stop watching
+			} else {
+				at = scr.waitFor(t, at, "$ ")
+				ptm.WriteString("sleep 30 && echo $((6*7))x\r")
+				time.Sleep(500 * time.Millisecond)
+				ptm.WriteString("\x03")
+				at = scr.waitFor(t, at, "$ ")
+				ptm.WriteString("quit\r")
+			}
+			at = scr.waitFor(t, at, "Come back with: dockling learn "+map[bool]string{true: "--watch "}[watch]+"--lessons "+lessons+" ptydemo")
+			at = scr.waitFor(t, at, "Back at the lessons")
+			at = scr.waitFor(t, at, "Pick a lesson")
+			time.Sleep(200 * time.Millisecond)
+			ptm.WriteString("\x03")
+			waitEnd(t, exited, scr)
+			if strings.Contains(scr.String(), "42x") {
+				t.Errorf("Ctrl-C did not stop the command:\n%s", scr.String())
+			}
+		})
+	}
 }

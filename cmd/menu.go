@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/AlecAivazis/survey/v2"
@@ -21,7 +23,8 @@ func lessonStatus(root string, l *lessons.Lesson) string {
 		return "progress unreadable"
 	}
 	switch n := p.CompletedOf(session.FromLesson(l)); {
-	case p.Done:
+	case p.Done || p.Finished || n == len(l.Steps):
+		// Finished once, if the learner went back to a step since: still done.
 		return "done ✔"
 	case n == 0 && p.Step == 0:
 		return "new"
@@ -89,6 +92,10 @@ func lessonMenu(ctx context.Context, opts *LearnOptions, root string, all []*les
 	if len(all) == 0 {
 		return printLessonList(opts.IO, root, all)
 	}
+	// Ctrl-C belongs to the learner's commands and questions (and stops watching):
+	// it must not end the menu too. SIGTERM and a closed terminal still do.
+	ctx, stop := signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	for ctx.Err() == nil {
 		l, err := pickLesson(opts.IO, root, all)
 		if errors.Is(err, errLeaveMenu) {

@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"slices"
 
+	"github.com/dockling/dockling/lessons"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/bundle"
 	"github.com/spf13/cobra"
@@ -58,8 +60,17 @@ proof: anyone with dockling's source can make a bundle that passes as yours.`,
 			if err != nil {
 				return err
 			}
+			all, loadErr := loadLessons(embeddedLessons(), lessonsDir)
+			known := slices.ContainsFunc(all, func(l *lessons.Lesson) bool { return l.ID == lesson })
 			if _, err := os.Stat(dir); err != nil {
-				return fmt.Errorf("no sandbox for lesson %q yet: start it with dockling learn %s", lesson, lesson)
+				if !known && loadErr == nil {
+					return &FlagError{Err: fmt.Errorf("no lesson %q (known: %s)", lesson, lessonIDs(all))}
+				}
+				learn := "dockling learn " + lesson
+				if lessonsDir != "" {
+					learn = "dockling learn --lessons " + lessonsDir + " " + lesson
+				}
+				return fmt.Errorf("no sandbox for lesson %q yet: start it with %s", lesson, learn)
 			}
 			sb, err := sandbox.Open(dir)
 			if err != nil {
@@ -70,7 +81,6 @@ proof: anyone with dockling's source can make a bundle that passes as yours.`,
 			}
 			sub := bundle.Submission{Lesson: lesson, Learner: learnerName(learner)}
 			// A lesson that does not load here is still packed, without its hash.
-			all, _ := loadLessons(embeddedLessons(), lessonsDir)
 			for _, l := range all {
 				if l.ID == lesson {
 					sub.LessonSHA256 = l.SHA256

@@ -362,3 +362,37 @@ steps:
 		t.Errorf("fail %q", c.Fail)
 	}
 }
+
+// TestOutputLiveAndGradedAgree: an output check passed live by a command of its step
+// passes in the grade too, though more commands were run after it (the grade used to
+// look at the journal's last command only).
+func TestOutputLiveAndGradedAgree(t *testing.T) {
+	l, problems := lessons.Parse("l.yaml", []byte(`id: l
+title: T
+steps:
+  - id: json
+    title: JSON
+    text: x
+    solution: cat f.json
+    checks:
+      - output: {contains: '"created_by"'}
+  - id: inspect
+    title: Inspect
+    text: x
+    solution: docker inspect ubuntu
+    checks:
+      - ran: {command: '^docker inspect'}
+`))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	w := newWorld()
+	w.v.Ran("ls", 0, "f.json\n")
+	w.v.Ran("cat f.json", 0, `{"history": [{"created_by": "x"}]}`+"\n")
+	live := lessons.EvaluateStep(l.Steps[0], w.v, checker.Bindings{}, 1)
+	w.v.Ran("docker inspect ubuntu", 0, "[]\n")
+	r := lessons.Grade(l, w.v, "learner")
+	if !live.Passed || len(r.Steps) != 2 || !r.Steps[0].Results[0].Passed {
+		t.Errorf("live passed %v; graded %+v", live.Passed, r.Steps)
+	}
+}

@@ -92,6 +92,10 @@ type Step struct {
 	// Grade (default true) counts the step when grading; false marks a practice step.
 	Grade bool  `yaml:"grade"`
 	Quiz  *Quiz `yaml:"quiz"`
+	// Needs are the IDs of earlier steps that must be passed before this one is
+	// checked (the session checks every open step after each command). nil: the
+	// steps that make the bindings this step uses; an empty list: none.
+	Needs []string `yaml:"needs"`
 
 	Pos checker.Pos `yaml:"-"`
 
@@ -103,6 +107,7 @@ type Step struct {
 	// brokenAs are the as: names of checks that did not decode: later uses of them
 	// are not reported again (as unbound, or as images not listed).
 	brokenAs []string
+	needsAt  checker.Pos // where needs: was written
 	// Where the solution and each wrong answer were written, for the author test.
 	solutionAt checker.Pos
 	wrongAt    []checker.Pos
@@ -118,6 +123,45 @@ type Quiz struct {
 
 // AnswerIndex is the position of the right answer in Choices.
 func (q *Quiz) AnswerIndex() int { return slices.Index(q.Choices, q.Answer) }
+
+// Prerequisites are the IDs of the steps that must be passed before s is checked
+// out of turn: its needs: when given, else the earlier steps whose checks first make
+// a binding that s uses (in its checks or its texts).
+func (l *Lesson) Prerequisites(s *Step) []string {
+	if s.Needs != nil {
+		return s.Needs
+	}
+	used := map[string]bool{}
+	for _, r := range s.textRefs {
+		used[r.Name] = true
+	}
+	for _, top := range s.Checks {
+		for _, ent := range top.AllEntries() {
+			for _, r := range ent.References() {
+				used[r.Name] = true
+			}
+		}
+	}
+	var out []string
+	made := map[string]bool{}
+	for _, other := range l.Steps {
+		if other == s {
+			break
+		}
+		for _, top := range other.Checks {
+			for _, ent := range top.AllEntries() {
+				if ent.As == "" || made[ent.As] {
+					continue
+				}
+				made[ent.As] = true
+				if used[ent.As] && !slices.Contains(out, other.ID) {
+					out = append(out, other.ID)
+				}
+			}
+		}
+	}
+	return out
+}
 
 // Needs values a lesson may give.
 const NeedNetwork = "network"

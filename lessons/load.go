@@ -411,6 +411,12 @@ func (d *decoder) step(n *yaml.Node) *Step {
 			s.Grade = d.boolean(v, "grade")
 		case "quiz":
 			s.Quiz = d.quiz(v)
+		case "needs":
+			s.Needs = d.strs(v, "needs")
+			if s.Needs == nil {
+				s.Needs = []string{} // needs: [] says "none", not "the default"
+			}
+			s.needsAt = pos(v)
 		case "checks":
 			if v.Kind != yaml.SequenceNode {
 				d.at(v, "checks must be a list of checks, found %s", describe(v))

@@ -3,6 +3,7 @@ package lessons_test
 import (
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,13 +80,18 @@ func TestLoadProblems(t *testing.T) {
 		{"id: x\ntitle: T\nsteps:\n  - id: s1\n    title: T\n    text: x\n    solution: y\n    checks: [{ran: {commnd: x}}]\n", `l.yaml:8:20: ran check needs command:` + "\n" + `l.yaml:8:21: unknown field "commnd" in ran check`},
 		{"id: x\ntitle: T\nsteps:\n  - id: s1\n    title: T\n    text: x\n    solution: y\n    checks: [{rann: {}}]\n", `l.yaml:8:15: unknown check type "rann"`},
 		{"id: x\ntitle: T\nsteps:\n  - id: s1\n    text: x\n    solution: y\n    checks: [{ran: {command: x}}]\n", "l.yaml:4:5: step needs title:"},
-		{"id: x\ntitle: T\nsteps:\n  - id: s1\n    title: T\n    text: x\n    hint: y\n", `l.yaml:7:5: unknown field "hint" in step (known fields: checks, grade, hints, id, quiz, solution, text, title, try, wrong)`},
+		{"id: x\ntitle: T\nsteps:\n  - id: s1\n    title: T\n    text: x\n    hint: y\n", `l.yaml:7:5: unknown field "hint" in step (known fields: checks, grade, hints, id, needs, quiz, solution, text, title, try, wrong)`},
 		{"id: x\ntitle: T\nsteps:" + okStep + okStep, `l.yaml:11:5: step id "s1" is already used by the step at line 4`},
 		{"id: x\ntitle: T\nsteps:" + okStep + "  - id: q\n    title: Q\n    text: x\n    quiz: {question: Q, choices: [a, b], answer: c}\n", `l.yaml:13:50: quiz answer "c" is not one of the choices`},
 		{"id: x\ntitle: T\nsteps:" + okStep + "  - id: q\n    title: Q\n    text: x\n    quiz: {question: Q, choices: [a]}\n", "l.yaml:13:11: quiz needs at least two choices:"},
 		{"id: x\ntitle: T\nsteps:" + okStep + "  - id: q\n    title: Q\n    text: x\n    quiz: {question: Q, choices: [a, b], answer: a}\n    checks: [{ran: {command: x}}]\n", "l.yaml:10:5: step q: a quiz step has no checks"},
 		{"id: x\ntitle: T\nsteps:\n  - id: q\n    title: Q\n    text: x\n    quiz: {question: Q, choices: [a, b], answer: a}\n", "l.yaml:1:1: lesson x has only quiz steps"},
 		{"id: x\ntitle: T\nsteps:" + okStep + "    grade: maybe\n", `l.yaml:10:12: grade must be true or false, found "maybe"`},
+		// needs: earlier steps only, each once.
+		{"id: x\ntitle: T\nsteps:" + okStep + "    needs: [s1]\n", "l.yaml:10:12: step s1 needs itself"},
+		{"id: x\ntitle: T\nsteps:" + okStep + "    needs: [later]\n  - id: later\n    title: T\n    text: x\n    solution: y\n    checks: [{ran: {command: x}}]\n", "l.yaml:10:12: step s1 needs later, which comes after it"},
+		{"id: x\ntitle: T\nsteps:" + okStep + "    needs: [nope]\n", `l.yaml:10:12: step s1 needs "nope", and there is no step with that id`},
+		{"id: x\ntitle: T\nsteps:" + okStep + "    needs: s0\n", "l.yaml:10:12: needs must be a list, found"},
 		// Bindings and templates.
 		{"id: x\ntitle: T\nsteps:" + okStep + "    hints: ['hello {{.m.Name}}']\n", "l.yaml:10:13: {{.m…}} uses m, which no earlier check binds"},
 		{"id: x\ntitle: T\nsteps:\n  - id: s1\n    title: T\n    text: 'x {{.m.Name'\n    solution: y\n    checks: [{ran: {command: x}}]\n", "l.yaml:6:11: template: 1: unclosed action"},
@@ -201,6 +207,51 @@ func TestSyntaxErrorAtBrokenToken(t *testing.T) {
 		}
 		if strings.Contains(tc.bad, "\t") && !strings.Contains(got, "has a tab at column 1") {
 			t.Errorf("the tab is not named: %s", got)
+		}
+	}
+}
+
+// Without needs:, a step needs the steps that make the bindings it uses (in its
+// checks or texts); needs: [] says none.
+func TestPrerequisites(t *testing.T) {
+	src := `id: x
+title: T
+steps:
+  - id: a
+    title: A
+    text: x
+    solution: y
+    checks: [{file: {path: /x}, as: m}]
+  - id: b
+    title: B
+    text: x
+    solution: y
+    checks: [{ran: {command: x}}]
+  - id: c
+    title: C
+    text: 'Look at {{.m.Name}}'
+    solution: y
+    checks: [{ran: {command: x}}]
+  - id: d
+    title: D
+    text: x
+    solution: y
+    needs: [b]
+    checks: [{file: {container: m, path: /x}}]
+  - id: e
+    title: E
+    text: '{{.m.Name}}'
+    solution: y
+    needs: []
+    checks: [{ran: {command: x}}]
+`
+	l, probs := lessons.Parse("l.yaml", []byte(src))
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	for id, want := range map[string][]string{"a": nil, "b": nil, "c": {"a"}, "d": {"b"}, "e": {}} {
+		if got := l.Prerequisites(l.Step(id)); !slices.Equal(got, want) {
+			t.Errorf("step %s needs %q, want %q", id, got, want)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package lessons
 
 import (
+	"slices"
+
 	"github.com/dockling/dockling/checker"
 	"github.com/dockling/dockling/internal/cmdline"
 )
@@ -17,6 +19,7 @@ func (d *decoder) validate(l *Lesson) {
 		}
 		ids[s.ID] = s
 	}
+	d.validateNeeds(l)
 	refs := map[string]bool{}
 	for _, img := range l.Images {
 		if refs[cmdline.NormRef(img.Ref)] {
@@ -51,6 +54,27 @@ func (d *decoder) validate(l *Lesson) {
 	}
 	if len(l.Steps) > 0 && allQuiz(l) {
 		d.problem(l.Pos, "lesson %s has only quiz steps; give it at least one step with checks", l.ID)
+	}
+}
+
+// validateNeeds: a step needs only earlier steps (so the lesson can be done in
+// order), each named once.
+func (d *decoder) validateNeeds(l *Lesson) {
+	before := map[string]bool{}
+	for _, s := range l.Steps {
+		for i, id := range s.Needs {
+			switch {
+			case id == s.ID:
+				d.problem(s.needsAt, "step %s needs itself", s.ID)
+			case slices.Contains(s.Needs[:i], id):
+				d.problem(s.needsAt, "step %s needs %s twice", s.ID, id)
+			case !before[id] && l.Step(id) != nil:
+				d.problem(s.needsAt, "step %s needs %s, which comes after it: a step may need only earlier steps", s.ID, id)
+			case !before[id]:
+				d.problem(s.needsAt, "step %s needs %q, and there is no step with that id", s.ID, id)
+			}
+		}
+		before[s.ID] = true
 	}
 }
 

@@ -175,13 +175,13 @@ func (c *termConsole) ReadLine(ctx context.Context, prompt string) (string, erro
 
 func (c *termConsole) Confirm(ctx context.Context, question string, def bool) (bool, error) {
 	ok := def
-	err := survey.AskOne(&survey.Confirm{Message: question, Default: def}, &ok, survey.WithStdio(c.in, c.out, c.errOut))
+	err := survey.AskOne(&survey.Confirm{Message: question, Default: def}, &ok, survey.WithStdio(eotAsInterrupt{c.in}, c.out, c.errOut))
 	return ok, surveyErr(err)
 }
 
 func (c *termConsole) Select(ctx context.Context, question string, choices []string) (int, error) {
 	idx := -1
-	err := survey.AskOne(&survey.Select{Message: question, Options: choices}, &idx, survey.WithStdio(c.in, c.out, c.errOut))
+	err := survey.AskOne(&survey.Select{Message: question, Options: choices}, &idx, survey.WithStdio(eotAsInterrupt{c.in}, c.out, c.errOut))
 	if err != nil {
 		return -1, surveyErr(err)
 	}
@@ -196,6 +196,21 @@ func surveyErr(err error) error {
 		return fmt.Errorf("asking: %w", err)
 	}
 	return err
+}
+
+// eotAsInterrupt is the terminal as survey reads it, with Ctrl-D made Ctrl-C: survey
+// takes Ctrl-D in a menu as Enter, submitting the highlighted choice (and indexing
+// an empty list when the filter matches none), where the learner meant to leave.
+type eotAsInterrupt struct{ *os.File }
+
+func (r eotAsInterrupt) Read(p []byte) (int, error) {
+	n, err := r.File.Read(p)
+	for i, b := range p[:n] {
+		if b == 4 {
+			p[i] = 3
+		}
+	}
+	return n, err
 }
 
 // keyReader feeds the line editor. x/term reports Ctrl-C like Ctrl-D (io.EOF), but

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 
+	"github.com/dockling/dockling/internal/cmdline"
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox/journal"
 	"golang.org/x/term"
@@ -31,6 +33,9 @@ type Config struct {
 	Sandbox  Sandbox
 	Lines    LineReader
 	Prompter Prompter
+	// Resume is the command that comes back to this lesson, said on leaving;
+	// "" is dockling learn ID.
+	Resume string
 }
 
 // Session is one lesson being worked through.
@@ -112,6 +117,11 @@ func (s *Session) start(ctx context.Context, watching bool) {
 		s.warn(fmt.Sprintf("%v; starting the lesson afresh", err))
 	}
 	s.p = p
+	if s.p.Opened == nil {
+		// Progress from before steps were checked out of turn: the current step's
+		// commands count from where it began.
+		s.p.Opened = map[string]int{s.p.StepID: s.p.Since}
+	}
 	resumed := len(p.Completed) > 0 || p.Step > 0 || p.Done
 	if i := slices.IndexFunc(s.steps, func(st Step) bool { return st.ID == p.StepID }); p.StepID != "" && i >= 0 {
 		s.p.Step = i
@@ -203,7 +213,7 @@ func (s *Session) handle(ctx context.Context, line string) bool {
 	return false
 }
 
-// runLine runs a command, journals it and checks the step.
+// runLine runs a command, journals it and checks the steps.
 func (s *Session) runLine(ctx context.Context, line string) {
 	before := s.cfg.Sandbox.Capture()
 	res, err := s.cfg.Runner.Run(ctx, line)
@@ -215,7 +225,6 @@ func (s *Session) runLine(ctx context.Context, line string) {
 		res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
 		// Ctrl-C leaves the terminal's ^C at the end of a line, and output can stop
 		// mid-line: keep the ✔ / ✘ and the prompt off it.
-		// Keep the ✔ / ✘ off the end of output that stopped mid-line.
 		fmt.Fprintln(s.out)
 	}
 	cs, is := journal.Used(line, before, s.cfg.Sandbox.Capture())
@@ -228,10 +237,130 @@ func (s *Session) runLine(ctx context.Context, line string) {
 	if ctx.Err() != nil || s.p.Done {
 		return
 	}
-	s.check(ctx, true, res.ExitCode)
+	s.sweep(ctx, line, res.ExitCode)
 }
 
-// check checks the current step: after a command (afterCommand) or when asked.
+// sweep checks, after a command, every step not yet passed whose prerequisites are
+// passed, and the current step: the learner may do the steps in another order than
+// the lesson's. A ✘ is said only for a step the command was an attempt at, so
+// exploring (cd, ls, another step's commands) does not nag: for the first such
+// step, and only when the command passed none (several steps may suggest the
+// same command; the one it passed is the one it was for).
+func (s *Session) sweep(ctx context.Context, line string, exitCode int) {
+	checked := map[int]bool{}
+	current, currentPassed, last := s.p.Step, false, -1
+	attempt, attemptOut := -1, Outcome{}
+	for again := true; again; {
+		again = false // a step passed may open those that need it
+		for i, st := range s.steps {
+			if checked[i] || st.Quiz != nil || st.Checks == 0 || s.completed(i) || i != current && !s.available(i) {
+				continue
+			}
+			checked[i] = true
+			out, err := s.cfg.Checker.Check(ctx, CheckRequest{Step: i, Since: s.since(i), Bindings: s.p.Bindings})
+			if err != nil {
+				s.warn("checking the step: " + err.Error())
+				continue
+			}
+			if !out.Passed() {
+				if attempt < 0 && s.attempted(i, line, exitCode) {
+					attempt, attemptOut = i, out
+				}
+				continue
+			}
+			s.heading(i)
+			fmt.Fprint(s.out, s.results(out, false))
+			s.markPassed(i, out.Bindings)
+			s.celebrate(i)
+			currentPassed = currentPassed || i == current
+			last, again = max(last, i), true
+		}
+	}
+	switch {
+	case last < 0 && attempt >= 0:
+		s.failed(attempt, attemptOut, exitCode)
+	case currentPassed:
+		s.advance(ctx)
+	case last >= 0:
+		s.save()
+		s.remains(last)
+	}
+}
+
+// failed says a step's ✘ after an attempt at it, and offers a hint when the learner
+// seems stuck on the current step.
+func (s *Session) failed(i int, out Outcome, exitCode int) {
+	s.heading(i)
+	fmt.Fprint(s.out, s.results(out, false))
+	st := s.steps[i]
+	if i != s.p.Step {
+		return
+	}
+	s.fails++
+	if (exitCode != 0 || s.fails >= 3) && s.p.Hints[st.ID] < len(st.Hints) {
+		fmt.Fprintln(s.out, s.st.hint.Sprint("Stuck? Type hint for a nudge, or check to see what is expected and what was found."))
+	}
+}
+
+// heading names a step other than the current one above what is said of it.
+func (s *Session) heading(i int) {
+	if i != s.p.Step {
+		fmt.Fprintln(s.out, s.st.dim.Sprintf("Step %d, %s:", i+1, s.expand(s.steps[i].Title)))
+	}
+}
+
+// remains says which earlier steps are still open after a later one was done.
+func (s *Session) remains(upTo int) {
+	var open []string
+	for i := range upTo {
+		if !s.completed(i) && !slices.Contains(s.p.Skipped, s.steps[i].ID) {
+			open = append(open, fmt.Sprintf("step %d, %q", i+1, s.expand(s.steps[i].Title)))
+		}
+	}
+	if len(open) > 0 {
+		fmt.Fprintf(s.out, "Still open before it: %s. You are at step %d.\n", strings.Join(open, "; "), s.p.Step+1)
+	}
+}
+
+// attempted reports whether line was an attempt at step i: it runs what the step
+// suggests (its Try, else a line of its solution) or one of its expected wrong
+// answers, or it failed while i is the current step.
+func (s *Session) attempted(i int, line string, exitCode int) bool {
+	if i == s.p.Step && exitCode != 0 {
+		return true
+	}
+	st := s.steps[i]
+	like := slices.Clone(st.Wrong)
+	if st.Try != "" {
+		like = append(like, st.Try)
+	} else {
+		like = append(like, strings.Split(st.Solution, "\n")...)
+	}
+	keys := commandKeys(line)
+	return slices.ContainsFunc(like, func(l string) bool {
+		return slices.ContainsFunc(commandKeys(l), func(k string) bool { return slices.Contains(keys, k) })
+	})
+}
+
+// commandKeys are what a line runs, to match attempts with steps: each command's
+// program, and for docker its canonical verb ("docker ps" for docker container ls).
+func commandKeys(line string) []string {
+	cmds, err := cmdline.Parse(line)
+	if err != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(cmds))
+	for _, c := range cmds {
+		if d, ok := c.Docker(); ok {
+			keys = append(keys, "docker "+d.Verb)
+			continue
+		}
+		keys = append(keys, filepath.Base(c.Words[0].Text))
+	}
+	return keys
+}
+
+// check checks the current step when asked (the check word, or the watcher).
 func (s *Session) check(ctx context.Context, afterCommand bool, exitCode int) {
 	st := s.steps[s.p.Step]
 	switch {
@@ -251,19 +380,12 @@ func (s *Session) check(ctx context.Context, afterCommand bool, exitCode int) {
 		s.warn("checking the step: " + err.Error())
 		return
 	}
-	// After a command only the lesson's words: exploring (cd, ls) should not bury
-	// the prompt under expected-and-found details, which check shows on request.
 	fmt.Fprint(s.out, s.results(out, !afterCommand))
 	if out.Passed() {
 		for k, v := range out.Bindings {
 			s.p.Bindings[k] = v
 		}
 		s.pass(ctx)
-		return
-	}
-	s.fails++
-	if afterCommand && (exitCode != 0 || s.fails >= 3) && s.p.Hints[st.ID] < len(st.Hints) {
-		fmt.Fprintln(s.out, s.st.hint.Sprint("Stuck? Type hint for a nudge, or check to see what is expected and what was found."))
 	}
 }
 
@@ -303,21 +425,82 @@ var celebrations = []string{"Nice work!", "Well done!", "That's it!", "Spot on!"
 
 // pass completes the current step and moves on.
 func (s *Session) pass(ctx context.Context) {
-	st := s.steps[s.p.Step]
-	if !slices.Contains(s.p.Completed, st.ID) {
-		s.p.Completed = append(s.p.Completed, st.ID)
+	i := s.p.Step
+	s.markPassed(i, nil)
+	if st := s.steps[i]; st.Checks > 0 || st.Quiz != nil {
+		s.celebrate(i)
 	}
-	s.p.Skipped = slices.DeleteFunc(s.p.Skipped, func(id string) bool { return id == st.ID })
-	if st.Checks > 0 || st.Quiz != nil {
-		fmt.Fprintln(s.out, s.st.celebrate.Sprintf("✔ %s Step %d done.", celebrations[s.p.Step%len(celebrations)], s.p.Step+1))
+	s.advance(ctx)
+}
+
+func (s *Session) celebrate(i int) {
+	fmt.Fprintln(s.out, s.st.celebrate.Sprintf("✔ %s Step %d done.", celebrations[i%len(celebrations)], i+1))
+}
+
+// markPassed marks step i passed, keeps what it bound, and opens the steps that
+// needed it: their commands count from now on.
+func (s *Session) markPassed(i int, b Bindings) {
+	for k, v := range b {
+		s.p.Bindings[k] = v
 	}
-	s.goTo(ctx, s.p.Step+1)
+	id := s.steps[i].ID
+	if !slices.Contains(s.p.Completed, id) {
+		s.p.Completed = append(s.p.Completed, id)
+	}
+	s.p.Skipped = slices.DeleteFunc(s.p.Skipped, func(x string) bool { return x == id })
+	for j, st := range s.steps {
+		if slices.Contains(st.Needs, i) && !s.completed(j) && s.available(j) {
+			s.p.Opened[st.ID] = s.lastSeq()
+		}
+	}
+}
+
+// completed reports whether step i was passed.
+func (s *Session) completed(i int) bool { return slices.Contains(s.p.Completed, s.steps[i].ID) }
+
+// available reports whether every step that step i needs was passed.
+func (s *Session) available(i int) bool {
+	for _, j := range s.steps[i].Needs {
+		if !s.completed(j) {
+			return false
+		}
+	}
+	return true
+}
+
+// since is the journal seq after which step i's commands count.
+func (s *Session) since(i int) int {
+	if i == s.p.Step {
+		return s.p.Since
+	}
+	return s.p.Opened[s.steps[i].ID]
+}
+
+// reopen makes step i one to do again (back): not passed, its commands counting
+// from now on.
+func (s *Session) reopen(i int) {
+	id := s.steps[i].ID
+	s.p.Completed = slices.DeleteFunc(s.p.Completed, func(x string) bool { return x == id })
+	s.p.Skipped = slices.DeleteFunc(s.p.Skipped, func(x string) bool { return x == id })
+	s.p.Opened[id] = s.lastSeq()
+}
+
+// advance makes the first step neither passed nor skipped the current one; with
+// none left the lesson is done.
+func (s *Session) advance(ctx context.Context) {
+	for i, st := range s.steps {
+		if !s.completed(i) && !slices.Contains(s.p.Skipped, st.ID) {
+			s.goTo(ctx, i)
+			return
+		}
+	}
+	s.goTo(ctx, len(s.steps))
 }
 
 // goTo makes step i current (past the last: the lesson is done), saves and shows it.
 func (s *Session) goTo(ctx context.Context, i int) {
 	if i >= len(s.steps) {
-		s.p.Done = true
+		s.p.Done, s.p.Finished = true, true
 		s.dropSnapshots(len(s.steps)-1, len(s.steps)) // only the last step's start, for back
 		s.save()
 		s.finished()
@@ -327,6 +510,7 @@ func (s *Session) goTo(ctx context.Context, i int) {
 	s.p.Step, s.p.StepID = i, s.steps[i].ID
 	s.fails = 0
 	s.snapshotStep()
+	s.p.Since = s.p.Opened[s.p.StepID]
 	s.save()
 	s.showStep()
 	if s.steps[i].Quiz != nil {
@@ -415,7 +599,11 @@ func (s *Session) finished() {
 
 func (s *Session) leave() {
 	s.save()
-	fmt.Fprintf(s.out, "Progress saved. Come back with: %s\n", s.st.code.Sprint("dockling learn "+s.cfg.Lesson.ID))
+	resume := s.cfg.Resume
+	if resume == "" {
+		resume = "dockling learn " + s.cfg.Lesson.ID
+	}
+	fmt.Fprintf(s.out, "Progress saved. Come back with: %s\n", s.st.code.Sprint(resume))
 }
 
 func (s *Session) save() {

@@ -296,21 +296,27 @@ func TestCheckWordAndReadingStep(t *testing.T) {
 	mustContain(t, out, "This step is not done yet")
 }
 
+// A step that needs another counts only the commands run after that one passed.
 func TestSinceMarksTheStepStart(t *testing.T) {
 	h := newHarness(t)
+	l := testLesson()
+	l.Steps[2].Needs = []int{0}
 	var sinces []int
-	h.run("true\ndocker run hello\n")
 	inner := h.w.check
 	ios, in, _, _ := iostreams.Test()
-	in.WriteString("\ndocker run mine\n")
-	s, _ := New(Config{Lesson: testLesson(), DataRoot: h.root, IO: ios, Runner: fakeRunner{h.w}, Sandbox: h.w,
+	in.WriteString("true\ndocker run hello\n\ndocker run mine\n")
+	s, _ := New(Config{Lesson: l, DataRoot: h.root, IO: ios, Runner: fakeRunner{h.w}, Sandbox: h.w,
 		Checker: CheckFunc(func(ctx context.Context, req CheckRequest) (Outcome, error) {
-			sinces = append(sinces, req.Since)
+			if req.Step == 2 {
+				sinces = append(sinces, req.Since)
+			}
 			return inner(ctx, req)
 		})})
 	s.Run(context.Background())
-	if !slices.Equal(sinces, []int{2}) {
-		t.Errorf("since %v, want [2]", sinces)
+	// Not checked after true (step 1 still open), then from seq 2 on: once in the
+	// sweep that passed step 1, once after docker run mine.
+	if !slices.Equal(sinces, []int{2, 2}) {
+		t.Errorf("since %v, want [2 2]", sinces)
 	}
 }
 
@@ -484,4 +490,13 @@ func TestWatchQuietUntilTheLearnerActs(t *testing.T) {
 	if n := strings.Count(out, "✘ No container hello yet."); n != 1 {
 		t.Errorf("✘ shown %d times, want 1:\n%s", n, out)
 	}
+}
+
+func (h *harness) progress2(lesson string) Progress {
+	h.t.Helper()
+	p, err := LoadProgress(h.root, lesson)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return p
 }

@@ -70,7 +70,7 @@ func (s *Session) guide(ctx context.Context, word, arg string) bool {
 			s.p.Skipped = append(s.p.Skipped, st.ID)
 		}
 		fmt.Fprintf(s.out, "Skipped step %d.\n", s.p.Step+1)
-		s.goTo(ctx, s.p.Step+1)
+		s.advance(ctx)
 	case "back":
 		s.back(ctx) // undo.go
 	case "next":
@@ -81,7 +81,7 @@ func (s *Session) guide(ctx context.Context, word, arg string) bool {
 			s.pass(ctx)
 		case slices.Contains(s.p.Completed, st.ID):
 			// Done before (the learner came back to it): on to the next one.
-			s.goTo(ctx, s.p.Step+1)
+			s.advance(ctx)
 		default:
 			fmt.Fprintf(s.out, "This step is not done yet: %s checks it, %s helps, %s moves on anyway.\n",
 				s.st.code.Sprint("check"), s.st.code.Sprint("hint"), s.st.code.Sprint("skip"))
@@ -165,7 +165,7 @@ func (s *Session) reset(ctx context.Context, what string) {
 	if err := ClearProgress(s.cfg.DataRoot, s.cfg.Lesson.ID); err != nil {
 		s.warn(err.Error())
 	}
-	s.p = Progress{Lesson: s.cfg.Lesson.ID, Hints: map[string]int{}, Bindings: Bindings{}}
+	s.p = Progress{Lesson: s.cfg.Lesson.ID, Hints: map[string]int{}, Bindings: Bindings{}, Opened: map[string]int{}}
 	fmt.Fprintln(s.out, "The lesson is reset: a fresh sandbox, from step 1.")
 	s.prepare(ctx)
 	s.goTo(ctx, 0)

@@ -18,6 +18,13 @@ var interactivePrograms = map[string]bool{
 	"mysql": true, "psql": true, "sqlite3": true, "telnet": true, "ftp": true,
 }
 
+// interpreters are the interactive programs that only take over the terminal when
+// given nothing to run.
+var interpreters = map[string]bool{
+	"bash": true, "sh": true, "zsh": true, "dash": true, "fish": true, "ash": true,
+	"python": true, "python3": true, "node": true, "irb": true,
+}
+
 // Interactive guesses whether line needs the terminal itself: `docker run -it …`,
 // `docker exec -it …`, `docker attach …`, `docker start -ai …`, or a program such as
 // bash or vi, anywhere the shell would run it. Such lines get the terminal handed
@@ -34,7 +41,12 @@ func Interactive(line string) bool {
 }
 
 func commandInteractive(c cmdline.Command) bool {
-	if interactivePrograms[filepath.Base(c.Words[0].Text)] {
+	prog := filepath.Base(c.Words[0].Text)
+	if interpreters[prog] && len(c.Words) > 1 && c.Words[1].Text != "-i" {
+		// Given a script, -c or -m (python3 -m json.tool), it runs that and prints.
+		return false
+	}
+	if interactivePrograms[prog] {
 		return true
 	}
 	d, ok := c.Docker()

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/dockling/dockling/checker"
 	"github.com/dockling/dockling/checker/sandboxview"
@@ -29,7 +30,12 @@ func FromLesson(l *lessons.Lesson) Lesson {
 				}
 			}
 		}
-		st := Step{ID: s.ID, Title: s.Title, Text: s.Text, Try: s.Try, Hints: s.Hints, Solution: s.Solution, Checks: len(s.Checks)}
+		st := Step{ID: s.ID, Title: s.Title, Text: s.Text, Try: s.Try, Hints: s.Hints, Solution: s.Solution, Wrong: s.Wrong, Checks: len(s.Checks)}
+		for _, id := range l.Prerequisites(s) {
+			if j := slices.IndexFunc(l.Steps, func(o *lessons.Step) bool { return o.ID == id }); j >= 0 {
+				st.Needs = append(st.Needs, j)
+			}
+		}
 		if s.Quiz != nil {
 			st.Quiz = &Quiz{Question: s.Quiz.Question, Choices: s.Quiz.Choices, Answer: s.Quiz.AnswerIndex(), Why: s.Quiz.Why}
 		}

@@ -29,12 +29,18 @@ type Progress struct {
 	// Since is the journal seq of the last command before the current step began:
 	// checks of ran and output look only at later commands.
 	Since int `json:"since"`
+	// Opened maps a step's ID to the journal seq after which its commands count:
+	// when its prerequisites were passed, or it was gone back to. Steps not in it
+	// count every command. The current step's is Since.
+	Opened map[string]int `json:"opened,omitempty"`
 	// StepStart is what the sandbox held when the current step began: a step reset
 	// removes everything made since. nil when unknown.
 	StepStart *StepStart `json:"step_start"`
 	// Done: the last step was passed (the learner may still go back).
-	Done    bool      `json:"done"`
-	Updated time.Time `json:"updated"`
+	Done bool `json:"done"`
+	// Finished: the lesson was done once, even if the learner went back since.
+	Finished bool      `json:"finished,omitempty"`
+	Updated  time.Time `json:"updated"`
 }
 
 // StepStart lists the container and image IDs a sandbox held when a step began.

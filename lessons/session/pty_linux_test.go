@@ -3,6 +3,7 @@ package session_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,19 +77,8 @@ func (s *screen) waitFor(t *testing.T, from int, want string) int {
 // through a pty of the session's own, the journal records it, and the step passes.
 // Ctrl-C at the prompt drops the line; Ctrl-D leaves.
 func TestTerminalSession(t *testing.T) {
-	ptm, pts, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
-	defer ptm.Close()
-	defer pts.Close()
-	pty.Setsize(ptm, &pty.Winsize{Rows: 40, Cols: 100})
-	var scr screen
-	go func() { _, _ = ptm.WriteTo(&scr) }()
-
+	ptm, ios, scr := openTerminal(t)
 	root := t.TempDir()
-	ios := &iostreams.IOStreams{In: pts, Out: pts, ErrOut: pts}
-	ios.SetTTY(true, true, true)
 	sh, err := session.NewShell(session.ShellOptions{IO: ios, Terminal: true, DataRoot: root, Sandbox: "pty-demo"})
 	if err != nil {
 		t.Fatal(err)
@@ -150,4 +140,54 @@ func TestTerminalSession(t *testing.T) {
 	if !p.Done {
 		t.Errorf("progress: %+v", p)
 	}
+}
+
+// TestQuizCtrlD: Ctrl-D in a question backs out of it, like Ctrl-C, whether the
+// filter matches nothing (survey used to index an empty list and panic) or nothing
+// was typed (survey used to submit the highlighted answer).
+func TestQuizCtrlD(t *testing.T) {
+	for name, keys := range map[string]string{"no match": "zzz\x04", "empty filter": "\x04"} {
+		t.Run(name, func(t *testing.T) {
+			ptm, ios, scr := openTerminal(t)
+			_, prompter := session.NewConsole(ios, false)
+			type answer struct {
+				idx int
+				err error
+			}
+			got := make(chan answer, 1)
+			go func() {
+				idx, err := prompter.Select(context.Background(), "Which one?", []string{"alpha", "beta"})
+				got <- answer{idx, err}
+			}()
+			scr.waitFor(t, 0, "Which one?")
+			time.Sleep(100 * time.Millisecond)
+			ptm.WriteString(keys)
+			select {
+			case a := <-got:
+				if a.idx >= 0 || !errors.Is(a.err, session.ErrInterrupted) {
+					t.Errorf("Ctrl-D gave %d, %v; want the question left (ErrInterrupted)", a.idx, a.err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("the question did not end on Ctrl-D:\n%s", scr.String())
+			}
+		})
+	}
+}
+
+// openTerminal opens a pty 40 rows by 100 columns (the test skips without one),
+// closed when the test ends: the streams on its terminal side, and the screen that
+// collects what is written there.
+func openTerminal(t *testing.T) (ptm *os.File, ios *iostreams.IOStreams, scr *screen) {
+	t.Helper()
+	ptm, pts, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	t.Cleanup(func() { ptm.Close(); pts.Close() })
+	pty.Setsize(ptm, &pty.Winsize{Rows: 40, Cols: 100})
+	scr = &screen{}
+	go func() { _, _ = ptm.WriteTo(scr) }()
+	ios = &iostreams.IOStreams{In: pts, Out: pts, ErrOut: pts}
+	ios.SetTTY(true, true, true)
+	return ptm, ios, scr
 }

@@ -1,7 +1,9 @@
 // Package session runs one lesson as a guided session: it shows a step's text, reads
 // the learner's lines at a prompt, runs each in a real shell whose "docker" is
-// dockling acting on the lesson's own sandbox, journals it, checks the step and says
-// ✔ or ✘, and moves on when every check passes. The guide's own words (hint, check,
+// dockling acting on the lesson's own sandbox, journals it, and checks every step not
+// yet passed whose prerequisites are (Step.Needs), so steps may be done out of order:
+// ✔ for each step passed, ✘ only for a step the command was an attempt at. The
+// current step is the first one still open. The guide's own words (hint, check,
 // solution, skip, back, next, reset, progress, help, quit) are answered by the
 // session itself. Progress is kept on disk after every step and resumed on the next
 // start; Watch is the same without a prompt, for learners in their own terminal.
@@ -69,10 +71,14 @@ type Step struct {
 	Try      string // the command to try, shown under the text
 	Hints    []string
 	Solution string
+	Wrong    []string // wrong answers the lesson expects: attempts at the step too
 	Quiz     *Quiz
 	// Checks is how many checks the step has; a step with none and no quiz is read
 	// and then left with Enter.
 	Checks int
+	// Needs are the indexes of the steps that must be passed before this one is
+	// checked out of turn (lessons.Lesson.Prerequisites).
+	Needs []int
 }
 
 // Quiz is a multiple-choice question.

@@ -140,6 +140,8 @@ func TestInteractive(t *testing.T) {
 		"(docker exec -it marked sh)",
 		`docker run -e "A=b c" -it ubuntu`,
 		"clear; docker container start -a marked",
+		"python3",
+		"python3 -i",
 	}
 	no := []string{
 		"docker run hello-world",
@@ -155,6 +157,9 @@ func TestInteractive(t *testing.T) {
 		"cat <<EOF\ndocker run -it ubuntu\nEOF",
 		"docker run --interactive=false ubuntu",
 		`docker run -e "A=b -it" ubuntu`,
+		"cat f.json | python3 -m json.tool",
+		"bash -c 'echo hi'",
+		"sh script.sh",
 	}
 	for _, l := range yes {
 		if !Interactive(l) {

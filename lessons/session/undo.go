@@ -134,9 +134,15 @@ func (s *Session) restore(i int) bool {
 	}
 	s.p.Done = false
 	s.fails = 0
-	// Commands typed before no longer count for the step.
+	// Commands typed before no longer count for the step, nor for those after it.
 	if seq, _, err := journal.Head(s.cfg.Sandbox.Dir()); err == nil {
 		s.p.Since = seq
+		if s.p.Opened == nil {
+			s.p.Opened = map[string]int{}
+		}
+		for id := range later {
+			s.p.Opened[id] = seq
+		}
 	}
 	return true
 }
