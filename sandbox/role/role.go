@@ -15,8 +15,8 @@
 // TestCNames keeps the C sources to the names listed here.
 //
 // Who plays which role: the runtime package's init plays Shim, Init, Exec, Probe and
-// MapWait; package trash's init plays Trash (when its constructor could not); the
-// command line's Main plays Mapped (its work is the sandbox package's). Each asks
+// MapWait; package trash's init plays Trash (when its constructor could not); package
+// sandbox's init plays Mapped. Each asks
 // Current, so that a role is never mistaken for another, nor for the command line.
 package role
 
@@ -40,7 +40,7 @@ const (
 	Exec    Role = "exec"    // the exec helper, which nsenter's constructor put in a container (runtime)
 	Probe   Role = "probe"   // a probe of what user namespaces allow (runtime)
 	MapWait Role = "mapwait" // a mapped helper waiting for its id maps, to re-exec as Mapped (runtime)
-	Mapped  Role = "mapped"  // a mapped helper, root in the containers' user namespace (the command line's Main)
+	Mapped  Role = "mapped"  // a mapped helper, root in the containers' user namespace (sandbox)
 	Trash   Role = "trash"   // the trash emptier (trash)
 )
 
