@@ -58,7 +58,9 @@ __dockling_precmd() {
     l=${l#"${l%%%%[![:space:]]*}"}
     l=${l#"${l%%%%[!0-9]*}"}
     l=${l#"${l%%%%[![:space:]]*}"}
-    if [ -n "$l" ]; then %s --exit "$rc" -- "$l" 2>/dev/null; fi
+    if [ -z "$l" ]; then :
+    elif [ -n "${DOCKLING_RECORD:-}" ]; then printf '\033]7717;dockling;E;%%s;%%s\007' "$rc" "$(printf %%s "$l" | base64 -w0)"
+    else %s --exit "$rc" -- "$l" 2>/dev/null; fi
   fi
   case ${PROMPT_COMMAND:-} in
   "__dockling_precmd;"*) ;;
@@ -66,16 +68,24 @@ __dockling_precmd() {
   esac
   return $rc
 }
-case ${PS0:-} in *__dockling_started=1*) ;; *) PS0='${__dockling_ps0[__dockling_started=1]}'"${PS0:-}";; esac
+__dockling_mark=
+if [ -n "${DOCKLING_RECORD:-}" ]; then __dockling_mark='\e]7717;dockling;S\a'; fi
+case ${PS0:-} in *__dockling_started=1*) ;; *) PS0='${__dockling_ps0[__dockling_started=1]}'"$__dockling_mark${PS0:-}";; esac
 case ${PROMPT_COMMAND:-} in "__dockling_precmd;"*) ;; *) PROMPT_COMMAND="__dockling_precmd;${PROMPT_COMMAND//__dockling_precmd;/}";; esac
 export DOCKLING_HOOK=1
 `
 
 const zshHook = `__dockling_line=
-__dockling_preexec() { __dockling_line=$1 }
+__dockling_preexec() {
+  __dockling_line=$1
+  if [[ -n ${DOCKLING_RECORD:-} ]]; then printf '\033]7717;dockling;S\007'; fi
+}
 __dockling_precmd() {
   local rc=$?
-  if [[ -n $__dockling_line ]]; then
+  if [[ -z $__dockling_line ]]; then :
+  elif [[ -n ${DOCKLING_RECORD:-} ]]; then
+    printf '\033]7717;dockling;E;%%s;%%s\007' "$rc" "$(printf %%s "$__dockling_line" | base64 -w0)"
+  else
     %s --exit "$rc" -- "$__dockling_line" 2>/dev/null
   fi
   __dockling_line=
@@ -89,9 +99,17 @@ precmd_functions=(__dockling_precmd ${precmd_functions:#__dockling_precmd})
 export DOCKLING_HOOK=1
 `
 
-const fishHook = `function __dockling_postexec --on-event fish_postexec
+const fishHook = `function __dockling_preexec --on-event fish_preexec
+    if set -q DOCKLING_RECORD
+        printf '\e]7717;dockling;S\a'
+    end
+end
+function __dockling_postexec --on-event fish_postexec
     set -l rc $status
-    if test -n (string trim -- "$argv[1]")
+    if test -z (string trim -- "$argv[1]")
+    else if set -q DOCKLING_RECORD
+        printf '\e]7717;dockling;E;%%s;%%s\a' $rc (printf %%s "$argv[1]" | base64 -w0)
+    else
         %s --exit $rc -- "$argv[1]" 2>/dev/null
     end
 end

@@ -37,16 +37,27 @@ var hookCases = []hookCase{
 // Every line typed in bash, zsh or fish with prompt hooks of their own is journaled at
 // once (before the next prompt), once, with its own exit code: before, a bash with a
 // PROMPT_COMMAND journaled each line a line late with the next one's exit code.
-func TestShellHookIsExact(t *testing.T) {
+func TestShellHookIsExact(t *testing.T) { eachShell(t, testHook) }
+
+// eachShell runs test for each of hookCases whose shell is here.
+func eachShell(t *testing.T, test func(*testing.T, hookCase, string)) {
 	for _, tc := range hookCases {
 		t.Run(tc.shell, func(t *testing.T) {
 			path, err := exec.LookPath(tc.shell)
 			if err != nil {
 				t.Skipf("no %s here (.ci/run installs it)", tc.shell)
 			}
-			testHook(t, tc, path)
+			test(t, tc, path)
 		})
 	}
+}
+
+// sourceLine is the line that reads the hook in file.
+func sourceLine(tc hookCase, file string) string {
+	if tc.shell == "fish" {
+		return "source " + shQuote(file)
+	}
+	return ". " + shQuote(file)
 }
 
 func testHook(t *testing.T, tc hookCase, path string) {
@@ -84,11 +95,7 @@ func testHook(t *testing.T, tc hookCase, path string) {
 		}
 	}
 	ptm.WriteString(tc.before + "\r")
-	source := ". " + shQuote(hookFile)
-	if tc.shell == "fish" {
-		source = "source " + shQuote(hookFile)
-	}
-	ptm.WriteString(source + "\r") // the line that installs the hook may itself go unjournaled
+	ptm.WriteString(sourceLine(tc, hookFile) + "\r") // the line that installs the hook may itself go unjournaled
 	typed("false", "1|false\n")
 	typed("echo hi", "0|echo hi\n")
 	typed("sh -c 'exit 3'", "3|sh -c 'exit 3'\n")
