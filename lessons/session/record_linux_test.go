@@ -73,4 +73,4 @@ type lockedBuffer struct {
 }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) { return b.c.Write(p) }
-func (b *lockedBuffer) String() string             { return b.c.String() }
+func (b *lockedBuffer) String() string              { return b.c.String() }
