@@ -61,7 +61,8 @@ func rootfsAdvice(ref store.Ref, h hostRelease) string {
 	tar := "/tmp/" + h.Codename + ".tar"
 	var b strings.Builder
 	fmt.Fprintf(&b, "Without a registry, on this computer (%s): make the image from %s's own packages.\n", h.Pretty, h.Codename)
-	fmt.Fprintf(&b, "  1. As root (sudo, in any terminal), with the package mirror reachable:\n")
+	// The lesson's prompt may be a user namespace's root, where sudo does not work.
+	fmt.Fprintf(&b, "  1. As root, in a terminal of your own (sudo does not work at the lesson's prompt), with the package mirror reachable:\n")
 	fmt.Fprintf(&b, "     sudo apt-get install debootstrap\n")
 	fmt.Fprintf(&b, "     sudo debootstrap %s /tmp/%s && sudo tar -C /tmp/%s -cf %s .\n", h.Codename, h.Codename, h.Codename, tar)
 	fmt.Fprintf(&b, "  2. Then at this lesson's prompt:\n")
