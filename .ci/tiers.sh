@@ -73,12 +73,10 @@ fi
 work=$(mktemp -d)
 chmod 755 "$work"
 learner=dockling-learner # see the author test below; removed at the end
+. .ci/learner.sh
 cleanup() {
 	restore_policy
-	if id "$learner" >/dev/null 2>&1; then
-		userdel "$learner" >/dev/null 2>&1 || true
-		sed -i "/^$learner:/d" /etc/subuid /etc/subgid 2>/dev/null || true
-	fi
+	if id "$learner" >/dev/null 2>&1; then learner_del "$learner"; fi
 	tests/testdata/scripts/parity-daemon.sh stop /run/dockling-parity /var/lib/dockling-parity || true
 	rm -rf "$work"
 }
@@ -134,12 +132,7 @@ author_test root "$work/lessons"
 # subordinate ids (as adduser gives one), so dockling maps 65536 ids through newuidmap
 # and apt-get in the container can change to its own _apt user as the lesson says.
 # (The Go tiers cover the user without a range, where apt needs its sandbox option.)
-userdel "$learner" >/dev/null 2>&1 || true
-touch /etc/subuid /etc/subgid
-sed -i "/^$learner:/d" /etc/subuid /etc/subgid
-useradd --system --no-create-home --home-dir "$work/home-user" --shell /bin/sh "$learner"
-echo "$learner:3000000:65536" >>/etc/subuid
-echo "$learner:3000000:65536" >>/etc/subgid
+learner_add "$learner" "$work/home-user" 3000000
 mkdir -p "$work/home-user" "$work/author-user"
 chown "$learner:" "$work/home-user" "$work/author-user"
 # Every lesson: commit, diff and export read the files the container gave to other

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/dockling/dockling/lessons/session"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/journal"
 	"github.com/spf13/cobra"
@@ -95,42 +96,13 @@ func NewJournalAppendCmd(f *Factory) *cobra.Command {
 		Hidden: true,
 		Args:   exactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			line := strings.TrimSpace(args[0])
-			if line == "" {
-				return nil
-			}
 			dir, err := f.SandboxDir()
 			if err != nil {
 				return err
 			}
-			cs, is, err := journal.TakePending(dir)
-			if err != nil {
-				return err
-			}
-			if strings.Contains(line, "docker") {
-				// What the line named, should its docker commands not have noted
-				// anything (a docker that is not dockling, say).
-				if sb, err := sandbox.Open(dir); err == nil {
-					st := journal.Capture(sb)
-					oc, oi := journal.ParseOperands(line).Resolve(st, st)
-					cs, is = append(cs, oc...), append(is, oi...)
-				}
-			}
-			return journal.Append(dir, journal.Entry{Line: line, ExitCode: exit, Containers: dedupe(cs), Images: dedupe(is)})
+			return session.AppendTyped(dir, args[0], exit, "")
 		},
 	}
 	c.Flags().IntVar(&exit, "exit", 0, "the line's exit code")
 	return c
-}
-
-func dedupe(xs []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }

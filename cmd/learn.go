@@ -211,7 +211,7 @@ func runLesson(ctx context.Context, opts *LearnOptions, root string, l *lessons.
 	// Watching runs no lines itself, so it needs no shell (nor its state folder).
 	var runner session.Runner = session.NoRunner{}
 	if !opts.Watch {
-		sh, err := session.NewShell(session.ShellOptions{IO: opts.IO, Terminal: terminal, DataRoot: root, Sandbox: l.ID})
+		sh, err := session.NewShell(session.ShellOptions{IO: opts.IO, Terminal: terminal, DataRoot: root, Sandbox: l.ID, DockerRoot: true})
 		if err != nil {
 			return err
 		}

@@ -42,12 +42,6 @@ func (e *FlagError) Unwrap() error { return e.Err }
 
 // Main runs the command line and returns the process exit code.
 func Main() int {
-	// A mapped helper (reading a rootless container's files as its root, see
-	// sandbox.RunHelperRole) is this binary re-executed: here, not in main, so that a
-	// test binary playing dockling plays it too.
-	if helper, code := sandbox.RunHelperRole(); helper {
-		return code
-	}
 	ios := iostreams.System()
 	f := NewFactory(ios)
 	var root *cobra.Command

@@ -58,7 +58,7 @@ The docker commands work as "dockling <verb>", as "dockling docker <verb>", and 
 		}
 		c.AddCommand(newDockerGroup(f, group))
 	}
-	c.AddCommand(NewEnvCmd(f, nil), NewJournalAppendCmd(f))
+	c.AddCommand(NewEnvCmd(f, nil), NewJournalAppendCmd(f), NewRecordCmd(f, nil))
 	c.AddCommand(NewStandinCmd(f))
 	c.AddCommand(NewLearnCmd(f, nil))
 	c.AddCommand(NewAuthorCmd(f), NewGradeCmd(f, nil), NewSubmitCmd(f))

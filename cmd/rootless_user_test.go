@@ -174,14 +174,21 @@ func userCmd(home, name string, args []string, stdout, stderr io.Writer) *exec.C
 
 // asUser is the script command `as-user dockling ARGS...`.
 func asUser(ts *testscript.TestScript, neg bool, args []string) {
+	var stdin string // as-user -stdin FILE dockling ...: what the command reads
+	if len(args) > 2 && args[0] == "-stdin" {
+		stdin, args = ts.ReadFile(args[1]), args[2:]
+	}
 	if len(args) == 0 || args[0] != "dockling" {
-		ts.Fatalf("usage: as-user dockling [args...]")
+		ts.Fatalf("usage: as-user [-stdin FILE] dockling [args...]")
 	}
 	home := ts.Getenv("USER_HOME")
 	if home == "" {
 		ts.Fatalf("as-user needs root and the [rootless] condition: %s", ts.Getenv("ROOTLESS_REASON"))
 	}
 	cmd := userCmd(home, args[0], args[1:], ts.Stdout(), ts.Stderr())
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	for _, k := range []string{"DOCKLING_STORAGE_DRIVER", "DOCKLING_JOURNAL", "DOCKER_BUILDKIT"} {
 		if v := ts.Getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)

@@ -17,7 +17,9 @@ func NewStandinCmd(f *Factory) *cobra.Command {
 		Long: `Build one of dockling's built-in images and tag it under another name, so a lesson
 can say "docker run -it ubuntu bash" without a network. The stand-in answers to bash and
 the usual core utilities, but it is not that distribution: it is built from this host's
-own programs and labelled org.dockling.standin.`,
+own programs and labelled org.dockling.standin. It has no package manager (no apt-get):
+a lesson that installs packages, such as commit, needs the real image and says how to
+get one on this computer.`,
 		Example: `  dockling standin ubuntu
   dockling standin --from busybox alpine`,
 		Args: exactArgs(1),

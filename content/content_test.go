@@ -5,7 +5,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/dockling/dockling/checker"
+	"github.com/dockling/dockling/checker/fakeview"
 	"github.com/dockling/dockling/content"
 	"github.com/dockling/dockling/lessons"
 )
@@ -81,9 +84,17 @@ func TestImagesNeeded(t *testing.T) {
 	if !commit.NeedsNetwork() || len(commit.Images) != 1 || !commit.Images[0].Require || commit.Images[0].Standin != "" {
 		t.Errorf("commit: %+v", commit.Images)
 	}
-	for _, how := range []string{"docker pull ubuntu", "docker load -i ubuntu.tar", `docker import --change 'CMD ["bash"]' - ubuntu`} {
-		if !strings.Contains(commit.Images[0].Missing, how) {
-			t.Errorf("commit: the missing-image text lacks %q", how)
+	// Why, in the lesson's words; how, from dockling, for this computer (one list:
+	// the lesson adds no advice of its own that could contradict it).
+	missing := commit.Images[0].Missing
+	for _, want := range []string{"apt-get", "stand-in"} {
+		if !strings.Contains(missing, want) {
+			t.Errorf("commit: the missing-image text lacks %q", want)
+		}
+	}
+	for _, advice := range []string{"docker pull", "docker load", "docker import", "debootstrap", "start the lesson again"} {
+		if strings.Contains(missing, advice) {
+			t.Errorf("commit: the missing-image text gives advice of its own (%q), which dockling's may contradict", advice)
 		}
 	}
 	if m := commit.MissingImages(nil); len(m) != 1 || m[0].Ref != "ubuntu" {
@@ -118,5 +129,41 @@ func TestSolutionsNameWhatTheLearnerMade(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCommitRefusesAnImageWithoutApt: the step that installs Python with apt-get
+// says at its first check, whatever the learner typed, that an ubuntu without
+// apt-get (dockling's stand-in) cannot do, and why; a real one passes that check.
+func TestCommitRefusesAnImageWithoutApt(t *testing.T) {
+	ls, err := lessons.LoadAll(content.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var step *lessons.Step
+	for _, s := range ls[1].Steps {
+		if s.ID == "install-python" {
+			step = s
+		}
+	}
+	if step == nil {
+		t.Fatal("commit has no install-python step")
+	}
+	const id = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+	view := func(files fstest.MapFS) *fakeview.View {
+		return &fakeview.View{
+			ImageList: []checker.Image{{ID: id, Tags: []string{"ubuntu:latest"}}},
+			Files:     map[string]fstest.MapFS{id: files},
+		}
+	}
+	bin := &fstest.MapFile{Data: []byte("#!/bin/sh\n"), Mode: 0o755}
+	standin := view(fstest.MapFS{"usr/bin/bash": bin})
+	first := lessons.EvaluateStep(step, standin, nil, 0).Results[0]
+	if first.Passed || !strings.Contains(first.Fail, "has no apt-get") || !strings.Contains(first.Fail, "stand-in") {
+		t.Fatalf("an ubuntu without apt-get: first check %+v, want it refused, saying why", first)
+	}
+	real := view(fstest.MapFS{"usr/bin/bash": bin, "usr/bin/apt-get": bin})
+	if first := lessons.EvaluateStep(step, real, nil, 0).Results[0]; !first.Passed {
+		t.Fatalf("an ubuntu with apt-get: first check %+v, want it passed", first)
 	}
 }

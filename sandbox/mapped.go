@@ -54,8 +54,18 @@ type mappedChange struct {
 	IsDir bool `json:",omitempty"`
 }
 
+// A dockling re-executed as a mapped helper does only that, in this package's init:
+// every binary that links the sandbox (the command line, and the test binaries that
+// commit, diff or export a rootless container) plays the helper, never its own main
+// (a test binary would run its tests instead and exit 1 with nothing said).
+func init() {
+	if helper, code := RunHelperRole(); helper {
+		os.Exit(code)
+	}
+}
+
 // RunHelperRole plays the mapped helper's role when this process is one, and says
-// so with the exit code; false means it is not a helper. main calls it first.
+// so with the exit code; false means it is not a helper. The package's init calls it.
 func RunHelperRole() (bool, int) {
 	if role.Current() != role.Mapped {
 		return false, 0

@@ -126,6 +126,9 @@ func howToGet(ref store.Ref, lessonText string) string {
 	} {
 		how += fmt.Sprintf("  %-36s %s\n", w[0], w[1])
 	}
+	if advice := rootfsAdvice(ref, readHostRelease()); advice != "" {
+		how += "\n" + advice
+	}
 	if lessonText = strings.TrimSpace(lessonText); lessonText != "" {
 		how += "\n" + lessonText + "\n"
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dockling/dockling/internal/iostreams"
+	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/journal"
 )
 
@@ -42,6 +43,7 @@ type Shell struct {
 	stateDir string
 	vars     string // export DOCKLING_ROOT=… DOCKLING_SANDBOX=…, forced before every line
 	dir      string
+	ns       *lessonNS // the lines' namespace with /var/lib/docker, if any
 }
 
 // ShellOptions configure NewShell.
@@ -54,6 +56,9 @@ type ShellOptions struct {
 	Sandbox  string // the sandbox's name (the lesson's ID)
 	// Env is the environment commands start from (default os.Environ()).
 	Env []string
+	// DockerRoot shows the sandbox at /var/lib/docker to the lines, as the lecture
+	// has it (see shellns_linux.go); where that cannot be, a note on IO.ErrOut says so.
+	DockerRoot bool
 }
 
 // NewShell prepares a shell for one session; Close removes its state.
@@ -102,7 +107,26 @@ func NewShell(opts ShellOptions) (*Shell, error) {
 		s.env = append(s.env, "BASH_ENV="+prologue)
 	}
 	s.dir, _ = os.Getwd()
+	if opts.DockerRoot {
+		dir, err := sandbox.Dir(opts.DataRoot, opts.Sandbox)
+		if err == nil {
+			s.ns, err = newLessonNS(s.stateDir, dir, s.path, s.env)
+		}
+		if err != nil {
+			fmt.Fprintf(s.io.ErrOut, "Note: %s is not this lesson's data root in this shell (%v); docker info shows where it is.\n", dockerRoot, err)
+		}
+	}
 	return s, nil
+}
+
+// command is the shell running script, in the lesson's namespace if it has one.
+func (s *Shell) command(ctx context.Context, script string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, s.path, "-c", script, filepath.Base(s.path))
+	cmd.Env = s.env
+	if s.ns != nil {
+		s.ns.wrap(cmd)
+	}
+	return cmd
 }
 
 // DockerBin makes <dataRoot>/bin/docker (and bin/dockling, which the shell hook of
@@ -142,8 +166,13 @@ func linkTo(exe, link string) error {
 	return nil
 }
 
-// Close removes the shell's state.
-func (s *Shell) Close() error { return os.RemoveAll(s.stateDir) }
+// Close removes the shell's state (and stops its docker proxy).
+func (s *Shell) Close() error {
+	if s.ns != nil {
+		s.ns.Close()
+	}
+	return os.RemoveAll(s.stateDir)
+}
 
 // Dir is the shell's current directory after the last line.
 func (s *Shell) Dir() string { return s.dir }
@@ -226,8 +255,7 @@ func (s *Shell) bashPrologue() string {
 // runPipes runs script with output copied to the streams and captured. The shell
 // gets its own process group, so cancelling ctx stops whatever the line started.
 func (s *Shell) runPipes(ctx context.Context, script string) (Result, error) {
-	cmd := exec.CommandContext(ctx, s.path, "-c", script, filepath.Base(s.path))
-	cmd.Env = s.env
+	cmd := s.command(ctx, script)
 	var buf capture
 	cmd.Stdout = io.MultiWriter(s.io.Out, &buf)
 	cmd.Stderr = io.MultiWriter(s.io.ErrOut, &buf)

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -41,8 +40,7 @@ func (s *Shell) runTerminal(script string, interactive bool) (Result, error) {
 	signal.Ignore(syscall.SIGTSTP)
 	defer signal.Reset(syscall.SIGTSTP)
 
-	cmd := exec.Command(s.path, "-c", script, filepath.Base(s.path))
-	cmd.Env = s.env
+	cmd := s.command(context.Background(), script)
 	cmd.Stdin = in
 	if interactive {
 		cmd.Stdout, cmd.Stderr = out, errOut
@@ -91,6 +89,9 @@ func (s *Shell) runTerminal(script string, interactive bool) (Result, error) {
 // ownGroup puts the line in its own process group and makes cancelling kill the whole
 // group, so nothing the line started outlives it.
 func ownGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }

@@ -15,8 +15,8 @@
 // TestCNames keeps the C sources to the names listed here.
 //
 // Who plays which role: the runtime package's init plays Shim, Init, Exec, Probe and
-// MapWait; package trash's init plays Trash (when its constructor could not); the
-// command line's Main plays Mapped (its work is the sandbox package's). Each asks
+// MapWait; package trash's init plays Trash (when its constructor could not); package
+// sandbox's init plays Mapped; package lessons/session's init plays LessonShell. Each asks
 // Current, so that a role is never mistaken for another, nor for the command line.
 package role
 
@@ -40,8 +40,11 @@ const (
 	Exec    Role = "exec"    // the exec helper, which nsenter's constructor put in a container (runtime)
 	Probe   Role = "probe"   // a probe of what user namespaces allow (runtime)
 	MapWait Role = "mapwait" // a mapped helper waiting for its id maps, to re-exec as Mapped (runtime)
-	Mapped  Role = "mapped"  // a mapped helper, root in the containers' user namespace (the command line's Main)
+	Mapped  Role = "mapped"  // a mapped helper, root in the containers' user namespace (sandbox)
 	Trash   Role = "trash"   // the trash emptier (trash)
+	// LessonShell: a guided lesson's shell, which binds the lesson's sandbox at
+	// /var/lib/docker in its mount namespace, then execs the shell (lessons/session).
+	LessonShell Role = "lessonshell"
 )
 
 // The roles' arguments.
@@ -55,9 +58,10 @@ const (
 	WaitIDMap     = "_DOCKLING_WAIT_IDMAP"     // Init: wait for the id maps, then re-exec
 	MappedTask    = "_DOCKLING_MAPPED_ROLE"    // MapWait, Mapped: what the helper does (diff, layer, export)
 	TrashDir      = "_DOCKLING_EMPTY_TRASH"    // Trash: the folder to empty
+	LessonSandbox = "_DOCKLING_LESSON_SANDBOX" // LessonShell: the sandbox folder to show at /var/lib/docker
 )
 
-var roles = []Role{Shim, Init, Exec, Probe, MapWait, Mapped, Trash}
+var roles = []Role{Shim, Init, Exec, Probe, MapWait, Mapped, Trash, LessonShell}
 
 var current = fromEnv()
 

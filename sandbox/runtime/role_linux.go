@@ -18,7 +18,7 @@ import (
 func Init() {
 	r := role.Current()
 	switch r {
-	case role.CLI, role.Mapped, role.Trash: // not the runtime's (see package role)
+	case role.CLI, role.Mapped, role.Trash, role.LessonShell: // not the runtime's (see package role)
 		return
 	}
 	// Its name in ps and top: started through /proc/self/fd/N, it would be "N". (Package
