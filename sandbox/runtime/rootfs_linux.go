@@ -20,6 +20,11 @@ var (
 		"/proc/sys", "/proc/sysrq-trigger"}
 )
 
+// MaskedPaths are the paths every container has hidden and read-only, for inspect.
+func MaskedPaths() (masked, readonly []string) {
+	return append([]string(nil), maskedPaths...), append([]string(nil), readonlyPaths...)
+}
+
 type device struct {
 	name         string
 	major, minor uint32

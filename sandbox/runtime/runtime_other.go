@@ -9,6 +9,9 @@ import (
 	"github.com/dockling/dockling/internal/rawfile"
 )
 
+// MaskedPaths are none off Linux.
+func MaskedPaths() (masked, readonly []string) { return nil, nil }
+
 // Init does nothing off Linux.
 func Init() {}
 
