@@ -270,6 +270,7 @@ type exitWithMessage struct {
 	code   int
 	err    error
 	noHelp bool
+	bare   bool // printed as it is, without "docker: Error: "
 }
 
 func (e *exitWithMessage) Error() string { return e.err.Error() }
