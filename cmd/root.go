@@ -169,6 +169,10 @@ var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
 	"commit":    func(f *Factory) *cobra.Command { return NewCommitCmd(f, nil) },
 	"diff":      NewDiffCmd,
 	"export":    NewExportCmd,
+	// Verbs of issue 16's item 5.
+	"pause":   NewPauseCmd,
+	"unpause": NewUnpauseCmd,
+	"rename":  NewRenameCmd,
 }
 
 // addDockerVerbs adds the docker verbs to parent: all of them (verbAll), none

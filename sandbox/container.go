@@ -309,6 +309,10 @@ func (sb *Sandbox) readContainerIn(d *rawfile.Dir, id string, mode readMode) (*C
 	if mode != readRecord {
 		st, err := runtime.StatusIn(d, id)
 		fillState(c, st, err)
+		// Paused by `docker pause` (a commit's brief freeze does not count).
+		if c.State.Running && d.Parse(id+"/"+pausedFile, func([]byte) error { return nil }) == nil {
+			c.State.Paused, c.State.Status = true, "paused"
+		}
 	}
 	for n := range c.NetworkSettings.Networks {
 		c.HostConfig.NetworkMode = n

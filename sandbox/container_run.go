@@ -145,7 +145,7 @@ func (sb *Sandbox) Stop(name string, timeout time.Duration) (*Container, error) 
 	if err := runtime.Stop(sb.containerDir(c.ID), timeout); err != nil {
 		return nil, fmt.Errorf("stopping %s: %w", c.ShortName(), err)
 	}
-	return c, nil
+	return c, sb.clearPaused(c) // a stop thaws a paused container, as Docker's does
 }
 
 // Kill sends a signal to a running container.
@@ -160,7 +160,7 @@ func (sb *Sandbox) Kill(name string, sig syscall.Signal) (*Container, error) {
 	if err := runtime.Signal(sb.containerDir(c.ID), sig); err != nil {
 		return nil, fmt.Errorf("killing %s: %w", c.ShortName(), err)
 	}
-	return c, nil
+	return c, sb.clearPaused(c) // the signal thawed it
 }
 
 // Wait blocks until the container stops and returns its exit code.
@@ -298,6 +298,9 @@ func (sb *Sandbox) Exec(name string, p runtime.Process, s runtime.Streams) (int,
 	}
 	if !c.State.Running {
 		return 0, fmt.Errorf("%w: container %s is not running", ErrNotRunning, c.ID)
+	}
+	if c.State.Paused {
+		return 0, refused(ErrPaused, "Container %s is paused, unpause the container before exec", name)
 	}
 	if p.Env == nil {
 		p.Env = c.Config.Env

@@ -95,6 +95,8 @@ func StatusText(c *sandbox.Container, now time.Time) string {
 	switch c.State.Status {
 	case "running":
 		return "Up " + units.HumanDuration(now.Sub(c.State.StartedAt))
+	case "paused":
+		return "Up " + units.HumanDuration(now.Sub(c.State.StartedAt)) + " (Paused)"
 	case "exited":
 		return fmt.Sprintf("Exited (%d) %s ago", c.State.ExitCode, units.HumanDuration(now.Sub(c.State.FinishedAt)))
 	}
