@@ -22,6 +22,7 @@ type PsOptions struct {
 	NoTrunc bool
 	Format  string
 	Filters []string
+	Size    bool
 }
 
 var psFormat = listFormat{
@@ -44,7 +45,8 @@ func NewPsCmd(f *Factory, runF func(*PsOptions) error) *cobra.Command {
 (adjective_surname) unless you gave --name.`,
 		Example: `  docker ps
   docker ps -a
-  docker ps -a --filter status=exited --format '{{.Names}}'`,
+  docker ps -a --filter status=exited --format '{{.Names}}'
+  docker ps -s`,
 		Args: exactArgs(0),
 		RunE: func(c *cobra.Command, args []string) error {
 			if runF != nil {
@@ -59,6 +61,7 @@ func NewPsCmd(f *Factory, runF func(*PsOptions) error) *cobra.Command {
 	fl.IntVarP(&opts.Last, "last", "n", -1, "Show n last created containers (includes all states)")
 	fl.BoolVarP(&opts.Latest, "latest", "l", false, "Show the latest created container (includes all states)")
 	fl.BoolVar(&opts.NoTrunc, "no-trunc", false, "Don't truncate output")
+	fl.BoolVarP(&opts.Size, "size", "s", false, "Display total file sizes: the container's writable layer, and (virtual) with its image")
 	fl.StringVar(&opts.Format, "format", "", "Format output using a custom template ('table', 'table TEMPLATE', 'json', 'TEMPLATE')")
 	fl.StringArrayVarP(&opts.Filters, "filter", "f", nil, "Filter output based on conditions provided (status=, name=, ancestor=, id=, exited=)")
 	return c
@@ -81,7 +84,7 @@ func psRun(opts *PsOptions) error {
 		opts.Last = 1
 	}
 	all := opts.All || opts.Last > 0 || len(opts.Filters) > 0
-	ro := &dockerapi.RowOptions{Now: time.Now(), NoTrunc: opts.NoTrunc}
+	ro := &dockerapi.RowOptions{Now: time.Now(), NoTrunc: opts.NoTrunc, Size: opts.Size}
 	var rows []any
 	for _, c := range cs {
 		if opts.Last > 0 && len(rows) >= opts.Last {
@@ -95,7 +98,11 @@ func psRun(opts *PsOptions) error {
 		}
 		rows = append(rows, dockerapi.NewContainerRow(sb, ro, c))
 	}
-	return psFormat.render(opts.IO.Out, opts.Format, opts.Quiet, rows)
+	lf := psFormat
+	if opts.Size {
+		lf.Default += "\t{{.Size}}"
+	}
+	return lf.render(opts.IO.Out, opts.Format, opts.Quiet, rows)
 }
 
 // filterError is a --filter dockerapi refused, as a usage mistake.

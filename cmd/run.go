@@ -31,6 +31,7 @@ type RunOptions struct {
 	Network     string
 	DetachKeys  string
 	SecurityOpt []string
+	Verbs       runVerbsOptions // labels, env files, --privileged (run_verbs.go)
 }
 
 func addCreateFlags(c *cobra.Command, opts *RunOptions) {
@@ -47,6 +48,7 @@ func addCreateFlags(c *cobra.Command, opts *RunOptions) {
 	fl.StringVar(&opts.Network, "network", sandbox.NetworkHost, "Connect a container to a network: host (the default, the machine's network) or none")
 	fl.StringArrayVar(&opts.SecurityOpt, "security-opt", nil,
 		"Security options: seccomp=unconfined, seccomp=PROFILE.json (Docker's profile format), no-new-privileges[=true|false]")
+	addRunVerbsFlags(c, &opts.Verbs)
 	c.Flags().BoolP("help", "", false, "Print usage")
 }
 
@@ -67,6 +69,9 @@ func (opts *RunOptions) createOptions(c *cobra.Command) (sandbox.CreateOptions, 
 	if c.Flags().Changed("entrypoint") {
 		ep := opts.Entrypoint
 		co.Entrypoint = &ep
+	}
+	if err := opts.Verbs.apply(&co); err != nil {
+		return co, runError(err)
 	}
 	return co, nil
 }

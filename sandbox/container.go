@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -111,6 +112,9 @@ type CreateOptions struct {
 	NetworkNone bool
 	AutoRemove  bool
 	SecurityOpt []string // as ReadSecurityOpts returns them
+
+	// The "verbs" area's options (issue 16 item 5).
+	Labels map[string]string // over the image's labels
 }
 
 // ShortName is the name without Docker's leading "/".
@@ -174,6 +178,14 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	}
 	if opts.User != "" {
 		cfg.User = opts.User
+	}
+	if len(opts.Labels) > 0 {
+		labels := maps.Clone(cfg.Labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		maps.Copy(labels, opts.Labels)
+		cfg.Labels = labels
 	}
 	cfg.Tty, cfg.OpenStdin = opts.Tty, opts.OpenStdin
 	cfg.AttachStdin, cfg.StdinOnce = opts.OpenStdin, opts.OpenStdin

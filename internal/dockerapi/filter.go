@@ -6,6 +6,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dockling/dockling/sandbox"
 )
@@ -120,6 +121,35 @@ func ImageFilter(repository string, filters []string) (func(sandbox.ImageSummary
 			checks = append(checks, func(im sandbox.ImageSummary) bool { return (im.Repository == "<none>") == want })
 		case "reference":
 			checks = append(checks, refMatch(v))
+		default:
+			return nil, &FilterError{Msg: fmt.Sprintf("invalid filter '%s'", k)}
+		}
+	}
+	return all(checks), nil
+}
+
+// PruneFilter is `docker container prune --filter`: until=TIMESTAMP|DURATION (made
+// before), label=KEY[=VALUE] and label!=KEY[=VALUE].
+func PruneFilter(filters []string, now time.Time) (func(*sandbox.Container) bool, error) {
+	var checks []func(*sandbox.Container) bool
+	labels := func(c *sandbox.Container) map[string]string { return c.Config.Labels }
+	for _, f := range filters {
+		k, v, err := splitFilter(f)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case k == "until":
+			t, err := sandbox.ParseLogTime(v, now)
+			if err != nil {
+				return nil, &FilterError{Msg: fmt.Sprintf("invalid filter 'until=%s': %v", v, err)}
+			}
+			checks = append(checks, func(c *sandbox.Container) bool { return c.Created.Before(t) })
+		case k == "label":
+			checks = append(checks, labelCheck(v, labels))
+		case k == "label!": // label!=KEY splits as "label!" and KEY
+			has := labelCheck(v, labels)
+			checks = append(checks, func(c *sandbox.Container) bool { return !has(c) })
 		default:
 			return nil, &FilterError{Msg: fmt.Sprintf("invalid filter '%s'", k)}
 		}

@@ -34,6 +34,9 @@ type ImageRow struct {
 type RowOptions struct {
 	Now     time.Time
 	NoTrunc bool
+	// Size fills a container row's Size: its writable layer, and with the image's
+	// layers (ps -s).
+	Size bool
 	// images caches what each image name a container was made from names now.
 	images map[string]string
 }
@@ -65,6 +68,13 @@ func NewContainerRow(sb *sandbox.Sandbox, o *RowOptions, c *sandbox.Container) C
 		r.Command = Ellipsis(r.Command, 20)
 	}
 	r.Command = strconv.Quote(r.Command)
+	if o.Size {
+		rw, virtual := sb.ContainerSize(c), int64(0)
+		if img, err := sb.Image(c.Image); err == nil {
+			virtual = sb.Store.Size(img)
+		}
+		r.Size = fmt.Sprintf("%s (virtual %s)", HumanSize(rw), HumanSize(rw+virtual))
+	}
 	return r
 }
 
