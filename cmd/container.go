@@ -26,7 +26,7 @@ func NewContainerCmd(f *Factory) *cobra.Command {
 		NewAttachCmd(f, nil), NewStopCmd(f), NewKillCmd(f), NewRestartCmd(f), NewRmCmd(f),
 		NewLogsCmd(f, nil), NewExecCmd(f, nil), NewWaitCmd(f), NewTopCmd(f), NewContainerPruneCmd(f),
 		NewCommitCmd(f, nil), NewDiffCmd(f), NewExportCmd(f))
-	c.AddCommand(NewPauseCmd(f), NewUnpauseCmd(f), NewRenameCmd(f))
+	c.AddCommand(NewPauseCmd(f), NewUnpauseCmd(f), NewRenameCmd(f), NewStatsCmd(f))
 	return c
 }
 

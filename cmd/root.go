@@ -173,6 +173,7 @@ var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
 	"pause":   NewPauseCmd,
 	"unpause": NewUnpauseCmd,
 	"rename":  NewRenameCmd,
+	"stats":   NewStatsCmd,
 }
 
 // addDockerVerbs adds the docker verbs to parent: all of them (verbAll), none

@@ -132,3 +132,28 @@ func Since(now, t time.Time) string {
 	}
 	return units.HumanDuration(now.Sub(t)) + " ago"
 }
+
+// StatsRow is one row of `docker stats`; its fields are the --format names.
+type StatsRow struct {
+	BlockIO, CPUPerc, Container, ID, MemPerc, MemUsage, Name, NetIO, PIDs string
+}
+
+// NewStatsRow is s as a stats row; container is the name or ID it was asked by.
+func NewStatsRow(s sandbox.Stats, container string, noTrunc bool) StatsRow {
+	r := StatsRow{
+		Container: container, ID: s.ID, Name: s.Name,
+		CPUPerc:  fmt.Sprintf("%.2f%%", s.CPUPercent),
+		MemUsage: units.BytesSize(float64(s.MemUsage)) + " / " + units.BytesSize(float64(s.MemLimit)),
+		MemPerc:  "0.00%",
+		NetIO:    HumanSize(int64(s.NetRx)) + " / " + HumanSize(int64(s.NetTx)),
+		BlockIO:  HumanSize(int64(s.BlockRead)) + " / " + HumanSize(int64(s.BlockWrite)),
+		PIDs:     strconv.Itoa(s.PIDs),
+	}
+	if s.MemLimit > 0 {
+		r.MemPerc = fmt.Sprintf("%.2f%%", float64(s.MemUsage)/float64(s.MemLimit)*100)
+	}
+	if !noTrunc {
+		r.ID = store.ShortID(r.ID)
+	}
+	return r
+}
