@@ -174,6 +174,10 @@ var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
 	"unpause": NewUnpauseCmd,
 	"rename":  NewRenameCmd,
 	"stats":   NewStatsCmd,
+	"login":   NewLoginCmd,
+	"logout":  NewLogoutCmd,
+	"push":    NewPushCmd,
+	"search":  NewSearchCmd,
 }
 
 // addDockerVerbs adds the docker verbs to parent: all of them (verbAll), none
