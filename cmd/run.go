@@ -70,7 +70,11 @@ func (opts *RunOptions) createOptions(c *cobra.Command) (sandbox.CreateOptions, 
 		ep := opts.Entrypoint
 		co.Entrypoint = &ep
 	}
-	if err := opts.Verbs.apply(&co); err != nil {
+	if err := opts.Verbs.apply(&co, opts.IO.ErrOut); err != nil {
+		var fe *FlagError
+		if errors.As(err, &fe) {
+			return co, err
+		}
 		return co, runError(err)
 	}
 	return co, nil

@@ -70,6 +70,11 @@ type HostConfig struct {
 	// SecurityOpt is --security-opt as Docker records it (a seccomp profile file as
 	// its JSON, see ReadSecurityOpts); exec'd processes follow it too.
 	SecurityOpt []string
+
+	// The "verbs" area's fields (issue 16 item 5): -m, --cpus, --pids-limit.
+	Memory    int64 `json:",omitempty"`
+	NanoCpus  int64 `json:",omitempty"`
+	PidsLimit int64 `json:",omitempty"`
 }
 
 // NameInUseError is Docker's refusal of a taken name, in its words.
@@ -115,6 +120,7 @@ type CreateOptions struct {
 
 	// The "verbs" area's options (issue 16 item 5).
 	Labels map[string]string // over the image's labels
+	Limits Limits            // as CheckLimits left them
 }
 
 // ShortName is the name without Docker's leading "/".
@@ -215,6 +221,8 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 		State:      ContainerState{Status: "created"},
 		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: "host", SecurityOpt: opts.SecurityOpt},
 	}
+	h := &c.HostConfig
+	h.Memory, h.NanoCpus, h.PidsLimit = opts.Limits.Memory, opts.Limits.NanoCPUs, opts.Limits.PidsLimit
 	if opts.NetworkNone {
 		c.HostConfig.NetworkMode = "none"
 	}

@@ -47,6 +47,7 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 		Hostname:    c.Config.Hostname,
 		NetworkNone: c.HostConfig.NetworkMode == "none",
 		StopSignal:  sig,
+		Resources:   Limits{Memory: c.HostConfig.Memory, NanoCPUs: c.HostConfig.NanoCpus, PidsLimit: c.HostConfig.PidsLimit},
 	}, nil
 }
 

@@ -45,6 +45,9 @@ func (sb *Sandbox) ContainerStats(cs []*Container, interval time.Duration) []Sta
 
 func (sb *Sandbox) readStats(c *Container) Stats {
 	s := Stats{ID: c.ID, Name: c.ShortName(), MemLimit: machineMemory(), at: time.Now()}
+	if m := c.HostConfig.Memory; m > 0 {
+		s.MemLimit = uint64(m) // run -m
+	}
 	if !c.State.Running {
 		return s
 	}

@@ -123,6 +123,10 @@ func hostConfigOf(c *sandbox.Container) HostConfig {
 	if len(out.SecurityOpt) == 0 {
 		out.SecurityOpt = nil // Docker's null
 	}
+	out.Memory, out.NanoCPUs = h.Memory, h.NanoCpus
+	if h.PidsLimit > 0 {
+		out.PidsLimit = &h.PidsLimit
+	}
 	out.BlkioWeightDevice, out.Devices = []any{}, []any{}
 	out.MaskedPaths, out.ReadonlyPaths = maskedPaths()
 	return out

@@ -57,6 +57,15 @@ type Spec struct {
 	NetworkNone bool
 	// StopSignal is what Stop sends first; 0 means SIGTERM.
 	StopSignal syscall.Signal
+	// Resources are the container's cgroup limits (zero: none).
+	Resources Resources `json:",omitzero"`
+}
+
+// Resources are run's -m, --cpus and --pids-limit.
+type Resources struct {
+	Memory    int64 // bytes
+	NanoCPUs  int64 // CPUs × 10⁹
+	PidsLimit int64
 }
 
 // Rootfs is an overlay stack, or (Copy) a folder holding a full copy of the image that

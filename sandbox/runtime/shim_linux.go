@@ -366,6 +366,12 @@ func (s *shim) run() int {
 	// Before the init execs the command: every process of the container inherits it.
 	cgroup := joinFreezer(s.spec.ID, ip.pid)
 	defer removeFreezer(cgroup) // on the failures below; a second remove does nothing
+	limits, err := applyLimits(s.spec.ID, ip.pid, cgroup, s.spec.Resources)
+	defer removeLimits(limits)
+	if err != nil {
+		ip.kill()
+		return s.fail(fmt.Errorf("setting resource limits: %w", err))
+	}
 	shimStart, _ := procStart(os.Getpid())
 	initStart, _ := procStart(ip.pid)
 	s.state = diskState{Status: "running", Pid: ip.pid, StartedAt: time.Now().UTC(),
