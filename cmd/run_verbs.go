@@ -20,6 +20,7 @@ type runVerbsOptions struct {
 	Memory     string
 	CPUs       string
 	PidsLimit  int64
+	Init       bool
 }
 
 func addRunVerbsFlags(c *cobra.Command, o *runVerbsOptions) {
@@ -31,6 +32,7 @@ func addRunVerbsFlags(c *cobra.Command, o *runVerbsOptions) {
 	fl.StringVarP(&o.Memory, "memory", "m", "", "Memory limit (e.g. 64m, 1g), through the container's cgroup")
 	fl.StringVar(&o.CPUs, "cpus", "", "Number of CPUs (e.g. 0.5), through the container's cgroup")
 	fl.Int64Var(&o.PidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")
+	fl.BoolVar(&o.Init, "init", false, "Run an init inside the container that forwards signals and reaps processes (the host's static tini, from Debian's tini package)")
 }
 
 // apply puts the flags into co, warning on w of limits this machine drops. Env
@@ -46,7 +48,7 @@ func (o *runVerbsOptions) apply(co *sandbox.CreateOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	co.Labels = labels
+	co.Labels, co.Init = labels, o.Init
 	env, err := sandbox.ReadKeyValueFiles(o.EnvFiles)
 	if err != nil {
 		return err

@@ -75,6 +75,7 @@ type HostConfig struct {
 	Memory    int64 `json:",omitempty"`
 	NanoCpus  int64 `json:",omitempty"`
 	PidsLimit int64 `json:",omitempty"`
+	Init      bool  `json:",omitempty"` // run --init
 }
 
 // NameInUseError is Docker's refusal of a taken name, in its words.
@@ -121,6 +122,7 @@ type CreateOptions struct {
 	// The "verbs" area's options (issue 16 item 5).
 	Labels map[string]string // over the image's labels
 	Limits Limits            // as CheckLimits left them
+	Init   bool              // run a static tini as pid 1 before the command
 }
 
 // ShortName is the name without Docker's leading "/".
@@ -223,6 +225,11 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	}
 	h := &c.HostConfig
 	h.Memory, h.NanoCpus, h.PidsLimit = opts.Limits.Memory, opts.Limits.NanoCPUs, opts.Limits.PidsLimit
+	if h.Init = opts.Init; h.Init {
+		if _, err := findInit(); err != nil {
+			return nil, err
+		}
+	}
 	if opts.NetworkNone {
 		c.HostConfig.NetworkMode = "none"
 	}

@@ -33,6 +33,13 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 	if err != nil {
 		return runtime.Spec{}, err
 	}
+	args, initBin := append([]string{c.Path}, c.Args...), ""
+	if c.HostConfig.Init {
+		if initBin, err = findInit(); err != nil {
+			return runtime.Spec{}, err
+		}
+		args = append([]string{runtime.InitPath, "--"}, args...)
+	}
 	return runtime.Spec{
 		ID:  c.ID,
 		Dir: sb.containerDir(c.ID),
@@ -41,13 +48,14 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 			Untrusted: sb.Untrusted,
 		},
 		Process: runtime.Process{
-			Args: append([]string{c.Path}, c.Args...), Env: c.Config.Env, Cwd: c.Config.WorkingDir,
+			Args: args, Env: c.Config.Env, Cwd: c.Config.WorkingDir,
 			User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, Security: sec,
 		},
 		Hostname:    c.Config.Hostname,
 		NetworkNone: c.HostConfig.NetworkMode == "none",
 		StopSignal:  sig,
 		Resources:   Limits{Memory: c.HostConfig.Memory, NanoCPUs: c.HostConfig.NanoCpus, PidsLimit: c.HostConfig.PidsLimit},
+		Init:        initBin,
 	}, nil
 }
 

@@ -124,6 +124,9 @@ func hostConfigOf(c *sandbox.Container) HostConfig {
 		out.SecurityOpt = nil // Docker's null
 	}
 	out.Memory, out.NanoCPUs = h.Memory, h.NanoCpus
+	if h.Init {
+		out.Init = &h.Init
+	}
 	if h.PidsLimit > 0 {
 		out.PidsLimit = &h.PidsLimit
 	}

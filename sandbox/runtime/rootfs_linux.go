@@ -89,6 +89,11 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 			return fmt.Errorf("mounting /etc/%s: %w", name, err)
 		}
 	}
+	if spec.Init != "" {
+		if err := bindInit(root, spec.Init); err != nil {
+			return err
+		}
+	}
 	if spec.Process.Tty {
 		if err := setupTty(root, sock); err != nil {
 			return err
@@ -494,6 +499,22 @@ func loUp() error {
 	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
 	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
 		return fmt.Errorf("bringing up lo: %w", err)
+	}
+	return nil
+}
+
+// bindInit binds the host's init binary read-only at InitPath: the container runs it
+// but can never write through it to the host's file.
+func bindInit(root, src string) error {
+	target, err := ensureFile(root, InitPath)
+	if err != nil {
+		return err
+	}
+	if err := unix.Mount(src, target, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("mounting the init (%s) at %s: %w", src, InitPath, err)
+	}
+	if err := remountBind(target, unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV); err != nil {
+		return fmt.Errorf("making %s read-only: %w", InitPath, err)
 	}
 	return nil
 }

@@ -59,7 +59,13 @@ type Spec struct {
 	StopSignal syscall.Signal
 	// Resources are the container's cgroup limits (zero: none).
 	Resources Resources `json:",omitzero"`
+	// Init, when set, is a host file (a static tini) bound read-only at InitPath
+	// (run --init); the caller puts it before the command.
+	Init string `json:",omitempty"`
 }
+
+// InitPath is where run --init's init is, in the container (Docker's place).
+const InitPath = "/sbin/docker-init"
 
 // Resources are run's -m, --cpus and --pids-limit.
 type Resources struct {
