@@ -21,6 +21,7 @@ type runVerbsOptions struct {
 	CPUs       string
 	PidsLimit  int64
 	Init       bool
+	Restart    string
 }
 
 func addRunVerbsFlags(c *cobra.Command, o *runVerbsOptions) {
@@ -32,6 +33,7 @@ func addRunVerbsFlags(c *cobra.Command, o *runVerbsOptions) {
 	fl.StringVarP(&o.Memory, "memory", "m", "", "Memory limit (e.g. 64m, 1g), through the container's cgroup")
 	fl.StringVar(&o.CPUs, "cpus", "", "Number of CPUs (e.g. 0.5), through the container's cgroup")
 	fl.Int64Var(&o.PidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")
+	fl.StringVar(&o.Restart, "restart", "no", "Restart policy to apply when a container exits (no, on-failure[:max-retries], always, unless-stopped); the container's shim restarts it, until a reboot")
 	fl.BoolVar(&o.Init, "init", false, "Run an init inside the container that forwards signals and reaps processes (the host's static tini, from Debian's tini package)")
 }
 
@@ -49,6 +51,9 @@ func (o *runVerbsOptions) apply(co *sandbox.CreateOptions, w io.Writer) error {
 		return err
 	}
 	co.Labels, co.Init = labels, o.Init
+	if co.Restart, err = sandbox.ParseRestartPolicy(o.Restart); err != nil {
+		return err
+	}
 	env, err := sandbox.ReadKeyValueFiles(o.EnvFiles)
 	if err != nil {
 		return err

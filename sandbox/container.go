@@ -38,6 +38,8 @@ type Container struct {
 	// read it here rather than open hostconfig.json (see readContainerIn).
 	NetworkSettings NetworkSettings
 	HostConfig      HostConfig `json:"-"`
+	// RestartCount is how often the restart policy started it again (live, not kept).
+	RestartCount int `json:"-"`
 
 	layer *store.RWLayer // set by Create, for StartCreated
 }
@@ -76,6 +78,8 @@ type HostConfig struct {
 	NanoCpus  int64 `json:",omitempty"`
 	PidsLimit int64 `json:",omitempty"`
 	Init      bool  `json:",omitempty"` // run --init
+	// RestartPolicy is run --restart (the shim restarts: see runtime's restart).
+	RestartPolicy RestartPolicy `json:",omitzero"`
 }
 
 // NameInUseError is Docker's refusal of a taken name, in its words.
@@ -120,9 +124,10 @@ type CreateOptions struct {
 	SecurityOpt []string // as ReadSecurityOpts returns them
 
 	// The "verbs" area's options (issue 16 item 5).
-	Labels map[string]string // over the image's labels
-	Limits Limits            // as CheckLimits left them
-	Init   bool              // run a static tini as pid 1 before the command
+	Labels  map[string]string // over the image's labels
+	Limits  Limits            // as CheckLimits left them
+	Init    bool              // run a static tini as pid 1 before the command
+	Restart RestartPolicy     // as ParseRestartPolicy read it
 }
 
 // ShortName is the name without Docker's leading "/".
@@ -225,6 +230,10 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	}
 	h := &c.HostConfig
 	h.Memory, h.NanoCpus, h.PidsLimit = opts.Limits.Memory, opts.Limits.NanoCPUs, opts.Limits.PidsLimit
+	h.RestartPolicy = opts.Restart
+	if opts.AutoRemove && opts.Restart.Name != "" && opts.Restart.Name != "no" {
+		return nil, fmt.Errorf("%w: Conflicting options: --restart and --rm", ErrBadRestart)
+	}
 	if h.Init = opts.Init; h.Init {
 		if _, err := findInit(); err != nil {
 			return nil, err
@@ -368,6 +377,7 @@ func fillState(c *Container, st runtime.State, err error) {
 	c.State.StartedAt = st.StartedAt
 	c.State.FinishedAt = st.FinishedAt
 	c.State.Error = st.Error
+	c.RestartCount = st.RestartCount
 	if !c.State.Running {
 		c.State.Pid = 0
 	}

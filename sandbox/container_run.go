@@ -56,6 +56,7 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 		StopSignal:  sig,
 		Resources:   Limits{Memory: c.HostConfig.Memory, NanoCPUs: c.HostConfig.NanoCpus, PidsLimit: c.HostConfig.PidsLimit},
 		Init:        initBin,
+		Restart:     c.HostConfig.RestartPolicy,
 	}, nil
 }
 

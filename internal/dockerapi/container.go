@@ -84,7 +84,7 @@ func InspectContainer(sb *sandbox.Sandbox, name string) (ContainerJSON, error) {
 		ResolvConfPath: filepath.Join(dir, "resolv.conf"),
 		HostnamePath:   filepath.Join(dir, "hostname"),
 		HostsPath:      filepath.Join(dir, "hosts"),
-		LogPath:        c.LogPath, Name: c.Name, Driver: c.Driver, Platform: "linux",
+		LogPath:        c.LogPath, Name: c.Name, Driver: c.Driver, Platform: "linux", RestartCount: c.RestartCount,
 		HostConfig:      hostConfigOf(c),
 		Mounts:          []MountPoint{},
 		Config:          ConfigOf(c.Config),

@@ -124,6 +124,9 @@ func hostConfigOf(c *sandbox.Container) HostConfig {
 		out.SecurityOpt = nil // Docker's null
 	}
 	out.Memory, out.NanoCPUs = h.Memory, h.NanoCpus
+	if h.RestartPolicy.Name != "" {
+		out.RestartPolicy = RestartPolicy(h.RestartPolicy)
+	}
 	if h.Init {
 		out.Init = &h.Init
 	}

@@ -62,6 +62,16 @@ type Spec struct {
 	// Init, when set, is a host file (a static tini) bound read-only at InitPath
 	// (run --init); the caller puts it before the command.
 	Init string `json:",omitempty"`
+	// Restart is run --restart; RestartCount how often the shim restarted it so far.
+	Restart      RestartPolicy `json:",omitzero"`
+	RestartCount int           `json:",omitempty"`
+}
+
+// RestartPolicy is --restart: no, on-failure (at most MaximumRetryCount times when
+// not 0), always or unless-stopped.
+type RestartPolicy struct {
+	Name              string
+	MaximumRetryCount int
 }
 
 // InitPath is where run --init's init is, in the container (Docker's place).
@@ -154,6 +164,8 @@ type State struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	Error      string // why the start failed or why the shim vanished
+	// RestartCount is how often the restart policy started it again.
+	RestartCount int
 }
 
 // ShimPlan is what a shim must know before its container exists: how to fork the init.

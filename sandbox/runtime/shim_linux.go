@@ -376,7 +376,11 @@ func (s *shim) run() int {
 	initStart, _ := procStart(ip.pid)
 	s.state = diskState{Status: "running", Pid: ip.pid, StartedAt: time.Now().UTC(),
 		ShimPid: os.Getpid(), ShimStart: shimStart, InitStart: initStart,
-		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty, Cgroup: cgroup}
+		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty, Cgroup: cgroup,
+		RestartCount: s.spec.RestartCount}
+	if s.spec.RestartCount == 0 {
+		clearStopped(dir) // a start by hand; a restart keeps a stop that came meanwhile
+	}
 
 	ln, err := listen(dir)
 	if err != nil {
@@ -446,6 +450,12 @@ func (s *shim) run() int {
 	if s.state.AwaitingAttach {
 		s.hub.awaitFirstAttach()
 		_ = os.Remove(path.Join(dir, sockFile))
+	}
+	if shouldRestart(&s.spec, code) {
+		if err := restart(s.spec); err != nil {
+			s.state.Error = "restarting: " + err.Error()
+			_ = writeState(dir, &s.state)
+		}
 	}
 	return 0
 }
