@@ -55,6 +55,7 @@ func loginRun(c *cobra.Command, o *RegistryOptions, server string) error {
 	}
 	if o.PasswordStdin {
 		if o.Username == "" {
+			//lint:ignore ST1005 Docker's own message, which learners search for
 			return &FlagError{Err: errors.New("Must provide --username with --password-stdin")}
 		}
 		line, _ := bufio.NewReader(o.IO.In).ReadString('\n')

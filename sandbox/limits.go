@@ -14,6 +14,7 @@ const MinMemory = 6 << 20
 
 // Errors of the limits, in Docker's words.
 var (
+	//lint:ignore ST1005 Docker's own message, which learners search for
 	ErrMemoryTooLow = errors.New("Minimum memory limit allowed is 6MB")
 	ErrNoCPULimit   = errors.New("NanoCPUs can not be set, as your kernel does not support CPU CFS scheduler or the cgroup is not mounted")
 )
