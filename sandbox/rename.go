@@ -12,6 +12,7 @@ import (
 )
 
 // ErrSameName is a rename to the name the container has.
+//
 //lint:ignore ST1005 Docker's own message, which learners search for
 var ErrSameName = errors.New("Renaming a container with the same name as its current name")
 
