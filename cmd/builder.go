@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
@@ -34,7 +33,7 @@ type BuilderPruneOptions struct {
 
 // NewBuilderPruneCmd is `docker builder prune`.
 func NewBuilderPruneCmd(f *Factory, runF func(*BuilderPruneOptions) error) *cobra.Command {
-	opts := &BuilderPruneOptions{IO: f.IOStreams, Sandbox: f.Sandbox, confirm: func(q string) bool { return confirm(f, q) }}
+	opts := &BuilderPruneOptions{IO: f.IOStreams, Sandbox: f.Sandbox, confirm: func(q string) bool { return confirmYes(f.IOStreams, q+" [y/N] ") }}
 	c := &cobra.Command{
 		Use:   "prune",
 		Short: "Remove build cache",
@@ -68,14 +67,7 @@ func builderPruneRun(opts *BuilderPruneOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := sb.PruneBuildCache()
-	if len(res.Deleted) > 0 {
-		fmt.Fprintln(opts.IO.Out, "Deleted build cache objects:")
-		for _, id := range res.Deleted {
-			fmt.Fprintln(opts.IO.Out, strings.TrimPrefix(id, "sha256:"))
-		}
-		fmt.Fprintln(opts.IO.Out)
-	}
-	fmt.Fprintf(opts.IO.Out, "Total reclaimed space: %s\n", humanSize(res.Reclaimed))
+	freed, err := pruneBuildCache(sb, nil, opts.IO.Out)
+	fmt.Fprintf(opts.IO.Out, "Total reclaimed space: %s\n", humanSize(freed))
 	return err
 }

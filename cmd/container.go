@@ -1,11 +1,8 @@
 package cmd
 
 import (
-	"encoding/json"
-	"strings"
-
+	"github.com/dockling/dockling/internal/dockerapi"
 	"github.com/dockling/dockling/sandbox"
-	"github.com/dockling/dockling/sandbox/store"
 	"github.com/spf13/cobra"
 )
 
@@ -29,6 +26,7 @@ func NewContainerCmd(f *Factory) *cobra.Command {
 		NewAttachCmd(f, nil), NewStopCmd(f), NewKillCmd(f), NewRestartCmd(f), NewRmCmd(f),
 		NewLogsCmd(f, nil), NewExecCmd(f, nil), NewWaitCmd(f), NewTopCmd(f), NewContainerPruneCmd(f),
 		NewCommitCmd(f, nil), NewDiffCmd(f), NewExportCmd(f))
+	c.AddCommand(NewPauseCmd(f), NewUnpauseCmd(f), NewRenameCmd(f), NewStatsCmd(f))
 	return c
 }
 
@@ -36,40 +34,7 @@ func init() {
 	inspectors["container"] = inspectContainer
 }
 
-// inspectContainer is Docker's container inspect document.
+// inspectContainer is Docker's container inspect document, typed as for images.
 func inspectContainer(sb *sandbox.Sandbox, name string) (any, error) {
-	c, err := sb.Container(name)
-	if err != nil {
-		return nil, err
-	}
-	doc := map[string]any{}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	doc["Id"] = c.ID
-	delete(doc, "ID")
-	doc["HostConfig"] = c.HostConfig
-	doc["RestartCount"] = 0
-	doc["Mounts"] = c.Mounts() // volumes: Docker shows the mount points as Mounts
-	delete(doc, "MountPoints")
-	if rw, err := sb.Store.RWLayer(c.ID); err == nil {
-		// Docker's vfs driver reports no data.
-		var data map[string]string
-		if rw.Driver == store.DriverOverlay {
-			data = map[string]string{"UpperDir": rw.Upper, "WorkDir": rw.Work, "MergedDir": rw.Merged}
-			if len(rw.Lower) > 0 {
-				data["LowerDir"] = strings.Join(rw.Lower, ":")
-			}
-		}
-		doc["GraphDriver"] = map[string]any{"Name": rw.Driver, "Data": data}
-	}
-	// Round-trip so templates see plain maps, as for images.
-	b, _ = json.Marshal(doc)
-	var out map[string]any
-	err = json.Unmarshal(b, &out)
-	return out, err
+	return dockerapi.InspectContainer(sb, name)
 }

@@ -139,3 +139,49 @@ func NewWaitCmd(f *Factory) *cobra.Command {
 			return fmt.Sprint(code), err
 		})
 }
+
+// NewPauseCmd is `docker pause`.
+func NewPauseCmd(f *Factory) *cobra.Command {
+	return newContainerVerb(f, "pause CONTAINER [CONTAINER...]", "Pause all processes within one or more containers",
+		`Freeze every process of the container through its freezer cgroup: they stop where
+they are, without being told (unlike SIGSTOP), until unpause. ps shows "(Paused)".
+A rootless container can be paused only where the cgroup v2 subtree is delegated.`,
+		"  docker pause web\n  docker unpause web", nil,
+		func(o *ContainerVerbOptions, sb *sandbox.Sandbox, name string) (string, error) {
+			return name, sb.Pause(name)
+		})
+}
+
+// NewUnpauseCmd is `docker unpause`.
+func NewUnpauseCmd(f *Factory) *cobra.Command {
+	return newContainerVerb(f, "unpause CONTAINER [CONTAINER...]", "Unpause all processes within one or more containers",
+		"Let the processes of a paused container run again.",
+		"  docker unpause web", nil,
+		func(o *ContainerVerbOptions, sb *sandbox.Sandbox, name string) (string, error) {
+			return name, sb.Unpause(name)
+		})
+}
+
+// NewRenameCmd is `docker rename`.
+func NewRenameCmd(f *Factory) *cobra.Command {
+	opts := &ContainerVerbOptions{IO: f.IOStreams, Sandbox: f.Sandbox}
+	return &cobra.Command{
+		Use:   "rename CONTAINER NEW_NAME",
+		Short: "Rename a container",
+		Long: `Give a container a new name; it keeps its ID, its layer and its state, running
+or not. The new name must be free.`,
+		Example: "  docker rename sleepy_turing web",
+		Args:    exactArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			sb, err := opts.Sandbox()
+			if err != nil {
+				return err
+			}
+			if err := sb.Rename(args[0], args[1]); err != nil {
+				fmt.Fprintf(opts.IO.ErrOut, "Error: %s\nError: failed to rename container named %s\n", err, args[0])
+				return &ExitError{Code: exitError}
+			}
+			return nil
+		},
+	}
+}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
@@ -57,7 +58,7 @@ func NewExecCmd(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
 			if err != nil {
 				var ee *runtime.ExecError
 				if errors.As(err, &ee) {
-					return runError(err)
+					return execFailed(ee)
 				}
 				return err
 			}
@@ -75,4 +76,11 @@ func NewExecCmd(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
 	fl.StringVarP(&opts.Workdir, "workdir", "w", "", "Working directory inside the container")
 	fl.StringArrayVarP(&opts.Env, "env", "e", nil, "Set environment variables")
 	return c
+}
+
+// execFailed is a command exec could not start, as Docker 20.10 says it: in runc's
+// words, and always exit code 126 (run tells 127 from 126; exec does not).
+func execFailed(ee *runtime.ExecError) error {
+	return &exitWithMessage{code: 126, bare: true,
+		err: fmt.Errorf("OCI runtime exec failed: exec failed: unable to start container process: %s: unknown", ee.Msg)}
 }

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"text/template"
-	"time"
 
-	"github.com/docker/go-units"
+	"github.com/dockling/dockling/internal/dockerapi"
 )
 
 // templateFuncs are the functions Docker's --format templates offer.
@@ -286,13 +285,9 @@ func writeJSONArray(w io.Writer, values []any) error {
 	return err
 }
 
-// humanSize is Docker's SIZE column: 3 significant digits, decimal units.
-func humanSize(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
-
-// since is Docker's CREATED column: "5 seconds ago", "3 months ago".
-func since(now, t time.Time) string {
-	if t.IsZero() {
-		return "N/A"
-	}
-	return units.HumanDuration(now.Sub(t)) + " ago"
-}
+// Docker's table cells, written once in dockerapi.
+var (
+	humanSize = dockerapi.HumanSize
+	since     = dockerapi.Since
+	ellipsis  = dockerapi.Ellipsis
+)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"text/tabwriter"
 	"text/template"
+
+	"github.com/dockling/dockling/internal/dockerapi"
 )
 
 // renderTemplate is render's template path alone, to compare the plain-field path with.
@@ -39,8 +41,8 @@ func renderTemplate(t *testing.T, lf listFormat, format string, rows []any) stri
 // Plain formats render without text/template, to the same text.
 func TestPlainFormatsRenderAsTemplates(t *testing.T) {
 	rows := []any{
-		psRow{ID: "0123456789ab", Image: "busybox", Command: `"sh -c 'exit 1'"`, RunningFor: "2 minutes ago", Status: "Exited (1) 1 minute ago", Names: "brave_turing", Networks: "host"},
-		psRow{ID: "ba9876543210", Image: "ubuntu", Command: `"bash"`, RunningFor: "About an hour ago", Status: "Up 3 minutes", Names: "x", Networks: "none"},
+		dockerapi.ContainerRow{ID: "0123456789ab", Image: "busybox", Command: `"sh -c 'exit 1'"`, RunningFor: "2 minutes ago", Status: "Exited (1) 1 minute ago", Names: "brave_turing", Networks: "host"},
+		dockerapi.ContainerRow{ID: "ba9876543210", Image: "ubuntu", Command: `"bash"`, RunningFor: "About an hour ago", Status: "Up 3 minutes", Names: "x", Networks: "none"},
 	}
 	for _, format := range []string{
 		psFormat.Default,
@@ -86,7 +88,7 @@ func TestPlainFieldsRecognisesOnlyFields(t *testing.T) {
 	}
 	// A field the rows do not have is the template's error, as before.
 	var b bytes.Buffer
-	if err := psFormat.render(&b, "{{.Nope}}", false, []any{psRow{}}); err == nil {
+	if err := psFormat.render(&b, "{{.Nope}}", false, []any{dockerapi.ContainerRow{}}); err == nil {
 		t.Error("an unknown field rendered without error")
 	}
 }

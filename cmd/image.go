@@ -26,5 +26,6 @@ func NewImageCmd(f *Factory) *cobra.Command {
 	c.AddCommand(ls, rm, NewImageInspectCmd(f), NewHistoryCmd(f, nil), NewTagCmd(f, nil),
 		NewPullCmd(f, nil), NewLoadCmd(f, nil), NewSaveCmd(f, nil), NewImportCmd(f, nil),
 		NewBuildCmd(f, nil))
+	c.AddCommand(NewImagePruneCmd(f), NewPushCmd(f))
 	return c
 }

@@ -1,14 +1,11 @@
 package cmd
 
 import (
-	"fmt"
-	"path"
-	"strings"
 	"time"
 
+	"github.com/dockling/dockling/internal/dockerapi"
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
-	"github.com/dockling/dockling/sandbox/store"
 	"github.com/spf13/cobra"
 )
 
@@ -24,21 +21,6 @@ type ImagesOptions struct {
 	Digests    bool
 	Format     string
 	Filters    []string
-}
-
-// imageRow is one row of the images table; its fields are the --format names.
-type imageRow struct {
-	Containers   string
-	CreatedAt    string
-	CreatedSince string
-	Digest       string
-	ID           string
-	Repository   string
-	SharedSize   string
-	Size         string
-	Tag          string
-	UniqueSize   string
-	VirtualSize  string
 }
 
 var imagesFormat = listFormat{
@@ -96,11 +78,11 @@ func imagesRun(opts *ImagesOptions) error {
 	if err != nil {
 		return err
 	}
-	match, err := imageFilter(opts)
+	match, err := dockerapi.ImageFilter(opts.Repository, opts.Filters)
 	if err != nil {
-		return err
+		return filterError(err)
 	}
-	now := time.Now()
+	ro := &dockerapi.RowOptions{Now: time.Now(), NoTrunc: opts.NoTrunc}
 	var rows []any
 	seen := map[string]bool{}
 	for _, im := range list {
@@ -114,69 +96,11 @@ func imagesRun(opts *ImagesOptions) error {
 			}
 			seen[im.ID] = true
 		}
-		r := imageRow{
-			Containers: "N/A", SharedSize: "N/A", UniqueSize: "N/A",
-			CreatedAt:    im.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
-			CreatedSince: since(now, im.Created),
-			Digest:       "<none>",
-			ID:           store.ShortID(im.ID),
-			Repository:   im.Repository,
-			Size:         humanSize(im.Size),
-			Tag:          im.Tag,
-			VirtualSize:  humanSize(im.Size),
-		}
-		if im.Digest != "" {
-			r.Digest = im.Digest
-		}
-		if opts.NoTrunc {
-			r.ID = im.ID
-		}
-		rows = append(rows, r)
+		rows = append(rows, dockerapi.NewImageRow(ro, im))
 	}
 	lf := imagesFormat
 	if opts.Digests {
 		lf.Default = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 	}
 	return lf.render(opts.IO.Out, opts.Format, opts.Quiet, rows)
-}
-
-// imageFilter builds the row filter from the REPOSITORY[:TAG] argument and --filter.
-func imageFilter(opts *ImagesOptions) (func(sandbox.ImageSummary) bool, error) {
-	var checks []func(sandbox.ImageSummary) bool
-	refMatch := func(pattern string) func(sandbox.ImageSummary) bool {
-		return func(im sandbox.ImageSummary) bool {
-			name := im.Repository + ":" + im.Tag
-			if ok, _ := path.Match(pattern, im.Repository); ok {
-				return true
-			}
-			ok, _ := path.Match(pattern, name)
-			return ok
-		}
-	}
-	if opts.Repository != "" {
-		checks = append(checks, refMatch(opts.Repository))
-	}
-	for _, f := range opts.Filters {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, &FlagError{Err: fmt.Errorf("bad format of filter (expected name=value)")}
-		}
-		switch k {
-		case "dangling":
-			want := v == "true" || v == "1"
-			checks = append(checks, func(im sandbox.ImageSummary) bool { return (im.Repository == "<none>") == want })
-		case "reference":
-			checks = append(checks, refMatch(v))
-		default:
-			return nil, &FlagError{Err: fmt.Errorf("invalid filter '%s'", k)}
-		}
-	}
-	return func(im sandbox.ImageSummary) bool {
-		for _, c := range checks {
-			if !c(im) {
-				return false
-			}
-		}
-		return true
-	}, nil
 }

@@ -1,17 +1,13 @@
 package cmd
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
-	"time"
 
+	"github.com/dockling/dockling/internal/dockerapi"
 	"github.com/dockling/dockling/internal/iostreams"
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/store"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 )
 
@@ -135,90 +131,9 @@ func inspectOne(sb *sandbox.Sandbox, kind, name string) (any, error) {
 	return nil, errNoSuchObject
 }
 
-// imageInspect is Docker's image inspect document.
-type imageInspect struct {
-	ID          string `json:"Id"`
-	RepoTags    []string
-	RepoDigests []string
-	Parent      string
-	Comment     string
-	Created     string
-	Container   string
-	// ContainerConfig is the config of the container a commit was made from, as
-	// Docker keeps it (empty for images not made by commit).
-	ContainerConfig dockerConfig
-	DockerVersion   string
-	Author          string
-	Config          dockerConfig
-	Architecture    string
-	Os              string
-	Size            int64
-	VirtualSize     int64 // Docker 20.10 prints it, equal to Size
-	GraphDriver     struct {
-		Data map[string]string
-		Name string
-	}
-	RootFS struct {
-		Type   string
-		Layers []string
-	}
-	Metadata struct{ LastTagTime string }
-}
-
 func inspectImage(sb *sandbox.Sandbox, name string) (any, error) {
-	img, err := sb.Image(name)
-	if err != nil {
-		return nil, err
-	}
-	out := imageInspect{
-		ID:           img.ID,
-		Parent:       img.Parent,
-		Created:      img.Config.Created.Time.UTC().Format(time.RFC3339Nano),
-		Author:       img.Config.Author,
-		Config:       dockerConfigOf(img.Config.Config),
-		Architecture: img.Config.Architecture,
-		Os:           img.Config.OS,
-		Size:         sb.Store.Size(img),
-	}
-	out.RepoTags, out.RepoDigests = sb.RepoTags(img.ID)
-	if out.RepoTags == nil {
-		out.RepoTags = []string{}
-	}
-	if out.RepoDigests == nil {
-		out.RepoDigests = []string{}
-	}
-	// Fields go-containerregistry's config type does not carry.
-	var extra struct {
-		Comment         string    `json:"comment"`
-		Container       string    `json:"container"`
-		ContainerConfig v1.Config `json:"container_config"`
-		DockerVersion   string    `json:"docker_version"`
-	}
-	_ = json.Unmarshal(img.Raw, &extra)
-	out.Comment, out.DockerVersion = extra.Comment, extra.DockerVersion
-	out.Container, out.ContainerConfig = extra.Container, dockerConfigOf(extra.ContainerConfig)
-	out.VirtualSize = out.Size
-	out.RootFS.Type = "layers"
-	for _, d := range img.Config.RootFS.DiffIDs {
-		out.RootFS.Layers = append(out.RootFS.Layers, d.String())
-	}
-	out.GraphDriver.Name = "overlay2"
-	out.GraphDriver.Data = map[string]string{}
-	if top := img.TopLayer(); top != "" {
-		if dirs, err := sb.Store.LayerDirs(top); err == nil && len(dirs) > 0 {
-			out.GraphDriver.Data["UpperDir"] = dirs[0]
-			out.GraphDriver.Data["MergedDir"] = filepath.Join(filepath.Dir(dirs[0]), "merged")
-			out.GraphDriver.Data["WorkDir"] = filepath.Join(filepath.Dir(dirs[0]), "work")
-			if len(dirs) > 1 {
-				out.GraphDriver.Data["LowerDir"] = strings.Join(dirs[1:], ":")
-			}
-		}
-	}
-	if !img.LastUpdated.IsZero() {
-		out.Metadata.LastTagTime = img.LastUpdated.Format(time.RFC3339Nano)
-	}
 	// Typed, as Docker's CLI first runs a template on its own types ({{.Size}} is a
 	// number, {{.Config.Cmd}} of none is []); renderEach falls back to the JSON
 	// document's names where the type has none ({{.Id}}), as Docker's does.
-	return out, nil
+	return dockerapi.InspectImage(sb, name)
 }

@@ -108,6 +108,16 @@ func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {
 		return exitErr.Code
 	}
 	docker := isDockerVerb(c)
+	var argsErr *argsError
+	if errors.As(err, &argsErr) {
+		// Docker's CLI words and codes a wrong number of arguments apart from a bad
+		// flag: exit 1, the usage line and what the command does.
+		fmt.Fprintf(ios.ErrOut, "%s\nSee '%s --help'.\n\nUsage:  %s\n\n%s\n", argsErr.msg, c.CommandPath(), useLine(c), c.Short)
+		if docker {
+			return exitError
+		}
+		return exitBadInput
+	}
 	var flagErr *FlagError
 	if errors.As(err, &flagErr) {
 		fmt.Fprintf(ios.ErrOut, "%s\nSee '%s --help'.\n", err, c.CommandPath())
@@ -115,6 +125,11 @@ func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {
 			return exitDocker
 		}
 		return exitBadInput
+	}
+	var unknown *unknownCommandError
+	if errors.As(err, &unknown) {
+		fmt.Fprintln(ios.ErrOut, unknown)
+		return exitError
 	}
 	var bare bareMessage
 	if errors.As(err, &bare) {
@@ -126,7 +141,9 @@ func printError(ios *iostreams.IOStreams, c *cobra.Command, err error) int {
 		// Docker's CLI words a failed run or create like this, with a pointer to help
 		// unless the container was made and failed to start.
 		msg := strings.TrimSuffix(err.Error(), ".")
-		if withCode.noHelp {
+		if withCode.bare {
+			fmt.Fprintln(ios.ErrOut, err)
+		} else if withCode.noHelp {
 			fmt.Fprintf(ios.ErrOut, "docker: Error: %s.\n", msg)
 		} else {
 			fmt.Fprintf(ios.ErrOut, "docker: Error: %s.\nSee '%s --help'.\n", msg, c.CommandPath())
@@ -161,7 +178,18 @@ func isDockerVerb(c *cobra.Command) bool {
 	return false
 }
 
-// exactArgs and friends turn cobra's argument errors into FlagErrors with Docker's wording.
+// argsError is a wrong number of arguments, in Docker's words.
+type argsError struct{ msg string }
+
+func (e *argsError) Error() string { return e.msg }
+
+// useLine is the command's usage as Docker's CLI prints it (no "[flags]").
+func useLine(c *cobra.Command) string {
+	_, rest, _ := strings.Cut(c.Use, " ")
+	return strings.TrimSpace(c.CommandPath() + " " + rest)
+}
+
+// exactArgs and friends refuse a wrong number of arguments with Docker's wording.
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) != n {
@@ -169,14 +197,25 @@ func exactArgs(n int) cobra.PositionalArgs {
 			if n == 1 {
 				word = "argument"
 			}
-			return &FlagError{Err: fmt.Errorf("%q requires exactly %d %s.\nUsage:  %s", c.CommandPath(), n, word, c.UseLine())}
+			return &argsError{fmt.Sprintf("%q requires exactly %d %s.", c.CommandPath(), n, word)}
 		}
 		return nil
 	}
 }
 
+// unknownCommandError is a verb the top level does not know, answered as Docker's
+// CLI answers it (exit 1, no usage).
+type unknownCommandError struct{ verb, path string }
+
+func (e *unknownCommandError) Error() string {
+	return fmt.Sprintf("%s: '%s' is not a %s command.\nSee '%s --help'", e.path, e.verb, e.path, e.path)
+}
+
 // noSubcommand rejects arguments to a command group, naming the unknown command.
 func noSubcommand(c *cobra.Command, args []string) error {
+	if len(args) > 0 && (!c.HasParent() || c.Annotations["docker"] == "true") {
+		return &unknownCommandError{verb: args[0], path: c.CommandPath()}
+	}
 	if len(args) > 0 {
 		return &FlagError{Err: fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())}
 	}
@@ -190,7 +229,7 @@ func minArgs(n int) cobra.PositionalArgs {
 			if n == 1 {
 				word = "argument"
 			}
-			return &FlagError{Err: fmt.Errorf("%q requires at least %d %s.\nUsage:  %s", c.CommandPath(), n, word, c.UseLine())}
+			return &argsError{fmt.Sprintf("%q requires at least %d %s.", c.CommandPath(), n, word)}
 		}
 		return nil
 	}
@@ -199,7 +238,7 @@ func minArgs(n int) cobra.PositionalArgs {
 func rangeArgs(lo, hi int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) < lo || len(args) > hi {
-			return &FlagError{Err: fmt.Errorf("%q requires at least %d and at most %d arguments.\nUsage:  %s", c.CommandPath(), lo, hi, c.UseLine())}
+			return &argsError{fmt.Sprintf("%q requires at least %d and at most %d arguments.", c.CommandPath(), lo, hi)}
 		}
 		return nil
 	}

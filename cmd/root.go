@@ -172,6 +172,15 @@ var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
 	"export":    NewExportCmd,
 	"volume":    NewVolumeCmd,
 	"cp":        func(f *Factory) *cobra.Command { return NewCpCmd(f, nil) },
+	// Verbs of issue 16's item 5.
+	"pause":   NewPauseCmd,
+	"unpause": NewUnpauseCmd,
+	"rename":  NewRenameCmd,
+	"stats":   NewStatsCmd,
+	"login":   NewLoginCmd,
+	"logout":  NewLogoutCmd,
+	"push":    NewPushCmd,
+	"search":  NewSearchCmd,
 }
 
 // addDockerVerbs adds the docker verbs to parent: all of them (verbAll), none

@@ -31,7 +31,8 @@ type RunOptions struct {
 	Network     string
 	DetachKeys  string
 	SecurityOpt []string
-	Volumes     volumeFlags // volumes: -v, --mount, --tmpfs, --read-only
+	Volumes     volumeFlags     // volumes: -v, --mount, --tmpfs, --read-only
+	Verbs       runVerbsOptions // labels, env files, --privileged (run_verbs.go)
 }
 
 func addCreateFlags(c *cobra.Command, opts *RunOptions) {
@@ -49,6 +50,7 @@ func addCreateFlags(c *cobra.Command, opts *RunOptions) {
 	fl.StringArrayVar(&opts.SecurityOpt, "security-opt", nil,
 		"Security options: seccomp=unconfined, seccomp=PROFILE.json (Docker's profile format), no-new-privileges[=true|false]")
 	addVolumeFlags(c, &opts.Volumes)
+	addRunVerbsFlags(c, &opts.Verbs)
 	c.Flags().BoolP("help", "", false, "Print usage")
 }
 
@@ -72,6 +74,13 @@ func (opts *RunOptions) createOptions(c *cobra.Command) (sandbox.CreateOptions, 
 	}
 	if err := opts.Volumes.apply(&co); err != nil {
 		return co, err
+	}
+	if err := opts.Verbs.apply(&co, opts.IO.ErrOut); err != nil {
+		var fe *FlagError
+		if errors.As(err, &fe) {
+			return co, err
+		}
+		return co, runError(err)
 	}
 	return co, nil
 }
@@ -275,6 +284,7 @@ type exitWithMessage struct {
 	code   int
 	err    error
 	noHelp bool
+	bare   bool // printed as it is, without "docker: Error: "
 }
 
 func (e *exitWithMessage) Error() string { return e.err.Error() }

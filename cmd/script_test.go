@@ -73,6 +73,9 @@ func TestScripts(t *testing.T) {
 				return os.Geteuid() == 0, nil
 			case "rootless":
 				return os.Geteuid() == 0 && userReason() == "", nil
+			case "cgroup-v2":
+				_, err := os.Stat("/sys/fs/cgroup/cgroup.controllers")
+				return err == nil, nil
 			}
 			return false, nil
 		},

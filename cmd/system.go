@@ -15,12 +15,13 @@ func NewSystemCmd(f *Factory) *cobra.Command {
 		Use:   "system",
 		Short: "Manage dockling's data",
 		Example: `  docker system df
+  docker system prune -f
   dockling system check`,
 		Args: noSubcommand,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
 	info := NewInfoCmd(f, nil)
-	c.AddCommand(NewSystemDfCmd(f, nil), NewSystemCheckCmd(f, nil), info)
+	c.AddCommand(NewSystemDfCmd(f, nil), NewSystemCheckCmd(f, nil), info, NewSystemPruneCmd(f))
 	return c
 }
 

@@ -203,21 +203,14 @@ func newVolumePruneCmd(f *Factory) *cobra.Command {
 		Example: "  docker volume prune -f",
 		Args:    exactArgs(0),
 		RunE: func(c *cobra.Command, args []string) error {
-			if !opts.Force && !confirm(f, "WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ") {
+			if !opts.Force && !confirmYes(f.IOStreams, "WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ") {
 				return nil
 			}
 			sb, err := opts.Sandbox()
 			if err != nil {
 				return err
 			}
-			names, freed, err := sb.PruneVolumes()
-			if len(names) > 0 {
-				fmt.Fprintln(opts.IO.Out, "Deleted Volumes:")
-				for _, n := range names {
-					fmt.Fprintln(opts.IO.Out, n)
-				}
-				fmt.Fprintln(opts.IO.Out)
-			}
+			freed, err := pruneVolumes(sb, nil, opts.IO.Out)
 			fmt.Fprintf(opts.IO.Out, "Total reclaimed space: %s\n", humanSize(freed))
 			return err
 		},

@@ -72,8 +72,12 @@ func (sb *Sandbox) PruneBuildCache() (BuildCachePruned, error) {
 		}
 		r, err := sb.RemoveImage(id, false)
 		var conflict *ConflictError
-		if errors.As(err, &conflict) {
+		var gone *store.NoSuchImageError
+		switch {
+		case errors.As(err, &conflict):
 			continue // a container or a later image still needs it
+		case errors.As(err, &gone):
+			continue // removed with an image before it (system prune's images)
 		}
 		if err != nil {
 			return res, fmt.Errorf("removing build cache image %s: %w", store.ShortID(id), err)

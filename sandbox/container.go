@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,6 +41,8 @@ type Container struct {
 	// volumes: the container's mounts (-v, --mount, --tmpfs, VOLUME), keyed by
 	// destination as in Docker's record.
 	MountPoints map[string]*MountPoint `json:",omitempty"`
+	// RestartCount is how often the restart policy started it again (live, not kept).
+	RestartCount int `json:"-"`
 
 	layer *store.RWLayer // set by Create, for StartCreated
 }
@@ -76,6 +79,14 @@ type HostConfig struct {
 	Binds          []string          `json:",omitempty"`
 	Tmpfs          map[string]string `json:",omitempty"`
 	ReadonlyRootfs bool              `json:",omitempty"`
+
+	// The "verbs" area's fields (issue 16 item 5): -m, --cpus, --pids-limit.
+	Memory    int64 `json:",omitempty"`
+	NanoCpus  int64 `json:",omitempty"`
+	PidsLimit int64 `json:",omitempty"`
+	Init      bool  `json:",omitempty"` // run --init
+	// RestartPolicy is run --restart (the shim restarts: see runtime's restart).
+	RestartPolicy RestartPolicy `json:",omitzero"`
 }
 
 // NameInUseError is Docker's refusal of a taken name, in its words.
@@ -121,6 +132,12 @@ type CreateOptions struct {
 	// volumes: -v, --mount and --tmpfs, parsed; --read-only.
 	Mounts         []MountRequest
 	ReadonlyRootfs bool
+
+	// The "verbs" area's options (issue 16 item 5).
+	Labels  map[string]string // over the image's labels
+	Limits  Limits            // as CheckLimits left them
+	Init    bool              // run a static tini as pid 1 before the command
+	Restart RestartPolicy     // as ParseRestartPolicy read it
 }
 
 // ShortName is the name without Docker's leading "/".
@@ -193,6 +210,14 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 	if opts.User != "" {
 		cfg.User = opts.User
 	}
+	if len(opts.Labels) > 0 {
+		labels := maps.Clone(cfg.Labels)
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		maps.Copy(labels, opts.Labels)
+		cfg.Labels = labels
+	}
 	cfg.Tty, cfg.OpenStdin = opts.Tty, opts.OpenStdin
 	cfg.AttachStdin, cfg.StdinOnce = opts.OpenStdin, opts.OpenStdin
 	cfg.AttachStdout, cfg.AttachStderr = true, true
@@ -220,6 +245,17 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 		LogPath:    filepath.Join(sb.containerDir(id), id+"-json.log"),
 		State:      ContainerState{Status: "created"},
 		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: "host", SecurityOpt: opts.SecurityOpt},
+	}
+	h := &c.HostConfig
+	h.Memory, h.NanoCpus, h.PidsLimit = opts.Limits.Memory, opts.Limits.NanoCPUs, opts.Limits.PidsLimit
+	h.RestartPolicy = opts.Restart
+	if opts.AutoRemove && opts.Restart.Name != "" && opts.Restart.Name != "no" {
+		return nil, fmt.Errorf("%w: Conflicting options: --restart and --rm", ErrBadRestart)
+	}
+	if h.Init = opts.Init; h.Init {
+		if _, err := findInit(); err != nil {
+			return nil, err
+		}
 	}
 	if opts.NetworkNone {
 		c.HostConfig.NetworkMode = "none"
@@ -330,6 +366,10 @@ func (sb *Sandbox) readContainerIn(d *rawfile.Dir, id string, mode readMode) (*C
 	if mode != readRecord {
 		st, err := runtime.StatusIn(d, id)
 		fillState(c, st, err)
+		// Paused by `docker pause` (a commit's brief freeze does not count).
+		if c.State.Running && d.Parse(id+"/"+pausedFile, func([]byte) error { return nil }) == nil {
+			c.State.Paused, c.State.Status = true, "paused"
+		}
 	}
 	for n := range c.NetworkSettings.Networks {
 		c.HostConfig.NetworkMode = n
@@ -358,6 +398,7 @@ func fillState(c *Container, st runtime.State, err error) {
 	c.State.StartedAt = st.StartedAt
 	c.State.FinishedAt = st.FinishedAt
 	c.State.Error = st.Error
+	c.RestartCount = st.RestartCount
 	if !c.State.Running {
 		c.State.Pid = 0
 	}

@@ -33,6 +33,13 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 	if err != nil {
 		return runtime.Spec{}, err
 	}
+	args, initBin := append([]string{c.Path}, c.Args...), ""
+	if c.HostConfig.Init {
+		if initBin, err = findInit(); err != nil {
+			return runtime.Spec{}, err
+		}
+		args = append([]string{runtime.InitPath, "--"}, args...)
+	}
 	return runtime.Spec{
 		ID:  c.ID,
 		Dir: sb.containerDir(c.ID),
@@ -41,7 +48,7 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 			Untrusted: sb.Untrusted,
 		},
 		Process: runtime.Process{
-			Args: append([]string{c.Path}, c.Args...), Env: c.Config.Env, Cwd: c.Config.WorkingDir,
+			Args: args, Env: c.Config.Env, Cwd: c.Config.WorkingDir,
 			User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, Security: sec,
 		},
 		Hostname:       c.Config.Hostname,
@@ -49,6 +56,9 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 		StopSignal:     sig,
 		Mounts:         sb.runtimeMounts(c),
 		ReadonlyRootfs: c.HostConfig.ReadonlyRootfs,
+		Resources:      Limits{Memory: c.HostConfig.Memory, NanoCPUs: c.HostConfig.NanoCpus, PidsLimit: c.HostConfig.PidsLimit},
+		Init:           initBin,
+		Restart:        c.HostConfig.RestartPolicy,
 	}, nil
 }
 
@@ -147,7 +157,7 @@ func (sb *Sandbox) Stop(name string, timeout time.Duration) (*Container, error) 
 	if err := runtime.Stop(sb.containerDir(c.ID), timeout); err != nil {
 		return nil, fmt.Errorf("stopping %s: %w", c.ShortName(), err)
 	}
-	return c, nil
+	return c, sb.clearPaused(c) // a stop thaws a paused container, as Docker's does
 }
 
 // Kill sends a signal to a running container.
@@ -162,7 +172,7 @@ func (sb *Sandbox) Kill(name string, sig syscall.Signal) (*Container, error) {
 	if err := runtime.Signal(sb.containerDir(c.ID), sig); err != nil {
 		return nil, fmt.Errorf("killing %s: %w", c.ShortName(), err)
 	}
-	return c, nil
+	return c, sb.clearPaused(c) // the signal thawed it
 }
 
 // Wait blocks until the container stops and returns its exit code.
@@ -303,6 +313,9 @@ func (sb *Sandbox) Exec(name string, p runtime.Process, s runtime.Streams) (int,
 	}
 	if !c.State.Running {
 		return 0, fmt.Errorf("%w: container %s is not running", ErrNotRunning, c.ID)
+	}
+	if c.State.Paused {
+		return 0, refused(ErrPaused, "Container %s is paused, unpause the container before exec", name)
 	}
 	if p.Env == nil {
 		p.Env = c.Config.Env

@@ -8,7 +8,8 @@ type Usage struct {
 	ContainersSize, ContainersReclaimable int64
 }
 
-// DiskUsage adds up the sandbox's images and containers.
+// DiskUsage adds up the sandbox's images and containers (a container's size is its
+// writable layer's, as Docker counts it).
 func (sb *Sandbox) DiskUsage() (Usage, error) {
 	var u Usage
 	imgs, err := sb.Store.Images()
@@ -35,6 +36,20 @@ func (sb *Sandbox) DiskUsage() (Usage, error) {
 					u.ImagesReclaimable += l.Size
 				}
 			}
+		}
+	}
+	cs, err := sb.Containers()
+	if err != nil {
+		return u, err
+	}
+	for _, c := range cs {
+		u.Containers++
+		size := sb.ContainerSize(c)
+		u.ContainersSize += size
+		if c.State.Running {
+			u.RunningContainers++
+		} else {
+			u.ContainersReclaimable += size
 		}
 	}
 	return u, nil

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/dockling/dockling/sandbox/runtime"
 	"syscall"
 
 	"github.com/dockling/dockling/sandbox/archive"
@@ -202,7 +204,8 @@ func capability(p string) []byte {
 // runtimeMountPoints are files the runtime bind-mounts into every container; their
 // placeholders in the upper dir are not the learner's changes (Docker keeps them in
 // an init layer), so diff and commit leave them out.
-var runtimeMountPoints = map[string]bool{"etc/hostname": true, "etc/hosts": true, "etc/resolv.conf": true}
+var runtimeMountPoints = map[string]bool{"etc/hostname": true, "etc/hosts": true, "etc/resolv.conf": true,
+	strings.TrimPrefix(runtime.InitPath, "/"): true}
 
 func runtimeMountPoint(rel string) bool { return runtimeMountPoints[rel] }
 

@@ -60,7 +60,12 @@ func (sb *Sandbox) Import(r io.Reader, opts ImportOptions) (string, error) {
 		}
 		cfg.RootFS = v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{h}}
 		cfg.History = []v1.History{{Created: v1.Time{Time: now}, Comment: comment}}
-		raw, err := json.Marshal(cfg)
+		// Docker writes the message as the image's comment too (its config type has
+		// the field; go-containerregistry's does not).
+		raw, err := json.Marshal(struct {
+			v1.ConfigFile
+			Comment string `json:"comment"`
+		}{cfg, comment})
 		if err != nil {
 			return fmt.Errorf("importing: %w", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/dockling/dockling/sandbox/runtime"
@@ -29,6 +30,9 @@ func (sb *Sandbox) pause(ctx context.Context, c *Container) (resume func(), warn
 	// The CLI's context catches SIGINT and SIGTERM only once asked: from here on, an
 	// interrupted commit thaws before it exits rather than dying with the container frozen.
 	_ = ctx.Done()
+	if c.State.Paused {
+		return func() {}, "", nil // paused already, and it stays so
+	}
 	f, err := runtime.OpenFreezer(ctx, sb.containerDir(c.ID))
 	switch {
 	case errors.Is(err, runtime.ErrNoFreezer):
@@ -86,6 +90,8 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 func (sb *Sandbox) FreezerLeftovers() []runtime.Leftover {
 	return runtime.FreezerLeftovers(func(id string) bool {
 		_, err := os.Stat(sb.containerDir(id))
-		return err == nil
+		// A container paused by `docker pause` is frozen on purpose.
+		_, paused := os.Stat(filepath.Join(sb.containerDir(id), pausedFile))
+		return err == nil && paused != nil
 	})
 }

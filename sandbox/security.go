@@ -121,3 +121,9 @@ func securityOf(opts []string) (runtime.Security, error) {
 	s.Seccomp, s.SeccompUnconfined = f, f == nil
 	return s, nil
 }
+
+// ErrPrivileged refuses --privileged. Docker's gives the container every capability,
+// every device and no seccomp, AppArmor or masked paths: root in it is root on the
+// machine. dockling runs learners' commands, and a lesson's, in a sandbox meant to
+// hold them, so it does not offer a way out of it.
+var ErrPrivileged = errors.New("--privileged is not supported: it would give the container every capability and device of the machine, and dockling's sandbox is meant to confine what runs in it (--security-opt seccomp=PROFILE.json loosens the seccomp filter alone)")

@@ -333,6 +333,11 @@ func resolveUser(spec string) (*idUser, error) {
 			}
 		}
 	}
+	if len(u.groups) == 0 {
+		// As runc: a user in no group of the image's keeps its primary group as the
+		// supplementary one (`id` then says groups=0(root) for -u 1000, as in Docker).
+		u.groups = []int{u.gid}
+	}
 	if u.home == "" {
 		u.home = "/"
 	}

@@ -20,6 +20,11 @@ var (
 		"/proc/sys", "/proc/sysrq-trigger"}
 )
 
+// MaskedPaths are the paths every container has hidden and read-only, for inspect.
+func MaskedPaths() (masked, readonly []string) {
+	return append([]string(nil), maskedPaths...), append([]string(nil), readonlyPaths...)
+}
+
 type device struct {
 	name         string
 	major, minor uint32
@@ -87,6 +92,12 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 			return fmt.Errorf("mounting /etc/%s: %w", name, err)
 		}
 	}
+	if spec.Init != "" {
+		if err := bindInit(root, spec.Init); err != nil {
+			return err
+		}
+	}
+	// After every bind, which may need to make its mount point.
 	if spec.ReadonlyRootfs {
 		if err := remountRO(root); err != nil {
 			return err
@@ -497,6 +508,22 @@ func loUp() error {
 	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
 	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
 		return fmt.Errorf("bringing up lo: %w", err)
+	}
+	return nil
+}
+
+// bindInit binds the host's init binary read-only at InitPath: the container runs it
+// but can never write through it to the host's file.
+func bindInit(root, src string) error {
+	target, err := ensureFile(root, InitPath)
+	if err != nil {
+		return err
+	}
+	if err := unix.Mount(src, target, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("mounting the init (%s) at %s: %w", src, InitPath, err)
+	}
+	if err := remountBind(target, unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV); err != nil {
+		return fmt.Errorf("making %s read-only: %w", InitPath, err)
 	}
 	return nil
 }

@@ -62,6 +62,31 @@ type Spec struct {
 	// and a read-only root (--read-only).
 	Mounts         []Mount `json:",omitempty"`
 	ReadonlyRootfs bool    `json:",omitempty"`
+	// Resources are the container's cgroup limits (zero: none).
+	Resources Resources `json:",omitzero"`
+	// Init, when set, is a host file (a static tini) bound read-only at InitPath
+	// (run --init); the caller puts it before the command.
+	Init string `json:",omitempty"`
+	// Restart is run --restart; RestartCount how often the shim restarted it so far.
+	Restart      RestartPolicy `json:",omitzero"`
+	RestartCount int           `json:",omitempty"`
+}
+
+// RestartPolicy is --restart: no, on-failure (at most MaximumRetryCount times when
+// not 0), always or unless-stopped.
+type RestartPolicy struct {
+	Name              string
+	MaximumRetryCount int
+}
+
+// InitPath is where run --init's init is, in the container (Docker's place).
+const InitPath = "/sbin/docker-init"
+
+// Resources are run's -m, --cpus and --pids-limit.
+type Resources struct {
+	Memory    int64 // bytes
+	NanoCPUs  int64 // CPUs × 10⁹
+	PidsLimit int64
 }
 
 // Rootfs is an overlay stack, or (Copy) a folder holding a full copy of the image that
@@ -144,6 +169,8 @@ type State struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	Error      string // why the start failed or why the shim vanished
+	// RestartCount is how often the restart policy started it again.
+	RestartCount int
 }
 
 // ShimPlan is what a shim must know before its container exists: how to fork the init.

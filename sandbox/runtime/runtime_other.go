@@ -9,6 +9,12 @@ import (
 	"github.com/dockling/dockling/internal/rawfile"
 )
 
+// MaskedPaths are none off Linux.
+func MaskedPaths() (masked, readonly []string) { return nil, nil }
+
+// LimitsSupported says no limit can be set off Linux.
+func LimitsSupported() (memory, cpu, pids bool) { return false, false, false }
+
 // Init does nothing off Linux.
 func Init() {}
 

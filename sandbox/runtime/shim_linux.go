@@ -366,11 +366,21 @@ func (s *shim) run() int {
 	// Before the init execs the command: every process of the container inherits it.
 	cgroup := joinFreezer(s.spec.ID, ip.pid)
 	defer removeFreezer(cgroup) // on the failures below; a second remove does nothing
+	limits, err := applyLimits(s.spec.ID, ip.pid, cgroup, s.spec.Resources)
+	defer removeLimits(limits)
+	if err != nil {
+		ip.kill()
+		return s.fail(fmt.Errorf("setting resource limits: %w", err))
+	}
 	shimStart, _ := procStart(os.Getpid())
 	initStart, _ := procStart(ip.pid)
 	s.state = diskState{Status: "running", Pid: ip.pid, StartedAt: time.Now().UTC(),
 		ShimPid: os.Getpid(), ShimStart: shimStart, InitStart: initStart,
-		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty, Cgroup: cgroup}
+		StopSignal: int(s.spec.StopSignal), Tty: s.spec.Process.Tty, Cgroup: cgroup,
+		RestartCount: s.spec.RestartCount}
+	if s.spec.RestartCount == 0 {
+		clearStopped(dir) // a start by hand; a restart keeps a stop that came meanwhile
+	}
 
 	ln, err := listen(dir)
 	if err != nil {
@@ -440,6 +450,12 @@ func (s *shim) run() int {
 	if s.state.AwaitingAttach {
 		s.hub.awaitFirstAttach()
 		_ = os.Remove(path.Join(dir, sockFile))
+	}
+	if shouldRestart(&s.spec, code) {
+		if err := restart(s.spec); err != nil {
+			s.state.Error = "restarting: " + err.Error()
+			_ = writeState(dir, &s.state)
+		}
 	}
 	return 0
 }

@@ -42,11 +42,12 @@ type diskState struct {
 	// AwaitingAttach: exited, but the shim keeps the output for the first attacher
 	// of a start that asked for one, who has not connected yet.
 	AwaitingAttach bool `json:"awaitingAttach,omitempty"`
+	RestartCount   int  `json:"restartCount,omitempty"`
 }
 
 func (d *diskState) public() State {
 	return State{Status: d.Status, Pid: d.Pid, ExitCode: d.ExitCode, StartedAt: d.StartedAt,
-		FinishedAt: d.FinishedAt, Error: d.Error}
+		FinishedAt: d.FinishedAt, Error: d.Error, RestartCount: d.RestartCount}
 }
 
 func readState(dir string) (*diskState, error) {
@@ -249,6 +250,7 @@ func Signal(dir string, sig syscall.Signal) error {
 	if st.Status != "running" || !alive(st.Pid, st.InitStart) {
 		return ErrNotRunning
 	}
+	markStopped(dir) // a stop or kill ends the restart policy, as in Docker
 	thawAbandoned(st.Cgroup, path.Base(dir))
 	if err := unix.Kill(st.Pid, sig); err != nil {
 		if err == unix.ESRCH {

@@ -1,4 +1,4 @@
-package cmd
+package dockerapi
 
 import (
 	"time"
@@ -6,11 +6,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// dockerConfig is an image's container config as `docker inspect` shows it: Docker's
+// Config is an image's container config as `docker inspect` shows it: Docker's
 // fields in Docker's order, the ones Docker always prints present even when empty
 // (so {{.Config.WorkingDir}} is "" and not <no value>), the others omitted when
 // empty, as Docker's API types do.
-type dockerConfig struct {
+type Config struct {
 	Hostname        string
 	Domainname      string
 	User            string
@@ -23,8 +23,8 @@ type dockerConfig struct {
 	StdinOnce       bool
 	Env             []string
 	Cmd             []string
-	Healthcheck     *dockerHealthcheck `json:",omitempty"`
-	ArgsEscaped     bool               `json:",omitempty"`
+	Healthcheck     *Healthcheck `json:",omitempty"`
+	ArgsEscaped     bool         `json:",omitempty"`
 	Image           string
 	Volumes         map[string]struct{}
 	WorkingDir      string
@@ -37,8 +37,8 @@ type dockerConfig struct {
 	Shell           []string `json:",omitempty"`
 }
 
-// dockerHealthcheck is Docker's HEALTHCHECK config, in its field order.
-type dockerHealthcheck struct {
+// Healthcheck is Docker's HEALTHCHECK config, in its field order.
+type Healthcheck struct {
 	Test        []string      `json:",omitempty"`
 	Interval    time.Duration `json:",omitempty"`
 	Timeout     time.Duration `json:",omitempty"`
@@ -46,8 +46,9 @@ type dockerHealthcheck struct {
 	Retries     int           `json:",omitempty"`
 }
 
-func dockerConfigOf(c v1.Config) dockerConfig {
-	d := dockerConfig{
+// ConfigOf is c in Docker's shape.
+func ConfigOf(c v1.Config) Config {
+	d := Config{
 		Hostname: c.Hostname, Domainname: c.Domainname, User: c.User,
 		AttachStdin: c.AttachStdin, AttachStdout: c.AttachStdout, AttachStderr: c.AttachStderr,
 		ExposedPorts: c.ExposedPorts, Tty: c.Tty, OpenStdin: c.OpenStdin, StdinOnce: c.StdinOnce,
@@ -57,7 +58,7 @@ func dockerConfigOf(c v1.Config) dockerConfig {
 		Shell: c.Shell,
 	}
 	if h := c.Healthcheck; h != nil {
-		d.Healthcheck = &dockerHealthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+		d.Healthcheck = &Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
 	}
 	return d
 }
