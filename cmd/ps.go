@@ -111,7 +111,7 @@ func makePsRow(sb *sandbox.Sandbox, images map[string]string, c *sandbox.Contain
 		ID: c.ID, Image: c.Config.Image, Command: c.Command(), Names: c.ShortName(),
 		CreatedAt:  c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
 		RunningFor: since(now, c.Created), State: c.State.Status, Status: statusText(c, now),
-		Networks: map[bool]string{true: "none", false: "host"}[c.HostConfig.NetworkMode == "none"],
+		Networks: sandbox.NetworkName(c.HostConfig.NetworkMode), Ports: c.PortsColumn(),
 	}
 	// If the name the container was created with now names another image, show the ID.
 	id, ok := images[c.Config.Image]

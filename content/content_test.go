@@ -18,7 +18,7 @@ func TestLessonsLoad(t *testing.T) {
 	for _, l := range ls {
 		ids = append(ids, l.ID)
 	}
-	if len(ids) != 2 || ids[0] != "images-vs-containers" || ids[1] != "commit" {
+	if len(ids) < 3 || ids[0] != "images-vs-containers" || ids[1] != "commit" || ids[2] != "ports" {
 		t.Fatalf("lessons %v", ids)
 	}
 }

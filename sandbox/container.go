@@ -41,12 +41,6 @@ type Container struct {
 	layer *store.RWLayer // set by Create, for StartCreated
 }
 
-// NetworkSettings is the part of Docker's NetworkSettings dockling keeps: the network
-// the container joined ("host" or "none"), as the key of Networks.
-type NetworkSettings struct {
-	Networks map[string]struct{}
-}
-
 // ContainerState is Docker's State block.
 type ContainerState struct {
 	Status     string // created, running, exited
@@ -69,6 +63,9 @@ type HostConfig struct {
 	// SecurityOpt is --security-opt as Docker records it (a seccomp profile file as
 	// its JSON, see ReadSecurityOpts); exec'd processes follow it too.
 	SecurityOpt []string
+	// Network area: -p and -P (see network_ports.go).
+	PortBindings    PortMap
+	PublishAllPorts bool
 }
 
 // NameInUseError is Docker's refusal of a taken name, in its words.
@@ -109,6 +106,10 @@ type CreateOptions struct {
 	Tty         bool
 	OpenStdin   bool
 	NetworkNone bool
+	// Network area: --network (see networkMode), -p and -P.
+	Network     string
+	Publish     []string
+	PublishAll  bool
 	AutoRemove  bool
 	SecurityOpt []string // as ReadSecurityOpts returns them
 }
@@ -201,16 +202,20 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 		Image: img.ID, Driver: driver.Name,
 		LogPath:    filepath.Join(sb.containerDir(id), id+"-json.log"),
 		State:      ContainerState{Status: "created"},
-		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: "host", SecurityOpt: opts.SecurityOpt},
+		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: opts.networkMode(), SecurityOpt: opts.SecurityOpt},
 	}
-	if opts.NetworkNone {
-		c.HostConfig.NetworkMode = "none"
+	if err := c.publish(opts); err != nil {
+		return nil, err
 	}
-	c.NetworkSettings.Networks = map[string]struct{}{c.HostConfig.NetworkMode: {}}
 	err = sb.Store.Write(func(w *store.Writer) error {
 		// Names are checked and taken under the store lock, so parallel creates
 		// never get the same one.
-		taken := sb.takenNames()
+		records := sb.containerRecords()
+		taken := namesOf(records)
+		joinNetwork(c, records)
+		if err := c.choosePorts(); err != nil {
+			return err
+		}
 		if opts.Name != "" {
 			n := "/" + strings.TrimPrefix(opts.Name, "/")
 			if other, ok := taken[n]; ok {
@@ -317,6 +322,9 @@ func (sb *Sandbox) readContainerIn(d *rawfile.Dir, id string, mode readMode) (*C
 	if mode == readFull || c.HostConfig.NetworkMode == "" || (mode == readListing && c.State.Status == "exited") {
 		_ = d.Parse(id+"/hostconfig.json", func(b []byte) error { return json.Unmarshal(b, &c.HostConfig) })
 	}
+	if mode != readRecord {
+		c.NetworkSettings.settle(c.State.Running)
+	}
 	return c, nil
 }
 
@@ -342,10 +350,10 @@ func fillState(c *Container, st runtime.State, err error) {
 	}
 }
 
-func (sb *Sandbox) takenNames() map[string]string {
+// namesOf maps the containers' names to their IDs.
+func namesOf(records []*Container) map[string]string {
 	out := map[string]string{}
-	// Names need the records only, not each container's live state.
-	for _, c := range sb.containerRecords() {
+	for _, c := range records {
 		out[c.Name] = c.ID
 	}
 	return out

@@ -81,6 +81,7 @@ type initProc struct {
 	master                *os.File
 	stdin, stdout, stderr *os.File
 	childFiles            []*os.File
+	netns                 *os.File // its network namespace, when pasta is to connect it
 
 	mu   sync.Mutex // release (an attach goroutine) and wait (the shim's main) share sock
 	sock int        // the shim's end of the sync socket; -1 once closed
@@ -152,7 +153,7 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 	}
 
 	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
-	if spec.NetworkNone {
+	if spec.OwnNetwork() {
 		flags |= unix.CLONE_NEWNET
 	}
 	attr := &syscall.SysProcAttr{
@@ -210,7 +211,11 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 func (ip *initProc) waitReady() (*initProc, error) {
 	for {
 		m, fd, ok, err := recvMsg(ip.sock)
-		if fd >= 0 {
+		switch {
+		case fd >= 0 && m.Type == "netns":
+			ip.netns = os.NewFile(uintptr(fd), "netns")
+			continue
+		case fd >= 0:
 			ip.master = os.NewFile(uintptr(fd), "pty-master")
 		}
 		switch {
@@ -257,7 +262,7 @@ func (ip *initProc) release() error {
 }
 
 func (ip *initProc) closeAll() {
-	for _, f := range []*os.File{ip.master, ip.stdin, ip.stdout, ip.stderr} {
+	for _, f := range []*os.File{ip.master, ip.stdin, ip.stdout, ip.stderr, ip.netns} {
 		if f != nil {
 			f.Close()
 		}
@@ -322,7 +327,7 @@ func (e *earlyInit) envValue() string {
 // the shim started.
 func prepareEarly(plan ShimPlan, first int) (*earlyInit, []*os.File, error) {
 	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
-	if plan.NetworkNone {
+	if plan.NewNet {
 		flags |= unix.CLONE_NEWNET
 	}
 	rootless := os.Geteuid() != 0
@@ -469,6 +474,12 @@ func initMain() {
 	var cfg initConfig
 	recvRoleConfig(sock, &cfg, "container init", 1, fail)
 	spec := &cfg.Spec
+	if spec.Net != nil {
+		// The shim connects it: a non-dumpable process's namespaces are ours to hand.
+		if err := sendNetns(sock); err != nil {
+			fail(err)
+		}
+	}
 	if err := setupRootfs(spec, cfg.Rootless, sock); err != nil {
 		fail(err)
 	}
