@@ -2,51 +2,77 @@ package cmd_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"regexp"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// httpGet is `http-get URL REGEXP`: a Go HTTP client on the host fetches URL and the
-// body must match REGEXP (with !, the fetch must fail). A server just started may not
-// listen yet: connections are retried for up to 10 s, until one is answered.
+// fetchOnce GETs url with a Go HTTP client and returns the body of a 200 answer.
+func fetchOnce(url string) (string, error) {
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("status %s", resp.Status)
+	}
+	return string(body), err
+}
+
+// fetchRetry is fetchOnce, retried for up to 10 s while a server just started may not
+// listen yet: connecting is how its readiness shows.
+func fetchRetry(url string) (string, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		body, err := fetchOnce(url)
+		if err == nil || time.Now().After(deadline) {
+			return body, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		<-ctx.Done() // a short pause between attempts
+		cancel()
+	}
+}
+
+// getRetry is fetchRetry for a Go test.
+func getRetry(t *testing.T, url string) string {
+	t.Helper()
+	body, err := fetchRetry(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return body
+}
+
+// httpGet is `http-get URL REGEXP`: a Go HTTP client on the host fetches URL (retried
+// while the server starts) and the body must match REGEXP; with !, one fetch must fail.
 func httpGet(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: http-get URL REGEXP")
 	}
 	re, err := regexp.Compile(args[1])
 	ts.Check(err)
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(10 * time.Second)
-	var body []byte
-	for {
-		resp, gerr := client.Get(args[0])
-		if gerr == nil {
-			body, err = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err == nil && resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if neg {
-			return // refused, as wanted
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("http-get %s: %v", args[0], gerr)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		<-ctx.Done() // a short pause between attempts at a server still starting
-		cancel()
-	}
 	if neg {
-		ts.Fatalf("http-get %s answered: %q", args[0], body)
+		if body, err := fetchOnce(args[0]); err == nil {
+			ts.Fatalf("http-get %s answered: %q", args[0], body)
+		}
+		return
 	}
-	if !re.Match(body) {
+	body, err := fetchRetry(args[0])
+	if err != nil {
+		ts.Fatalf("http-get %s: %v", args[0], err)
+	}
+	if !re.MatchString(body) {
 		ts.Fatalf("http-get %s: body %q does not match %q", args[0], body, args[1])
 	}
 }

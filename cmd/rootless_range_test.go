@@ -115,6 +115,16 @@ func TestRootlessRangeReadsOtherIDs(t *testing.T) {
 	if got := mustRun("run", "--rm", "built", "cat", "/copied"); got != "hi\n" {
 		t.Errorf("the built image's /copied = %q, want %q", got, "hi\n")
 	}
+
+	// Network area: with a range too, pasta connects the container and -p publishes.
+	if _, err := exec.LookPath("pasta"); err == nil {
+		mustRun("run", "-d", "--name", "web", "-p", "18096:80", "busybox", "sh", "-c",
+			"mkdir /www && echo ranged > /www/index.html && exec httpd -f -p 80 -h /www")
+		if body := getRetry(t, "http://127.0.0.1:18096/"); body != "ranged\n" {
+			t.Errorf("the published httpd answered %q, want %q", body, "ranged\n")
+		}
+		mustRun("rm", "-f", "web")
+	}
 }
 
 // addRangeUser creates rangeUser with a range of 65536 subordinate ids, both removed

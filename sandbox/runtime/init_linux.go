@@ -81,7 +81,10 @@ type initProc struct {
 	master                *os.File
 	stdin, stdout, stderr *os.File
 	childFiles            []*os.File
-	netns                 *os.File // its network namespace, when pasta is to connect it
+	// pasta connects its network namespace (Spec.Net): started as soon as the init
+	// hands the namespace over, so that it works while the init mounts the root.
+	pasta    *pasta
+	pastaErr error
 
 	mu   sync.Mutex // release (an attach goroutine) and wait (the shim's main) share sock
 	sock int        // the shim's end of the sync socket; -1 once closed
@@ -204,16 +207,26 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		ip.kill()
 		return nil, fmt.Errorf("starting container: sending config to init: %w", err)
 	}
-	return ip.waitReady()
+	return ip.waitReady(spec.Net)
 }
 
-// waitReady reads init's messages until it is ready (its pty master, if any, on the way).
-func (ip *initProc) waitReady() (*initProc, error) {
+// waitReady reads init's messages until it is ready (its pty master, if any, on the
+// way; and its network namespace, which pasta connects when net is set).
+func (ip *initProc) waitReady(net *Net) (_ *initProc, err error) {
+	defer func() {
+		if err != nil {
+			ip.pasta.stop()
+		}
+	}()
 	for {
 		m, fd, ok, err := recvMsg(ip.sock)
 		switch {
 		case fd >= 0 && m.Type == "netns":
-			ip.netns = os.NewFile(uintptr(fd), "netns")
+			netns := os.NewFile(uintptr(fd), "netns")
+			if net != nil && ip.pasta == nil {
+				ip.pasta, ip.pastaErr = launchPasta(netns, net, os.Geteuid() != 0)
+			}
+			netns.Close()
 			continue
 		case fd >= 0:
 			ip.master = os.NewFile(uintptr(fd), "pty-master")
@@ -262,7 +275,7 @@ func (ip *initProc) release() error {
 }
 
 func (ip *initProc) closeAll() {
-	for _, f := range []*os.File{ip.master, ip.stdin, ip.stdout, ip.stderr, ip.netns} {
+	for _, f := range []*os.File{ip.master, ip.stdin, ip.stdout, ip.stderr} {
 		if f != nil {
 			f.Close()
 		}
@@ -380,7 +393,7 @@ func prepareEarly(plan ShimPlan, first int) (*earlyInit, []*os.File, error) {
 
 // adoptInit takes over the init that the shim's constructor forked, or starts it with
 // the descriptors Start prepared, and waits until it is ready.
-func adoptInit(e *earlyInit) (*initProc, error) {
+func adoptInit(e *earlyInit, net *Net) (*initProc, error) {
 	file := func(fd int, name string) *os.File {
 		switch {
 		case fd < 0:
@@ -431,7 +444,7 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 		ip.pid = cmd.pid
 	}
 	closeChild()
-	return ip.waitReady()
+	return ip.waitReady(net)
 }
 
 // earlyAttr starts, the ordinary way, the init the shim's constructor did not fork.

@@ -48,8 +48,11 @@ func CheckNet() error {
 // pasta is a container's running pasta, a child of its shim: the shim ends it when the
 // container ends, and the kernel when the shim dies (Pdeathsig).
 type pasta struct {
-	pid  int
-	once sync.Once
+	pid    int
+	c      *child
+	pidR   *os.File // pasta writes its pid here once it has configured the namespace
+	stderr *limitedBuffer
+	once   sync.Once
 }
 
 // pastaArgs is pasta's command line: in the foreground (a child of the shim), the
@@ -114,19 +117,16 @@ func sendNetns(sock int) error {
 	return sendMsg(sock, syncMsg{Type: "netns"}, fd)
 }
 
-// startPasta connects the network namespace netns (the init's own descriptor: the
-// shim may not open a non-dumpable init's /proc files) and returns once pasta has
-// configured it. Rootless, pasta joins the user namespace owning it first.
-func startPasta(netns *os.File, n *Net, rootless bool) (*pasta, error) {
+// launchPasta starts connecting the network namespace netns (the init's own
+// descriptor: the shim may not open a non-dumpable init's /proc files); ready waits
+// until it is done. Rootless, pasta joins the user namespace owning it first.
+func launchPasta(netns *os.File, n *Net, rootless bool) (*pasta, error) {
 	bin, err := pastaBinary()
 	if err != nil {
 		return nil, err
 	}
 	if rootless && unix.Access("/dev/net/tun", unix.R_OK|unix.W_OK) != nil {
 		return nil, errors.New("connecting the container's network: /dev/net/tun is not open to unprivileged users (udev makes it mode 0666: chmod 0666 /dev/net/tun), or use --network host")
-	}
-	if netns == nil {
-		return nil, errors.New("connecting the container's network: the init did not hand over its namespace")
 	}
 	args, err := pastaArgs(n, rootless)
 	if err != nil {
@@ -136,12 +136,12 @@ func startPasta(netns *os.File, n *Net, rootless bool) (*pasta, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting the container's network: %w", err)
 	}
-	defer pidR.Close()
+	defer pidW.Close()
 	extra := []*os.File{netns, pidW}
 	if rootless {
 		fd, err := unix.IoctlRetInt(int(netns.Fd()), nsGetUserns)
 		if err != nil {
-			pidW.Close()
+			pidR.Close()
 			return nil, fmt.Errorf("connecting the container's network: its user namespace: %w", err)
 		}
 		userns := os.NewFile(uintptr(fd), "userns")
@@ -151,23 +151,30 @@ func startPasta(netns *os.File, n *Net, rootless bool) (*pasta, error) {
 	// The shim holds descriptors it inherited open across exec (its init's pipes, from
 	// its constructor): pasta must not, or a container's stdin would never end.
 	if err := cloexecAll(); err != nil {
-		pidW.Close()
+		pidR.Close()
 		return nil, fmt.Errorf("connecting the container's network: %w", err)
 	}
-	var stderr limitedBuffer
-	c, err := spawn(bin, args, spawnAttr{Stderr: &stderr, Extra: extra,
+	p := &pasta{pidR: pidR, stderr: &limitedBuffer{}}
+	p.c, err = spawn(bin, args, spawnAttr{Stderr: p.stderr, Extra: extra,
 		Sys: &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}})
-	pidW.Close()
 	if err != nil {
+		pidR.Close()
 		return nil, fmt.Errorf("starting pasta: %w", err)
 	}
-	// Ready once it wrote its pid; an end without one is a failure.
-	line, _ := bufio.NewReader(pidR).ReadString('\n')
+	p.pid = p.c.pid
+	return p, nil
+}
+
+// ready waits until pasta has configured the namespace: it writes its pid then; an
+// end without one is a failure.
+func (p *pasta) ready() error {
+	line, _ := bufio.NewReader(p.pidR).ReadString('\n')
+	p.pidR.Close()
 	if strings.TrimSpace(line) == "" {
-		_, _ = c.wait(100 * time.Millisecond) // its stderr, copied
-		return nil, fmt.Errorf("pasta could not connect the container's network: %s", stderr.String())
+		p.once.Do(func() { _, _ = p.c.wait(100 * time.Millisecond) }) // its stderr, copied
+		return fmt.Errorf("pasta could not connect the container's network: %s", p.stderr.String())
 	}
-	return &pasta{pid: c.pid}, nil
+	return nil
 }
 
 // stop ends pasta and reaps it; a second call does nothing.
@@ -178,6 +185,7 @@ func (p *pasta) stop() {
 	p.once.Do(func() {
 		_ = unix.Kill(p.pid, unix.SIGKILL)
 		_, _ = reap(p.pid)
+		p.c.closePipes()
 	})
 }
 

@@ -337,7 +337,7 @@ func (s *shim) run() int {
 
 	var ip *initProc
 	if s.early != nil {
-		ip, err = adoptInit(s.early)
+		ip, err = adoptInit(s.early, s.spec.Net)
 	} else {
 		ip, err = spawnInit(&s.spec, s.idmap)
 		if err != nil && s.idmap != nil && errors.Is(err, errIDMap) {
@@ -357,9 +357,16 @@ func (s *shim) run() int {
 		defer unix.Close(fd)
 	}
 	// Connected before the command runs, as Docker's network is.
-	var net *pasta
+	net := ip.pasta
 	if s.spec.Net != nil {
-		if net, err = startPasta(ip.netns, s.spec.Net, os.Geteuid() != 0); err != nil {
+		if err = ip.pastaErr; err == nil && net == nil {
+			err = errors.New("connecting the container's network: the init did not hand over its namespace")
+		}
+		if err == nil {
+			err = net.ready()
+		}
+		if err != nil {
+			net.stop()
 			ip.kill()
 			return s.fail(err)
 		}
