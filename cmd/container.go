@@ -23,7 +23,7 @@ func NewContainerCmd(f *Factory) *cobra.Command {
 	inspect.Flags().Lookup("type").Value.Set("container")
 	inspect.Flags().MarkHidden("type")
 	c.AddCommand(ls, inspect, NewRunCmd(f, nil), NewCreateCmd(f, nil), NewStartCmd(f, nil),
-		NewAttachCmd(f, nil), NewStopCmd(f), NewKillCmd(f), NewRestartCmd(f), NewRmCmd(f),
+		NewAttachCmd(f, nil), NewPortCmd(f, nil), NewStopCmd(f), NewKillCmd(f), NewRestartCmd(f), NewRmCmd(f),
 		NewLogsCmd(f, nil), NewExecCmd(f, nil), NewWaitCmd(f), NewTopCmd(f), NewContainerPruneCmd(f),
 		NewCommitCmd(f, nil), NewDiffCmd(f), NewExportCmd(f))
 	c.AddCommand(NewPauseCmd(f), NewUnpauseCmd(f), NewRenameCmd(f), NewStatsCmd(f))

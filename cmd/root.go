@@ -167,6 +167,7 @@ var dockerVerbs = map[string]func(f *Factory) *cobra.Command{
 	"exec":      func(f *Factory) *cobra.Command { return NewExecCmd(f, nil) },
 	"wait":      NewWaitCmd,
 	"top":       NewTopCmd,
+	"port":      func(f *Factory) *cobra.Command { return NewPortCmd(f, nil) },
 	"commit":    func(f *Factory) *cobra.Command { return NewCommitCmd(f, nil) },
 	"diff":      NewDiffCmd,
 	"export":    NewExportCmd,

@@ -92,6 +92,16 @@ func TestRootlessRangeReadsOtherIDs(t *testing.T) {
 	if got := mustRun("grade", "--lesson", "own", "--lessons", lessons, "own.tar.gz"); !strings.Contains(got, "1/1 points, all checks passed") {
 		t.Errorf("grading the bundle as %s:\n%s", rangeUser, got)
 	}
+
+	// Network area: with a range too, pasta connects the container and -p publishes.
+	if _, err := exec.LookPath("pasta"); err == nil {
+		mustRun("run", "-d", "--name", "web", "-p", "18096:80", "busybox", "sh", "-c",
+			"mkdir /www && echo ranged > /www/index.html && exec httpd -f -p 80 -h /www")
+		if body := getRetry(t, "http://127.0.0.1:18096/"); body != "ranged\n" {
+			t.Errorf("the published httpd answered %q, want %q", body, "ranged\n")
+		}
+		mustRun("rm", "-f", "web")
+	}
 }
 
 // rangeSession sets up rangeUser (a subordinate id range) with a home and data root

@@ -28,7 +28,9 @@ type RunOptions struct {
 	User        string
 	Hostname    string
 	Entrypoint  string
-	Network     string
+	Network     string // network area: see run_network.go
+	Publish     []string
+	PublishAll  bool
 	DetachKeys  string
 	SecurityOpt []string
 	Volumes     volumeFlags     // volumes: -v, --mount, --tmpfs, --read-only
@@ -46,7 +48,7 @@ func addCreateFlags(c *cobra.Command, opts *RunOptions) {
 	fl.StringVarP(&opts.User, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
 	fl.StringVarP(&opts.Hostname, "hostname", "h", "", "Container host name")
 	fl.StringVar(&opts.Entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
-	fl.StringVar(&opts.Network, "network", sandbox.NetworkHost, "Connect a container to a network: host (the default, the machine's network) or none")
+	addNetworkFlags(fl, opts)
 	fl.StringArrayVar(&opts.SecurityOpt, "security-opt", nil,
 		"Security options: seccomp=unconfined, seccomp=PROFILE.json (Docker's profile format), no-new-privileges[=true|false]")
 	addVolumeFlags(c, &opts.Volumes)
@@ -55,10 +57,6 @@ func addCreateFlags(c *cobra.Command, opts *RunOptions) {
 }
 
 func (opts *RunOptions) createOptions(c *cobra.Command) (sandbox.CreateOptions, error) {
-	none, err := sandbox.IsNetworkNone(opts.Network)
-	if err != nil {
-		return sandbox.CreateOptions{}, runError(err)
-	}
 	secOpts, err := sandbox.ReadSecurityOpts(opts.SecurityOpt)
 	if err != nil {
 		return sandbox.CreateOptions{}, &FlagError{Err: err}
@@ -66,8 +64,9 @@ func (opts *RunOptions) createOptions(c *cobra.Command) (sandbox.CreateOptions, 
 	co := sandbox.CreateOptions{
 		Image: opts.Image, Name: opts.Name, Cmd: opts.Cmd, Env: opts.Env, WorkingDir: opts.Workdir,
 		User: opts.User, Hostname: opts.Hostname, Tty: opts.TTY, OpenStdin: opts.Interactive,
-		NetworkNone: none, AutoRemove: opts.Rm, SecurityOpt: secOpts,
+		AutoRemove: opts.Rm, SecurityOpt: secOpts,
 	}
+	opts.networkOptions(&co)
 	if c.Flags().Changed("entrypoint") {
 		ep := opts.Entrypoint
 		co.Entrypoint = &ep

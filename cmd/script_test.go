@@ -83,6 +83,8 @@ func TestScripts(t *testing.T) {
 			"as-user":     asUser,
 			"bundle-edit": bundleEdit,
 			"normalize":   normalize,
+			"http-get":    httpGet,
+			"host-listen": hostListen,
 		},
 		RequireExplicitExec: true,
 	})

@@ -47,12 +47,6 @@ type Container struct {
 	layer *store.RWLayer // set by Create, for StartCreated
 }
 
-// NetworkSettings is the part of Docker's NetworkSettings dockling keeps: the network
-// the container joined ("host" or "none"), as the key of Networks.
-type NetworkSettings struct {
-	Networks map[string]struct{}
-}
-
 // ContainerState is Docker's State block.
 type ContainerState struct {
 	Status     string // created, running, exited
@@ -87,6 +81,10 @@ type HostConfig struct {
 	Init      bool  `json:",omitempty"` // run --init
 	// RestartPolicy is run --restart (the shim restarts: see runtime's restart).
 	RestartPolicy RestartPolicy `json:",omitzero"`
+
+	// Network area: -p and -P (see network_ports.go).
+	PortBindings    PortMap
+	PublishAllPorts bool
 }
 
 // NameInUseError is Docker's refusal of a taken name, in its words.
@@ -127,6 +125,10 @@ type CreateOptions struct {
 	Tty         bool
 	OpenStdin   bool
 	NetworkNone bool
+	// Network area: --network (see networkMode), -p and -P.
+	Network     string
+	Publish     []string
+	PublishAll  bool
 	AutoRemove  bool
 	SecurityOpt []string // as ReadSecurityOpts returns them
 	// volumes: -v, --mount and --tmpfs, parsed; --read-only.
@@ -244,7 +246,7 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 		Image: img.ID, Driver: driver.Name,
 		LogPath:    filepath.Join(sb.containerDir(id), id+"-json.log"),
 		State:      ContainerState{Status: "created"},
-		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: "host", SecurityOpt: opts.SecurityOpt},
+		HostConfig: HostConfig{AutoRemove: opts.AutoRemove, NetworkMode: opts.networkMode(), SecurityOpt: opts.SecurityOpt},
 	}
 	h := &c.HostConfig
 	h.Memory, h.NanoCpus, h.PidsLimit = opts.Limits.Memory, opts.Limits.NanoCPUs, opts.Limits.PidsLimit
@@ -257,17 +259,21 @@ func (sb *Sandbox) Create(opts CreateOptions) (*Container, error) {
 			return nil, err
 		}
 	}
-	if opts.NetworkNone {
-		c.HostConfig.NetworkMode = "none"
-	}
-	c.NetworkSettings.Networks = map[string]struct{}{c.HostConfig.NetworkMode: {}}
 	if err := sb.setupMounts(c, img, opts); err != nil {
+		return nil, err
+	}
+	if err := c.publish(opts); err != nil {
 		return nil, err
 	}
 	err = sb.Store.Write(func(w *store.Writer) error {
 		// Names are checked and taken under the store lock, so parallel creates
 		// never get the same one.
-		taken := sb.takenNames()
+		records := sb.containerRecords()
+		taken := namesOf(records)
+		joinNetwork(c, records)
+		if err := c.choosePorts(); err != nil {
+			return err
+		}
 		if opts.Name != "" {
 			n := "/" + strings.TrimPrefix(opts.Name, "/")
 			if other, ok := taken[n]; ok {
@@ -378,6 +384,9 @@ func (sb *Sandbox) readContainerIn(d *rawfile.Dir, id string, mode readMode) (*C
 	if mode == readFull || c.HostConfig.NetworkMode == "" || (mode == readListing && c.State.Status == "exited") {
 		_ = d.Parse(id+"/hostconfig.json", func(b []byte) error { return json.Unmarshal(b, &c.HostConfig) })
 	}
+	if mode != readRecord {
+		c.NetworkSettings.settle(c.State.Running)
+	}
 	return c, nil
 }
 
@@ -404,10 +413,10 @@ func fillState(c *Container, st runtime.State, err error) {
 	}
 }
 
-func (sb *Sandbox) takenNames() map[string]string {
+// namesOf maps the containers' names to their IDs.
+func namesOf(records []*Container) map[string]string {
 	out := map[string]string{}
-	// Names need the records only, not each container's live state.
-	for _, c := range sb.containerRecords() {
+	for _, c := range records {
 		out[c.Name] = c.ID
 	}
 	return out

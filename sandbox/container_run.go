@@ -40,7 +40,7 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 		}
 		args = append([]string{runtime.InitPath, "--"}, args...)
 	}
-	return runtime.Spec{
+	spec := runtime.Spec{
 		ID:  c.ID,
 		Dir: sb.containerDir(c.ID),
 		Rootfs: runtime.Rootfs{
@@ -52,14 +52,15 @@ func (sb *Sandbox) spec(c *Container) (runtime.Spec, error) {
 			User: c.Config.User, Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, Security: sec,
 		},
 		Hostname:       c.Config.Hostname,
-		NetworkNone:    c.HostConfig.NetworkMode == "none",
 		StopSignal:     sig,
 		Mounts:         sb.runtimeMounts(c),
 		ReadonlyRootfs: c.HostConfig.ReadonlyRootfs,
 		Resources:      Limits{Memory: c.HostConfig.Memory, NanoCPUs: c.HostConfig.NanoCpus, PidsLimit: c.HostConfig.PidsLimit},
 		Init:           initBin,
 		Restart:        c.HostConfig.RestartPolicy,
-	}, nil
+	}
+	netSpec(c, &spec)
+	return spec, nil
 }
 
 // Start runs a created or stopped container's command again on the same writable
@@ -79,7 +80,7 @@ func (sb *Sandbox) PrepareStart(co *CreateOptions) *runtime.Shim {
 		co.ID = store.NewID()
 	}
 	seccomp.Prepare(runtime.DefaultCapabilities()) // Docker's default profile, ready by the start
-	sh, err := runtime.PrepareShim(runtime.ShimPlan{ID: co.ID, NetworkNone: co.NetworkNone, Tty: co.Tty, OpenStdin: co.OpenStdin})
+	sh, err := runtime.PrepareShim(runtime.ShimPlan{ID: co.ID, NewNet: co.NewNet(), Tty: co.Tty, OpenStdin: co.OpenStdin})
 	if err != nil {
 		return nil
 	}
@@ -118,6 +119,9 @@ func (sb *Sandbox) StartCreated(sh *runtime.Shim, c *Container, hold bool) error
 func (sb *Sandbox) start(sh *runtime.Shim, c *Container, hold bool) error {
 	spec, err := sb.spec(c)
 	if err != nil {
+		return err
+	}
+	if err := c.checkPorts(sb.containerRecordsLive); err != nil {
 		return err
 	}
 	opts := runtime.StartOptions{HoldUntilAttach: hold}

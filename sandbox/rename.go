@@ -32,7 +32,7 @@ func (sb *Sandbox) Rename(name, newName string) error {
 	}
 	return sb.Store.Write(func(w *store.Writer) error {
 		// Taken names are read under the store lock, as Create reads them.
-		if other, ok := sb.takenNames()[want]; ok {
+		if other, ok := namesOf(sb.containerRecords())[want]; ok {
 			return fmt.Errorf("Error when allocating new name: %w", &NameInUseError{Name: want, ID: other})
 		}
 		path := filepath.Join(sb.containerDir(c.ID), "config.v2.json")

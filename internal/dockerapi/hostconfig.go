@@ -134,6 +134,12 @@ func hostConfigOf(c *sandbox.Container) HostConfig {
 		out.PidsLimit = &h.PidsLimit
 	}
 	out.Binds, out.Tmpfs, out.ReadonlyRootfs = h.Binds, h.Tmpfs, h.ReadonlyRootfs
+	out.PublishAllPorts = h.PublishAllPorts
+	for port, bs := range h.PortBindings {
+		for _, b := range bs {
+			out.PortBindings[port] = append(out.PortBindings[port], PortBinding{HostIP: b.HostIp, HostPort: b.HostPort})
+		}
+	}
 	out.BlkioWeightDevice, out.Devices = []any{}, []any{}
 	out.MaskedPaths, out.ReadonlyPaths = maskedPaths()
 	return out

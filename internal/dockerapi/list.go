@@ -47,7 +47,7 @@ func NewContainerRow(sb *sandbox.Sandbox, o *RowOptions, c *sandbox.Container) C
 		ID: c.ID, Image: c.Config.Image, Command: c.Command(), Names: c.ShortName(),
 		CreatedAt:  c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
 		RunningFor: Since(o.Now, c.Created), State: c.State.Status, Status: StatusText(c, o.Now),
-		Networks: map[bool]string{true: "none", false: "host"}[c.HostConfig.NetworkMode == "none"],
+		Networks: sandbox.NetworkName(c.HostConfig.NetworkMode), Ports: c.PortsColumn(),
 	}
 	if o.images == nil {
 		o.images = map[string]string{}

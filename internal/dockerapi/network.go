@@ -1,6 +1,10 @@
 package dockerapi
 
-import "github.com/dockling/dockling/sandbox"
+import (
+	"encoding/json"
+
+	"github.com/dockling/dockling/sandbox"
+)
 
 // NetworkSettings is Docker 20.10's NetworkSettings block, in its order.
 type NetworkSettings struct {
@@ -41,12 +45,18 @@ type EndpointSettings struct {
 	DriverOpts          map[string]string
 }
 
-// networkSettingsOf names the networks the container joined; addresses and ports
-// stay zero until the runtime gives containers networks of their own.
+// networkSettingsOf is the container's record of its networks (addresses, ports,
+// blanked while it is stopped, as Docker shows them) in Docker's shape.
 func networkSettingsOf(c *sandbox.Container) NetworkSettings {
-	out := NetworkSettings{Ports: map[string][]PortBinding{}, Networks: map[string]*EndpointSettings{}}
-	for n := range c.NetworkSettings.Networks {
-		out.Networks[n] = &EndpointSettings{}
+	var out NetworkSettings
+	if b, err := json.Marshal(c.NetworkSettings); err == nil {
+		_ = json.Unmarshal(b, &out) // the same field names: Docker's
+	}
+	if out.Ports == nil {
+		out.Ports = map[string][]PortBinding{}
+	}
+	if out.Networks == nil {
+		out.Networks = map[string]*EndpointSettings{}
 	}
 	return out
 }

@@ -81,6 +81,10 @@ type initProc struct {
 	master                *os.File
 	stdin, stdout, stderr *os.File
 	childFiles            []*os.File
+	// pasta connects its network namespace (Spec.Net): started as soon as the init
+	// hands the namespace over, so that it works while the init mounts the root.
+	pasta    *pasta
+	pastaErr error
 
 	mu   sync.Mutex // release (an attach goroutine) and wait (the shim's main) share sock
 	sock int        // the shim's end of the sync socket; -1 once closed
@@ -152,7 +156,7 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 	}
 
 	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
-	if spec.NetworkNone {
+	if spec.OwnNetwork() {
 		flags |= unix.CLONE_NEWNET
 	}
 	attr := &syscall.SysProcAttr{
@@ -203,14 +207,28 @@ func spawnInit(spec *Spec, plan *idMapPlan) (*initProc, error) {
 		ip.kill()
 		return nil, fmt.Errorf("starting container: sending config to init: %w", err)
 	}
-	return ip.waitReady()
+	return ip.waitReady(spec.Net)
 }
 
-// waitReady reads init's messages until it is ready (its pty master, if any, on the way).
-func (ip *initProc) waitReady() (*initProc, error) {
+// waitReady reads init's messages until it is ready (its pty master, if any, on the
+// way; and its network namespace, which pasta connects when net is set).
+func (ip *initProc) waitReady(net *Net) (_ *initProc, err error) {
+	defer func() {
+		if err != nil {
+			ip.pasta.stop()
+		}
+	}()
 	for {
 		m, fd, ok, err := recvMsg(ip.sock)
-		if fd >= 0 {
+		switch {
+		case fd >= 0 && m.Type == "netns":
+			netns := os.NewFile(uintptr(fd), "netns")
+			if net != nil && ip.pasta == nil {
+				ip.pasta, ip.pastaErr = launchPasta(netns, net, os.Geteuid() != 0)
+			}
+			netns.Close()
+			continue
+		case fd >= 0:
 			ip.master = os.NewFile(uintptr(fd), "pty-master")
 		}
 		switch {
@@ -322,7 +340,7 @@ func (e *earlyInit) envValue() string {
 // the shim started.
 func prepareEarly(plan ShimPlan, first int) (*earlyInit, []*os.File, error) {
 	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
-	if plan.NetworkNone {
+	if plan.NewNet {
 		flags |= unix.CLONE_NEWNET
 	}
 	rootless := os.Geteuid() != 0
@@ -375,7 +393,7 @@ func prepareEarly(plan ShimPlan, first int) (*earlyInit, []*os.File, error) {
 
 // adoptInit takes over the init that the shim's constructor forked, or starts it with
 // the descriptors Start prepared, and waits until it is ready.
-func adoptInit(e *earlyInit) (*initProc, error) {
+func adoptInit(e *earlyInit, net *Net) (*initProc, error) {
 	file := func(fd int, name string) *os.File {
 		switch {
 		case fd < 0:
@@ -426,7 +444,7 @@ func adoptInit(e *earlyInit) (*initProc, error) {
 		ip.pid = cmd.pid
 	}
 	closeChild()
-	return ip.waitReady()
+	return ip.waitReady(net)
 }
 
 // earlyAttr starts, the ordinary way, the init the shim's constructor did not fork.
@@ -469,6 +487,12 @@ func initMain() {
 	var cfg initConfig
 	recvRoleConfig(sock, &cfg, "container init", 1, fail)
 	spec := &cfg.Spec
+	if spec.Net != nil {
+		// The shim connects it: a non-dumpable process's namespaces are ours to hand.
+		if err := sendNetns(sock); err != nil {
+			fail(err)
+		}
+	}
 	if err := setupRootfs(spec, cfg.Rootless, sock); err != nil {
 		fail(err)
 	}

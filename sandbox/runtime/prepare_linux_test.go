@@ -74,7 +74,7 @@ func TestPreparedShimRefusesAnotherPlan(t *testing.T) {
 	requireRoot(t)
 	spec := newSpec(t, "true")
 	plan := PlanOf(spec)
-	plan.NetworkNone = !plan.NetworkNone
+	plan.NewNet = !plan.NewNet
 	sh, err := PrepareShim(plan)
 	if err != nil {
 		t.Fatal(err)

@@ -74,7 +74,7 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 	if err := setupDev(root, rootless); err != nil {
 		return err
 	}
-	if err := mountSys(root, rootless, spec.NetworkNone); err != nil {
+	if err := mountSys(root, rootless, spec.OwnNetwork()); err != nil {
 		return err
 	}
 	if err := maskPaths(root); err != nil {
@@ -118,7 +118,7 @@ func setupRootfs(spec *Spec, rootless bool, sock int) error {
 	if err := unix.Sethostname([]byte(host)); err != nil {
 		return fmt.Errorf("setting hostname: %w", err)
 	}
-	if spec.NetworkNone {
+	if spec.OwnNetwork() {
 		if err := loUp(); err != nil {
 			return err
 		}

@@ -53,8 +53,14 @@ type Spec struct {
 	// Hostname is the container's hostname (normally the short ID).
 	Hostname string
 	// NetworkNone gives the container a new network namespace with only lo up;
-	// otherwise it shares the host network (so apt-get works).
+	// otherwise (and without Net) it shares the host network.
 	NetworkNone bool
+	// Network area: Net gives the container a network namespace of its own,
+	// connected to the outside through pasta (see Net); Hosts and ResolvConf, when
+	// set, are its /etc/hosts and /etc/resolv.conf.
+	Net        *Net   `json:",omitempty"`
+	Hosts      string `json:",omitempty"`
+	ResolvConf string `json:",omitempty"`
 	// StopSignal is what Stop sends first; 0 means SIGTERM.
 	StopSignal syscall.Signal
 
@@ -175,16 +181,47 @@ type State struct {
 
 // ShimPlan is what a shim must know before its container exists: how to fork the init.
 type ShimPlan struct {
-	ID          string // the container's, for the shim's command line (host ps)
-	NetworkNone bool
-	Tty         bool
-	OpenStdin   bool
+	ID        string // the container's, for the shim's command line (host ps)
+	NewNet    bool   // a network namespace of its own (NetworkNone or Net)
+	Tty       bool
+	OpenStdin bool
 }
 
 // PlanOf is the plan that fits spec.
 func PlanOf(spec *Spec) ShimPlan {
-	return ShimPlan{ID: spec.ID, NetworkNone: spec.NetworkNone, Tty: spec.Process.Tty, OpenStdin: spec.Process.OpenStdin}
+	return ShimPlan{ID: spec.ID, NewNet: spec.OwnNetwork(), Tty: spec.Process.Tty, OpenStdin: spec.Process.OpenStdin}
 }
+
+// OwnNetwork reports whether the container gets a network namespace of its own.
+func (spec *Spec) OwnNetwork() bool { return spec.NetworkNone || spec.Net != nil }
+
+// Net is a private network namespace's link to the outside: pasta (Debian's passt)
+// gives it one interface with Address, a default route through Gateway, outbound
+// connections made by host sockets, and Ports published on the host. pasta is told
+// not to map the gateway to the host's loopback nor to forward the namespace's
+// ports to it: the container cannot reach the host's 127.0.0.1 services.
+type Net struct {
+	Address string // CIDR, "172.17.0.2/16"
+	Gateway string // "172.17.0.1"
+	MAC     string // the interface's; "" lets pasta choose
+	Ports   []PortMap
+}
+
+// PortMap is one published port: HostIP:HostPort on the host to ContainerPort.
+type PortMap struct {
+	HostIP        string // "" or "0.0.0.0": every address
+	HostPort      int
+	ContainerPort int
+	Proto         string // "tcp" or "udp"
+}
+
+// DefaultHosts is the start of every /etc/hosts Docker writes: the loopback names,
+// IPv4 and IPv6, and no 127.0.1.1 line.
+const DefaultHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
+	"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+
+// ErrNoPasta: the pasta binary is missing (see PastaMissingError).
+var ErrNoPasta = errors.New("pasta not found")
 
 // StartOptions tune Start.
 type StartOptions struct {

@@ -337,7 +337,7 @@ func (s *shim) run() int {
 
 	var ip *initProc
 	if s.early != nil {
-		ip, err = adoptInit(s.early)
+		ip, err = adoptInit(s.early, s.spec.Net)
 	} else {
 		ip, err = spawnInit(&s.spec, s.idmap)
 		if err != nil && s.idmap != nil && errors.Is(err, errIDMap) {
@@ -355,6 +355,22 @@ func (s *shim) run() int {
 	// shim itself exits, after the report.
 	if fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/mnt", ip.pid), unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
 		defer unix.Close(fd)
+	}
+	// Connected before the command runs, as Docker's network is.
+	net := ip.pasta
+	if s.spec.Net != nil {
+		if err = ip.pastaErr; err == nil && net == nil {
+			err = errors.New("connecting the container's network: the init did not hand over its namespace")
+		}
+		if err == nil {
+			err = net.ready()
+		}
+		if err != nil {
+			net.stop()
+			ip.kill()
+			return s.fail(err)
+		}
+		defer net.stop() // on the failures below
 	}
 	if ip.master != nil {
 		s.hub.master = ip.master
@@ -425,6 +441,7 @@ func (s *shim) run() int {
 	trim := time.AfterFunc(settleDelay, trimText)
 
 	code := ip.wait()
+	net.stop() // the container's pasta ends with it
 	trim.Stop()
 	s.hub.drain()
 	s.state.Status = "exited"
@@ -469,11 +486,15 @@ func writeEtcFiles(spec *Spec) error {
 	if host == "" {
 		host = spec.ID[:12]
 	}
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
-		"127.0.1.1\t" + host + "\n"
-	resolv := "# no network: --network none\n"
-	if !spec.NetworkNone {
-		// Sharing the host network, the host's resolvers work as they are.
+	hosts, resolv := spec.Hosts, spec.ResolvConf
+	if hosts == "" {
+		hosts = DefaultHosts
+	}
+	if resolv == "" && spec.NetworkNone {
+		resolv = "# no network: --network none\n"
+	}
+	if resolv == "" {
+		// The host's resolvers, as a container sharing its network uses them.
 		b, err := os.ReadFile("/etc/resolv.conf")
 		if err != nil {
 			b = []byte("nameserver 8.8.8.8\nnameserver 8.8.4.4\n")
