@@ -476,15 +476,6 @@ func (s *Session) since(i int) int {
 	return s.p.Opened[s.steps[i].ID]
 }
 
-// reopen makes step i one to do again (back): not passed, its commands counting
-// from now on.
-func (s *Session) reopen(i int) {
-	id := s.steps[i].ID
-	s.p.Completed = slices.DeleteFunc(s.p.Completed, func(x string) bool { return x == id })
-	s.p.Skipped = slices.DeleteFunc(s.p.Skipped, func(x string) bool { return x == id })
-	s.p.Opened[id] = s.lastSeq()
-}
-
 // advance makes the first step neither passed nor skipped the current one; with
 // none left the lesson is done.
 func (s *Session) advance(ctx context.Context) {

@@ -127,6 +127,7 @@ func (s *Session) restore(i int) bool {
 		delete(s.p.Hints, st.ID)
 	}
 	s.p.Completed = slices.DeleteFunc(s.p.Completed, func(id string) bool { return later[id] })
+	s.p.Skipped = slices.DeleteFunc(s.p.Skipped, func(id string) bool { return later[id] })
 	for name, made := range s.cfg.Lesson.Made {
 		if made.Step >= i {
 			delete(s.p.Bindings, name)
