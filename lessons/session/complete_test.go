@@ -28,7 +28,7 @@ func TestTabCompletes(t *testing.T) {
 	}
 	s := &Session{cfg: Config{Sandbox: w, Runner: dirRunner{dir: dir}}}
 	for _, tc := range []struct{ line, want string }{
-		{"docker sta", "docker start "},
+		{"docker star", "docker start "}, {"docker sta", "docker sta"},
 		{"docker start gl", "docker start glad_hopper "},
 		{"docker run -it ubu", "docker run -it ubuntu "},
 		{"docker attach g", "docker attach g"}, // two containers start with g: nothing to add
@@ -38,9 +38,9 @@ func TestTabCompletes(t *testing.T) {
 		{"cat nothing-here", "cat nothing-here"},
 		// Read as the shell reads it: after other commands, under wrappers, by the
 		// grammar of the verb.
-		{"clear; docker sta", "clear; docker start "},
+		{"clear; docker star", "clear; docker start "},
 		{"time sudo docker start gl", "time sudo docker start glad_hopper "},
-		{"docker container sta", "docker container start "},
+		{"docker container star", "docker container start "},
 		{"docker container start gl", "docker container start glad_hopper "},
 		{"docker images | grep ubu", "docker images | grep ubu"},
 		{"docker run --name gl", "docker run --name gl"}, // a new name, not an old one
