@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/dockling/dockling/sandbox"
 	"github.com/dockling/dockling/sandbox/journal"
 	"github.com/dockling/dockling/sandbox/store"
+	"github.com/dockling/dockling/sandbox/trash"
 )
 
 // AuthorRunner is the lessons.Runner behind `dockling author test`: a throw-away
@@ -31,6 +33,9 @@ type AuthorRunner struct {
 	opts   PrepareOptions
 	sb     Sandbox
 	shell  *Shell
+	// work is the folder the lines run in: the lesson's files (a Dockerfile, a site
+	// to bind-mount) go there, not into the folder the author test was started from.
+	work string
 	// prepared are the image IDs the sandbox held once its images were ready.
 	prepared []string
 	// saved is the snapshot the sandbox still equals (nothing ran since it was
@@ -87,13 +92,18 @@ func NewAuthorRunner(ctx context.Context, l *lessons.Lesson, dataRoot, name stri
 	if err != nil {
 		return nil, err
 	}
+	work, err := os.MkdirTemp("", "dockling-author-"+name+"-")
+	if err != nil {
+		return nil, fmt.Errorf("making the author test's working folder: %w", err)
+	}
 	ios, _, _, _ := iostreams.Test()
 	ios.Out, ios.ErrOut = io.Discard, io.Discard
-	sh, err := NewShell(ShellOptions{IO: ios, DataRoot: dataRoot, Sandbox: name})
+	sh, err := NewShell(ShellOptions{IO: ios, DataRoot: dataRoot, Sandbox: name, Dir: work})
 	if err != nil {
+		os.RemoveAll(work)
 		return nil, err
 	}
-	return &AuthorRunner{ctx: ctx, lesson: lessonPtr(FromLesson(l)), root: dataRoot, name: name, log: log, opts: opts, sb: sb, shell: sh}, nil
+	return &AuthorRunner{ctx: ctx, lesson: lessonPtr(FromLesson(l)), root: dataRoot, name: name, log: log, opts: opts, sb: sb, shell: sh, work: work}, nil
 }
 
 // trimmer is a Sandbox that can go back to holding only some images (realSandbox).
@@ -203,6 +213,9 @@ func (r *AuthorRunner) Close(keep bool) error {
 	if keep {
 		return nil
 	}
+	// What containers made in a bind-mounted folder may be another id's: the
+	// trash's RemoveAll gets through folders that keep their owner out.
+	_ = trash.RemoveAll(r.work)
 	return r.sb.Destroy()
 }
 

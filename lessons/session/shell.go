@@ -43,6 +43,7 @@ type Shell struct {
 	stateDir string
 	vars     string // export DOCKLING_ROOT=… DOCKLING_SANDBOX=…, forced before every line
 	dir      string
+	startDir string    // ShellOptions.Dir: where each line starts ("": this process's folder)
 	ns       *lessonNS // the lines' namespace with /var/lib/docker, if any
 }
 
@@ -59,6 +60,8 @@ type ShellOptions struct {
 	// DockerRoot shows the sandbox at /var/lib/docker to the lines, as the lecture
 	// has it (see shellns_linux.go); where that cannot be, a note on IO.ErrOut says so.
 	DockerRoot bool
+	// Dir is the folder the first line runs in (default: this process's).
+	Dir string
 }
 
 // NewShell prepares a shell for one session; Close removes its state.
@@ -106,7 +109,10 @@ func NewShell(opts ShellOptions) (*Shell, error) {
 		}
 		s.env = append(s.env, "BASH_ENV="+prologue)
 	}
-	s.dir, _ = os.Getwd()
+	s.dir, s.startDir = opts.Dir, opts.Dir
+	if s.dir == "" {
+		s.dir, _ = os.Getwd()
+	}
 	if opts.DockerRoot {
 		dir, err := sandbox.Dir(opts.DataRoot, opts.Sandbox)
 		if err == nil {
@@ -122,7 +128,9 @@ func NewShell(opts ShellOptions) (*Shell, error) {
 // command is the shell running script, in the lesson's namespace if it has one.
 func (s *Shell) command(ctx context.Context, script string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, s.path, "-c", script, filepath.Base(s.path))
-	cmd.Env = s.env
+	// Each line starts where the shell was started (the state it restores then cds
+	// to where the line before left it, which may be inside the lesson's namespace).
+	cmd.Env, cmd.Dir = s.env, s.startDir
 	if s.ns != nil {
 		s.ns.wrap(cmd)
 	}
