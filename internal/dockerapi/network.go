@@ -1,62 +1,20 @@
 package dockerapi
 
-import (
-	"encoding/json"
+import "github.com/dockling/dockling/sandbox"
 
-	"github.com/dockling/dockling/sandbox"
-)
-
-// NetworkSettings is Docker 20.10's NetworkSettings block, in its order.
-type NetworkSettings struct {
-	Bridge                 string
-	SandboxID              string
-	HairpinMode            bool
-	LinkLocalIPv6Address   string
-	LinkLocalIPv6PrefixLen int
-	Ports                  map[string][]PortBinding
-	SandboxKey             string
-	SecondaryIPAddresses   []any
-	SecondaryIPv6Addresses []any
-	EndpointID             string
-	Gateway                string
-	GlobalIPv6Address      string
-	GlobalIPv6PrefixLen    int
-	IPAddress              string
-	IPPrefixLen            int
-	IPv6Gateway            string
-	MacAddress             string
-	Networks               map[string]*EndpointSettings
-}
-
-// EndpointSettings is a container's place on one network.
-type EndpointSettings struct {
-	IPAMConfig          any
-	Links               []string
-	Aliases             []string
-	NetworkID           string
-	EndpointID          string
-	Gateway             string
-	IPAddress           string
-	IPPrefixLen         int
-	IPv6Gateway         string
-	GlobalIPv6Address   string
-	GlobalIPv6PrefixLen int
-	MacAddress          string
-	DriverOpts          map[string]string
-}
+// NetworkSettings is Docker 20.10's NetworkSettings block, as the container's record
+// keeps it (see sandbox/network.go).
+type NetworkSettings = sandbox.NetworkSettings
 
 // networkSettingsOf is the container's record of its networks (addresses, ports,
-// blanked while it is stopped, as Docker shows them) in Docker's shape.
+// blanked while it is stopped, as Docker shows them), with Docker's empty maps.
 func networkSettingsOf(c *sandbox.Container) NetworkSettings {
-	var out NetworkSettings
-	if b, err := json.Marshal(c.NetworkSettings); err == nil {
-		_ = json.Unmarshal(b, &out) // the same field names: Docker's
-	}
+	out := c.NetworkSettings
 	if out.Ports == nil {
-		out.Ports = map[string][]PortBinding{}
+		out.Ports = sandbox.PortMap{}
 	}
 	if out.Networks == nil {
-		out.Networks = map[string]*EndpointSettings{}
+		out.Networks = map[string]*sandbox.EndpointSettings{}
 	}
 	return out
 }
